@@ -1,0 +1,41 @@
+# Every target installs what it needs: a fresh clone runs `make demo` or `make test` and nothing else.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install generate check-generated lint test test-thorough clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the toolkit with its development tools
+
+generate: install ## Regenerate generated_client/ from openapi.yaml
+	$(BIN)/python codegen/generate.py
+
+check-generated: install ## Fail if generated_client/ differs from a fresh generation
+	$(BIN)/python codegen/generate.py --check
+
+lint: install ## ruff, mypy on hand-written code, and the spec's validity
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/openapi-spec-validator openapi.yaml
+
+test: install ## The whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-thorough: install ## The suite with ten times more hypothesis examples (nightly)
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

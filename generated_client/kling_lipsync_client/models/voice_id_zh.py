@@ -1,0 +1,42 @@
+from enum import StrEnum
+
+
+class VoiceIdZh(StrEnum):
+    AI_CHENJIAHAO_712 = "ai_chenjiahao_712"
+    AI_HUANGYAOSHI_712 = "ai_huangyaoshi_712"
+    AI_KAIYA = "ai_kaiya"
+    AI_LAOGUOWANG_712 = "ai_laoguowang_712"
+    AI_SHATANG = "ai_shatang"
+    AI_TAIWAN_MAN2_SPEECH02 = "ai_taiwan_man2_speech02"
+    CARTOON_BOY_07 = "cartoon-boy-07"
+    CARTOON_GIRL_01 = "cartoon-girl-01"
+    CHAOSHANDASHU_SPEECH02 = "chaoshandashu_speech02"
+    CHAT1_FEMALE_NEW_3 = "chat1_female_new-3"
+    CHENGSHU_JIEJIE = "chengshu_jiejie"
+    CHONGQINGXIAOHUO_SPEECH02 = "chongqingxiaohuo_speech02"
+    CHUANMEIZI_SPEECH02 = "chuanmeizi_speech02"
+    DAOPIANYANSANG_V1 = "daopianyansang-v1"
+    DIYINNANSANG_DB_CN_M_04_V2 = "diyinnansang_DB_CN_M_04-v2"
+    DONGBEILAOTIE_SPEECH02 = "dongbeilaotie_speech02"
+    GENSHIN_KIRARA = "genshin_kirara"
+    GENSHIN_KLEE2 = "genshin_klee2"
+    GENSHIN_VINDI2 = "genshin_vindi2"
+    GIRLFRIEND_1_SPEECH02 = "girlfriend_1_speech02"
+    GIRLFRIEND_2_SPEECH02 = "girlfriend_2_speech02"
+    GUANXIAOFANG_V2 = "guanxiaofang-v2"
+    HEAINAINAI_SPEECH02 = "heainainai_speech02"
+    LAOPOPO_SPEECH02 = "laopopo_speech02"
+    MENGWA_V1 = "mengwa-v1"
+    TIANJINJIEJIE_SPEECH02 = "tianjinjiejie_speech02"
+    TIANMEIXUEMEI_V1 = "tianmeixuemei-v1"
+    TIEXIN_NANYOU = "tiexin_nanyou"
+    TIYUXI_XUEDI = "tiyuxi_xuedi"
+    UK_OLDMAN3 = "uk_oldman3"
+    XIANZHANGGUI_SPEECH02 = "xianzhanggui_speech02"
+    YIZHIPIANNAN_V1 = "yizhipiannan-v1"
+    YOU_PINGJING = "you_pingjing"
+    ZHINEN_XUESHENG = "zhinen_xuesheng"
+    ZHUXI_SPEECH02 = "zhuxi_speech02"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,101 @@
+"""The OpenAPI document, loaded once, and what the rest of the toolkit reads from it.
+
+Everything that states a rule of the API (limits, enums, error codes, their HTTP statuses and messages)
+comes from ``openapi.yaml`` through this module, so no rule is written twice in Python.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import yaml
+
+__all__ = [
+    "SPEC_PATH",
+    "ErrorCode",
+    "compile_schema",
+    "error_catalogue",
+    "iter_operations",
+    "load_spec",
+    "schema_validator",
+]
+
+#: The document shipped with the package (a link to the repository's root ``openapi.yaml``).
+SPEC_PATH = Path(os.environ.get("KLING_OPENAPI_PATH", Path(__file__).with_name("openapi.yaml")))
+
+_JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@functools.cache
+def load_spec(path: Path = SPEC_PATH) -> Mapping[str, Any]:
+    """Parse the OpenAPI document (YAML anchors resolved) once per path."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open("rb") as handle:
+        document: dict[str, Any] = yaml.load(handle, Loader=loader)
+    return document
+
+
+def compile_schema(schema: Mapping[str, Any], spec: Mapping[str, Any] | None = None) -> Any:
+    """Compile a JSON Schema validator for a schema of the document (its ``$ref``s resolve inside it)."""
+    document = load_spec() if spec is None else spec
+    root = {"$schema": _JSON_SCHEMA_DIALECT, **schema, "components": document["components"]}
+    return jsonschema_rs.validator_for(root)
+
+
+def schema_validator(name: str, spec: Mapping[str, Any] | None = None) -> Any:
+    """Compile a validator for ``components.schemas[name]``."""
+    return compile_schema({"$ref": f"#/components/schemas/{name}"}, spec)
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One row of the Kling business-code table (``x-kling-error-codes``)."""
+
+    code: int
+    http_status: int
+    family: str
+    message: str
+    meaning_en: str
+    meaning_zh: str
+    also_http_status: tuple[int, ...] = ()
+
+    @property
+    def http_statuses(self) -> tuple[int, ...]:
+        """Every HTTP status this code may come with: its own first."""
+        return (self.http_status, *self.also_http_status)
+
+
+@functools.cache
+def error_catalogue(path: Path = SPEC_PATH) -> Mapping[int, ErrorCode]:
+    """The business codes of the spec, by code."""
+    rows = load_spec(path)["x-kling-error-codes"]
+    return {
+        row["code"]: ErrorCode(
+            code=row["code"],
+            http_status=row["http_status"],
+            family=row["family"],
+            message=row["message"],
+            meaning_en=row["meaning_en"],
+            meaning_zh=row["meaning_zh"],
+            also_http_status=tuple(row.get("also_http_status", ())),
+        )
+        for row in rows
+    }
+
+
+def iter_operations(
+    spec: Mapping[str, Any] | None = None,
+) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """Yield ``(path, method, operation)`` for every operation of the document."""
+    document = load_spec() if spec is None else spec
+    for path, item in document["paths"].items():
+        for method in _HTTP_METHODS:
+            if method in item:
+                yield path, method, item[method]
