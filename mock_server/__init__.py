@@ -1,1 +1,150 @@
-"""x"""
+"""A mock of the Kling lip-sync API that behaves like the real service over time.
+
+``create_app(settings)`` builds the Flask app; without arguments it reads ``KLING_MOCK_*`` from the
+environment, so ``gunicorn 'mock_server:create_app()'`` serves the default configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from . import admin, api
+from .errors import KlingError, ProxyAuthError, new_request_id
+from .redact import redact_authorization, without_audio_bytes
+from .runtime import MockRuntime, runtime
+from .settings import Settings
+
+__all__ = ["Settings", "create_app"]
+
+log = logging.getLogger("mock_server.requests")
+
+# HTTP errors raised by routing or Werkzeug, as the Kling table words them.
+_HTTP_TO_KLING = {404: (1203, None), 405: (1202, None), 413: (1200, 413)}
+_API_BLUEPRINTS = frozenset({"kling", "dmxapi", "scenario_kling", "scenario_dmxapi"})
+
+
+def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """Build a mock app. ``settings``: a ``Settings``, a mapping of setting names, or None for the environment."""
+    if settings is None:
+        resolved = Settings.from_env()
+    elif isinstance(settings, Settings):
+        resolved = settings
+    else:
+        resolved = Settings.from_mapping(settings)
+
+    app = Flask(__name__)
+    mock = MockRuntime(resolved)
+    app.extensions["kling_mock"] = mock
+    app.config["MOCK_SETTINGS"] = resolved
+    app.config["MAX_CONTENT_LENGTH"] = mock.rules.max_request_bytes
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.bp, url_prefix="/kling", name="dmxapi")
+    app.register_blueprint(api.bp, url_prefix="/scenario/<mock_scenario>", name="scenario_kling")
+    app.register_blueprint(api.bp, url_prefix="/scenario/<mock_scenario>/kling", name="scenario_dmxapi")
+    app.register_blueprint(admin.bp)
+    for rule in app.url_map.iter_rules():
+        # Kling answers a method a path does not have with 404/1202, OPTIONS included.
+        rule.methods = {m for m in rule.methods or () if m != "OPTIONS"}
+
+    app.before_request(_begin)
+    app.after_request(_finish)
+    app.register_error_handler(KlingError, _render_kling_error)
+    app.register_error_handler(ProxyAuthError, lambda exc: exc.to_response())
+    app.register_error_handler(HTTPException, _render_http_error)
+    app.register_error_handler(Exception, _render_unexpected)
+    if resolved.log_requests and not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+    return app
+
+
+def _begin() -> None:
+    g.request_id = new_request_id()
+    g.started = time.perf_counter()
+    g.kling_code = None
+    mock = runtime()
+    g.view = mock.begin_request()
+    if not mock.clock.virtual and getattr(mock, "_dispatch_pid", None) != os.getpid():
+        # Started lazily, in the serving process: a thread started before a fork would not survive it.
+        mock._dispatch_pid = os.getpid()  # type: ignore[attr-defined]
+        mock.dispatcher.start(g.view.settings.dispatch_interval_seconds)
+
+
+def _render_kling_error(exc: KlingError) -> Response:
+    return exc.to_response()
+
+
+def _render_http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    code, http_status = _HTTP_TO_KLING.get(status, (1200 if status < 500 else 5000, None))
+    if code == 1200 and status == 413:
+        message = "Request body too large"
+    elif code == 1200:
+        message = f"Invalid request parameters: {exc.description or exc.name}"
+    else:
+        message = None
+    error = KlingError(code, message, http_status=http_status)
+    if status < 500 and code in (1200,) and http_status is None:
+        error.http_status = 400
+    return error.to_response()
+
+
+def _render_unexpected(exc: Exception) -> Response:
+    """Never a traceback or an HTML page: a bug in the mock is a 5000 in the Kling envelope, and logged."""
+    logging.getLogger("mock_server").exception("unexpected error on %s %s", request.method, request.path)
+    return KlingError(5000).to_response()
+
+
+def _finish(response: Response) -> Response:
+    if not hasattr(g, "request_id"):
+        return response
+    mock = runtime()
+    elapsed_ms = (time.perf_counter() - g.started) * 1000
+    is_api = request.blueprint in _API_BLUEPRINTS or request.blueprint is None
+    settings = g.view.settings if hasattr(g, "view") else mock.base_settings
+    if is_api and hasattr(g, "view"):
+        body = without_audio_bytes(getattr(g, "body", None))
+        scenario = getattr(g, "scenario", None)
+        mock.store.journal_append(
+            {
+                "at": g.view.now_ms,
+                "method": request.method,
+                "path": request.path,
+                "query": request.query_string.decode("latin-1")[:1000],
+                "face": getattr(g, "face", None),
+                "status": response.status_code,
+                "code": g.kling_code,
+                "request_id": g.request_id,
+                "task_id": getattr(g, "task_id", None),
+                "account": getattr(g, "account", None),
+                "authorization": redact_authorization(request.headers.get("Authorization")),
+                "scenario": getattr(scenario, "name", None),
+                "body": json.dumps(body, ensure_ascii=False)[:4000] if body is not None else None,
+                "duration_ms": round(elapsed_ms, 3),
+            },
+            keep=settings.journal_size,
+        )
+    if settings.log_requests:
+        log.info(
+            "%s %s -> %d code=%s %.1fms%s",
+            request.method,
+            request.path,
+            response.status_code,
+            g.kling_code,
+            elapsed_ms,
+            f" task={g.task_id}" if getattr(g, "task_id", None) else "",
+        )
+    if getattr(g, "deliver_after_response", False):
+        response.call_on_close(mock.dispatcher.deliver_due)
+    return response

@@ -1,0 +1,203 @@
+"""``/__mock__/``: control and inspect the mock (clock, reset, journal, callbacks, scenarios, config).
+
+Described in ``mock_server/admin.yaml``. When ``admin_token`` is set, every route but the result videos
+needs ``Authorization: Bearer <admin_token>``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, g, request, send_file
+
+from kling_lipsync.spec import SPEC_PATH
+
+from .errors import KlingError, envelope
+from .media import RESULT_MP4
+from .runtime import runtime
+from .scenarios import SCENARIOS
+from .settings import RUNTIME_FIELDS
+
+__all__ = ["bp"]
+
+bp = Blueprint("mock_admin", __name__, url_prefix="/__mock__")
+ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
+_PUBLIC_ENDPOINTS = frozenset({"mock_admin.video"})
+_MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600
+
+
+@bp.before_request
+def _require_admin_token() -> None:
+    token = g.view.settings.admin_token
+    if token is None or request.endpoint in _PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise KlingError(1001)
+    if not hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
+        raise KlingError(1002)
+
+
+def _json_body() -> dict[str, Any]:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        value = json.loads(raw, parse_constant=_refuse)
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        raise KlingError(1200, "Invalid request parameters: the body is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise KlingError(1200, "Invalid request parameters: the body must be a JSON object")
+    return value
+
+
+def _refuse(name: str) -> Any:
+    raise ValueError(name)
+
+
+@bp.get("/health")
+def health() -> Response:
+    mock = runtime()
+    return envelope(
+        {
+            "status": "ok",
+            "clock": "virtual" if mock.clock.virtual else "real",
+            "now_ms": g.view.now_ms,
+            "tasks": mock.store.count_tasks(),
+            "pending_callbacks": mock.store.pending_deliveries(),
+        }
+    )
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Forget every task, delivery and journal entry and rewind the virtual clock; ids are never reused."""
+    runtime().reset()
+    return envelope({"reset": True})
+
+
+@bp.get("/clock")
+def clock() -> Response:
+    mock = runtime()
+    return envelope({"virtual": mock.clock.virtual, "now_ms": mock.clock.now_ms()})
+
+
+@bp.post("/clock/advance")
+def advance_clock() -> Response:
+    """Move the virtual clock forward by ``seconds`` (or ``milliseconds``), then send the callbacks now due."""
+    mock = runtime()
+    body = _json_body()
+    if not mock.clock.virtual:
+        raise KlingError(1201, "the clock is real; start the mock with --clock virtual to move it")
+    seconds = body.get("seconds")
+    milliseconds = body.get("milliseconds")
+    if (seconds is None) == (milliseconds is None):
+        raise KlingError(1201, "give exactly one of seconds and milliseconds")
+    amount = seconds if seconds is not None else milliseconds
+    if isinstance(amount, bool) or not isinstance(amount, int | float) or not math.isfinite(amount) or amount < 0:
+        raise KlingError(1201, "the clock moves forward by a finite, non-negative number")
+    delta = round(amount * 1000) if seconds is not None else round(amount)
+    if delta > _MAX_ADVANCE_SECONDS * 1000:
+        raise KlingError(1201, f"advance at most {_MAX_ADVANCE_SECONDS} seconds at a time")
+    now = mock.store.advance_clock(delta)
+    attempts = mock.dispatcher.deliver_due()
+    return envelope({"now_ms": now, "callback_attempts": attempts})
+
+
+@bp.get("/requests")
+def requests_journal() -> Response:
+    """The request journal, oldest first (``since`` = last id seen, ``limit`` at most 10000)."""
+    limit = _int_arg("limit", 1000, 1, 10_000)
+    since = _int_arg("since", 0, 0, 2**62)
+    rows = runtime().store.journal(limit, since)
+    entries = []
+    for row in rows:
+        entry = dict(row)
+        entry["body"] = json.loads(entry["body"]) if entry["body"] else None
+        entries.append(entry)
+    return envelope({"requests": entries})
+
+
+@bp.get("/callbacks")
+def callbacks() -> Response:
+    """Every callback attempt, oldest first, with the body sent and what the receiver answered."""
+    limit = _int_arg("limit", 1000, 1, 10_000)
+    attempts = []
+    for row in runtime().store.delivery_attempts(limit):
+        entry = dict(row)
+        entry["signed"] = bool(entry["signed"])
+        entry["body"] = json.loads(entry["body"])
+        attempts.append(entry)
+    return envelope({"callbacks": attempts})
+
+
+@bp.post("/callbacks/deliver")
+def deliver_callbacks() -> Response:
+    """Send the callbacks due now, without waiting for the background pass."""
+    return envelope({"callback_attempts": runtime().dispatcher.deliver_due()})
+
+
+@bp.get("/scenarios")
+def scenarios() -> Response:
+    return envelope(
+        {
+            "scenarios": [s.to_json() for s in SCENARIOS.values()],
+            "choose_with": [
+                "header X-Mock-Scenario: NAME",
+                "header Prefer: scenario=NAME",
+                "header Prefer: code=KLING_CODE_OR_HTTP_STATUS",
+                "URL prefix /scenario/NAME (for example /scenario/no-human/kling/v1/videos/lip-sync)",
+            ],
+        }
+    )
+
+
+@bp.get("/config")
+def get_config() -> Response:
+    return envelope({"config": g.view.settings.public(), "changeable": sorted(RUNTIME_FIELDS)})
+
+
+@bp.put("/config")
+def put_config() -> Response:
+    """Change settings at run time (chaos, limits, durations); every worker sees the change."""
+    mock = runtime()
+    changes = {**mock.store.state().config_changes, **_json_body()}
+    try:
+        settings = mock.base_settings.with_changes(changes)
+    except ValueError as exc:
+        raise KlingError(1201, str(exc)) from None
+    mock.store.set_config_changes(changes)
+    return envelope({"config": settings.public(), "changeable": sorted(RUNTIME_FIELDS)})
+
+
+@bp.get("/videos/<video_id>.mp4")
+def video(video_id: str) -> Response:
+    """The result (and input) video: the same small playable MP4 for every id."""
+    return send_file(RESULT_MP4, mimetype="video/mp4", conditional=True, max_age=3600)
+
+
+@bp.get("/openapi.yaml")
+def openapi() -> Response:
+    return send_file(SPEC_PATH, mimetype="application/yaml")
+
+
+@bp.get("/admin.yaml")
+def admin_openapi() -> Response:
+    return send_file(ADMIN_SPEC, mimetype="application/yaml")
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw, 10)
+    except ValueError:
+        raise KlingError(1201, f"{name} value '{raw[:20]}' is invalid") from None
+    if not low <= value <= high:
+        raise KlingError(1201, f"{name} must be between {low} and {high}")
+    return value

@@ -1,0 +1,165 @@
+"""Callbacks: each status change of a task with a ``callback_url`` is POSTed to it, signed, retried, logged.
+
+A delivery is claimed in the store before it is sent, so with several worker processes each transition
+is sent once per attempt. Only loopback addresses (and configured hosts) are ever called.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from .clock import Clock
+from .settings import Settings
+from .store import Store
+from .tasks import render_task, task_id_of
+
+__all__ = ["CallbackDispatcher", "host_allowed", "sign_webhook"]
+
+log = logging.getLogger("mock_server.callbacks")
+
+
+def sign_webhook(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The Standard Webhooks signature: ``v1,`` + base64(HMAC-SHA256(key, "id.timestamp.body"))."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> tuple[bool, str]:
+    """May the mock call this URL? Loopback addresses always; other hosts only when configured."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False, "not an http(s) URL"
+    host = parts.hostname
+    if host in allowed_hosts:
+        return True, ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 80, type=socket.SOCK_STREAM)}
+    except (OSError, UnicodeError) as exc:
+        return False, f"cannot resolve {host}: {exc}"
+    if addresses and all(ipaddress.ip_address(str(a).split("%")[0]).is_loopback for a in addresses):
+        return True, ""
+    return False, f"{host} is not a loopback address nor in callback_allowed_hosts"
+
+
+class CallbackDispatcher:
+    """Finds due deliveries and sends them; runs on demand (virtual clock) or in a thread (real clock)."""
+
+    def __init__(self, store: Store, clock: Clock, settings: Callable[[], Settings]) -> None:
+        self._store = store
+        self._clock = clock
+        self._settings = settings
+        self._http = httpx.Client(follow_redirects=False, headers={"User-Agent": "kling-lipsync-mock"})
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def deliver_due(self) -> int:
+        """Send every delivery due now; return how many attempts were made."""
+        made = 0
+        while True:
+            settings = self._settings()
+            lease_ms = int((settings.callback_timeout_seconds + 5) * 1000)
+            due = self._store.claim_due_deliveries(self._clock.now_ms(), _wall_ms(), lease_ms)
+            if not due:
+                return made
+            for row in due:
+                self._attempt(row, settings)
+                made += 1
+
+    def _attempt(self, row: Any, settings: Settings) -> None:
+        body_obj = render_task(row, row["due_at"])
+        body = json.dumps(body_obj, ensure_ascii=False, separators=(",", ":")).encode()
+        url: str = row["callback_url"]
+        attempt_no = row["attempts"] + 1
+        timestamp = int(time.time())
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if settings.webhook_secret:
+            headers["webhook-id"] = row["message_id"]
+            headers["webhook-timestamp"] = str(timestamp)
+            headers["webhook-signature"] = sign_webhook(settings.webhook_secret, row["message_id"], timestamp, body)
+        http_status: int | None = None
+        error: str | None = None
+        allowed, why = host_allowed(url, settings.callback_allowed_hosts)
+        if not allowed:
+            outcome, error = "blocked", why
+        else:
+            try:
+                response = self._http.post(
+                    url, content=body, headers=headers, timeout=settings.callback_timeout_seconds
+                )
+                http_status = response.status_code
+                outcome = "delivered" if 200 <= response.status_code < 300 else "failed"
+                if outcome == "failed":
+                    error = f"receiver answered {response.status_code}"
+            except httpx.HTTPError as exc:
+                outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+        now = self._clock.now_ms()
+        if outcome == "failed" and attempt_no < settings.callback_max_attempts:
+            state = "pending"
+            next_at = now + int(settings.callback_backoff_seconds * 1000 * 2 ** (attempt_no - 1))
+        else:
+            state, next_at = outcome, now
+        self._store.finish_attempt(
+            row["id"],
+            state=state,
+            next_attempt_at=next_at,
+            attempt={
+                "delivery_id": row["id"],
+                "task_id": task_id_of(row["seq"]),
+                "task_status": row["delivery_status"],
+                "url": url,
+                "attempt": attempt_no,
+                "at": now,
+                "outcome": outcome,
+                "http_status": http_status,
+                "error": error,
+                "message_id": row["message_id"],
+                "signed": int(bool(settings.webhook_secret)),
+                "body": body.decode(),
+            },
+        )
+        log.info(
+            "callback %s %s -> %s attempt %d: %s", body_obj["task_id"], row["delivery_status"], url, attempt_no, outcome
+        )
+
+    # -- background delivery on the real clock --------------------------------------------------------
+
+    def start(self, interval_seconds: float) -> None:
+        """Deliver in a daemon thread, every ``interval_seconds``, until ``stop()``."""
+        if self._thread is not None:
+            return
+
+        def loop() -> None:
+            while not self._stop.wait(interval_seconds):
+                try:
+                    self.deliver_due()
+                except Exception:  # a broken receiver or a locked database must not end the loop
+                    log.exception("callback delivery pass failed")
+
+        self._thread = threading.Thread(target=loop, name="kling-mock-callbacks", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._http.close()
+
+
+def _wall_ms() -> int:
+    return time.time_ns() // 1_000_000

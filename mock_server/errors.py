@@ -1,0 +1,64 @@
+"""Kling's error envelope: the catalogue from the spec, the exception views raise, and its rendering."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, current_app, g
+
+from kling_lipsync.spec import ErrorCode, error_catalogue
+
+__all__ = ["CATALOGUE", "KlingError", "ProxyAuthError", "envelope", "new_request_id"]
+
+#: code -> row of the Kling table, read from ``x-kling-error-codes`` in openapi.yaml.
+CATALOGUE: Mapping[int, ErrorCode] = error_catalogue()
+
+
+def new_request_id() -> str:
+    """A request id in the new system's UUID form."""
+    return str(uuid.uuid4())
+
+
+class KlingError(Exception):
+    """An answer in Kling's error envelope; status and default message come from the catalogue."""
+
+    def __init__(self, code: int, message: str | None = None, *, http_status: int | None = None) -> None:
+        row = CATALOGUE[code]
+        self.code = code
+        self.message = row.message if message is None else message
+        self.http_status = row.http_status if http_status is None else http_status
+        super().__init__(f"{code} {self.message}")
+
+    def to_response(self) -> Response:
+        """Render ``{code, message, request_id}`` under the catalogue's HTTP status."""
+        response = envelope({"code": self.code, "message": self.message, "request_id": g.request_id})
+        response.status_code = self.http_status
+        g.kling_code = self.code
+        retry_after = current_app.config["MOCK_SETTINGS"].retry_after_seconds
+        if retry_after is not None and self.http_status in (429, 503):
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+
+
+class ProxyAuthError(Exception):
+    """DMXAPI's own token rejection, in the OpenAI-style body of the new-api gateway family."""
+
+    def to_response(self) -> Response:
+        body = {
+            "error": {
+                "code": "",
+                "message": f"Invalid Token (request id: {g.request_id})",
+                "type": "rix_api_error",
+            }
+        }
+        response = envelope(body)
+        response.status_code = 401
+        return response
+
+
+def envelope(body: Mapping[str, Any]) -> Response:
+    """A JSON response with the body as given (UTF-8, no ASCII escaping, as Kling answers)."""
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype="application/json")

@@ -1,0 +1,44 @@
+"""The result video every succeeded task points at: a small, real, playable MP4 shipped with the mock."""
+
+from __future__ import annotations
+
+import functools
+import struct
+import uuid
+from pathlib import Path
+
+__all__ = ["RESULT_MP4", "mp4_duration_seconds", "result_duration", "result_video_id", "video_id_for_url"]
+
+RESULT_MP4 = Path(__file__).with_name("assets") / "result.mp4"
+
+# Ids derived from URLs or tasks are stable across restarts and processes.
+_NAMESPACE = uuid.UUID("6f1c1d5e-3b0a-4b8e-9a57-5c2f0e1d4a33")
+
+
+def mp4_duration_seconds(data: bytes) -> float:
+    """Read the duration from an MP4's ``moov/mvhd`` box."""
+    index = data.find(b"mvhd")
+    if index < 4:
+        raise ValueError("no mvhd box: not an MP4 file")
+    version = data[index + 4]
+    if version == 1:
+        timescale, duration = struct.unpack(">IQ", data[index + 24 : index + 36])
+    else:
+        timescale, duration = struct.unpack(">II", data[index + 16 : index + 24])
+    return float(duration) / float(timescale)
+
+
+@functools.cache
+def result_duration() -> str:
+    """The result video's duration as Kling writes it: seconds, one decimal, as a string."""
+    return f"{mp4_duration_seconds(RESULT_MP4.read_bytes()):.1f}"
+
+
+def video_id_for_url(url: str) -> str:
+    """The id the mock gives a video known only by its URL."""
+    return str(uuid.uuid5(_NAMESPACE, url))
+
+
+def result_video_id(task_id: str) -> str:
+    """The id of a task's result video (valid as ``video_id`` of a later task)."""
+    return str(uuid.uuid5(_NAMESPACE, f"result:{task_id}"))

@@ -1,0 +1,77 @@
+-- The mock's persistent state. AUTOINCREMENT: a task id is never handed out twice, even after a reset.
+CREATE TABLE IF NOT EXISTS tasks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    processing_at INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    failure_message TEXT NOT NULL,
+    parent_video_id TEXT NOT NULL,
+    parent_video_url TEXT NOT NULL,
+    parent_video_duration TEXT NOT NULL,
+    result_video_id TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    callback_url TEXT,
+    request_input TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tasks_by_account ON tasks (account, seq);
+CREATE INDEX IF NOT EXISTS tasks_in_flight ON tasks (account, finished_at);
+CREATE INDEX IF NOT EXISTS tasks_by_result ON tasks (result_video_id);
+
+-- One row per (task, status) to announce; attempts are logged in delivery_attempts.
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_seq INTEGER NOT NULL REFERENCES tasks (seq) ON DELETE CASCADE,
+    status TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'pending',
+    claimed_until INTEGER NOT NULL DEFAULT 0,
+    message_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_attempt_at);
+
+CREATE TABLE IF NOT EXISTS delivery_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id INTEGER NOT NULL,
+    task_id TEXT NOT NULL,
+    task_status TEXT NOT NULL,
+    url TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    http_status INTEGER,
+    error TEXT,
+    message_id TEXT NOT NULL,
+    signed INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    face TEXT,
+    status INTEGER NOT NULL,
+    code INTEGER,
+    request_id TEXT NOT NULL,
+    task_id TEXT,
+    account TEXT,
+    authorization TEXT,
+    scenario TEXT,
+    body TEXT,
+    duration_ms REAL NOT NULL
+);
+
+-- Shared by every worker: the virtual clock's reading and the settings changed at run time.
+CREATE TABLE IF NOT EXISTS mock_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    clock_ms INTEGER NOT NULL,
+    config_changes TEXT NOT NULL DEFAULT '{}',
+    generation INTEGER NOT NULL DEFAULT 0
+);

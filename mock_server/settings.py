@@ -1,0 +1,201 @@
+"""How one mock server is configured: defaults, environment variables, and changes at run time."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, get_args, get_type_hints
+
+__all__ = ["ENV_PREFIX", "RUNTIME_FIELDS", "Settings"]
+
+ENV_PREFIX = "KLING_MOCK_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the mock. Environment variables are ``KLING_MOCK_<FIELD>`` (for example ``KLING_MOCK_DB``)."""
+
+    #: SQLite file; ``:memory:`` keeps everything in this process only (tests).
+    db: str = ":memory:"
+    #: ``real``: wall time. ``virtual``: time stands still until ``POST /__mock__/clock/advance``.
+    clock: Literal["real", "virtual"] = "real"
+    #: Where a virtual clock starts, Unix ms (2026-01-01T00:00:00Z), so runs are reproducible.
+    virtual_clock_start_ms: int = 1_767_225_600_000
+    #: Seconds a task stays ``submitted``, then ``processing`` (scenario ``slow`` multiplies the latter).
+    queue_seconds: float = 1.0
+    processing_seconds: float = 4.0
+    slow_factor: float = 10.0
+    #: Tasks in flight per account before 429/1303.
+    max_in_flight: int = 5
+    #: Reject a well-formed ``video_id`` the mock never produced.
+    strict_video_ids: bool = False
+    #: Official face: the account's access key and secret key (JWT), and its static API key.
+    access_key: str = "mock-access-key"
+    secret_key: str = "mock-secret-key"
+    api_key: str = "mock-api-key"
+    #: Protects ``/__mock__/`` when set (``Authorization: Bearer <admin_token>``).
+    admin_token: str | None = None
+    #: ``whsec_...``: sign callbacks the Standard Webhooks way. None: send no signature headers.
+    webhook_secret: str | None = None
+    #: Hosts besides loopback addresses that callbacks may be sent to.
+    callback_allowed_hosts: tuple[str, ...] = ()
+    callback_max_attempts: int = 4
+    callback_backoff_seconds: float = 1.0
+    callback_timeout_seconds: float = 5.0
+    #: How often (real seconds) each worker looks for due callbacks on the real clock.
+    dispatch_interval_seconds: float = 0.2
+    #: Chaos: this share of API requests fails with 5000/5001/5002/1302, reproducibly from the seed.
+    chaos_rate: float = 0.0
+    chaos_seed: int = 0
+    #: Chaos: this share of API requests is delayed by ``chaos_latency_ms`` (real time).
+    chaos_latency_rate: float = 0.0
+    chaos_latency_ms: int = 0
+    #: Send ``Retry-After`` on 429 and 503 answers (Kling documents none).
+    retry_after_seconds: int | None = None
+    #: Requests kept in the journal.
+    journal_size: int = 10_000
+    #: One log line per request on stderr.
+    log_requests: bool = True
+    #: Base URL for result links and callbacks' bodies; by default taken from the create request.
+    public_url: str | None = None
+    #: Extra accounts for the official face, ``access_key -> secret_key``.
+    extra_access_keys: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``KLING_MOCK_*`` variables, then explicit overrides."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            raw = env.get(ENV_PREFIX + item.name.upper())
+            if raw is not None:
+                values[item.name] = _parse(item.name, raw)
+        values.update(overrides)
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        """Build from a mapping of field names; values are coerced to the field's type."""
+        known = {item.name for item in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        coerced = {name: _coerce(name, value) for name, value in values.items()}
+        settings = cls(**coerced)
+        settings.check()
+        return settings
+
+    def with_changes(self, changes: Mapping[str, Any]) -> Settings:
+        """A copy with run-time changes applied (only ``RUNTIME_FIELDS``)."""
+        refused = set(changes) - RUNTIME_FIELDS
+        if refused:
+            raise ValueError(f"not changeable at run time: {', '.join(sorted(refused))}")
+        updated = dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items()})
+        updated.check()
+        return updated
+
+    def check(self) -> None:
+        """Refuse settings that cannot work."""
+        if self.clock not in ("real", "virtual"):
+            raise ValueError("clock must be 'real' or 'virtual'")
+        for name in ("chaos_rate", "chaos_latency_rate"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1")
+        for name in ("queue_seconds", "processing_seconds", "callback_backoff_seconds", "callback_timeout_seconds"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.max_in_flight < 1 or self.callback_max_attempts < 1 or self.journal_size < 1:
+            raise ValueError("max_in_flight, callback_max_attempts and journal_size must be at least 1")
+        if self.slow_factor < 1:
+            raise ValueError("slow_factor must be at least 1")
+
+    def public(self) -> dict[str, Any]:
+        """The settings as JSON, secrets masked."""
+        shown = dataclasses.asdict(self)
+        for secret in ("secret_key", "api_key", "admin_token", "webhook_secret"):
+            if shown[secret] is not None:
+                shown[secret] = "***"
+        shown["extra_access_keys"] = dict.fromkeys(self.extra_access_keys, "***")
+        shown["callback_allowed_hosts"] = list(self.callback_allowed_hosts)
+        return shown
+
+
+#: Settings that ``PUT /__mock__/config`` may change while the mock runs.
+RUNTIME_FIELDS = frozenset(
+    {
+        "queue_seconds",
+        "processing_seconds",
+        "slow_factor",
+        "max_in_flight",
+        "strict_video_ids",
+        "chaos_rate",
+        "chaos_seed",
+        "chaos_latency_rate",
+        "chaos_latency_ms",
+        "retry_after_seconds",
+        "callback_max_attempts",
+        "callback_backoff_seconds",
+    }
+)
+
+_HINTS = get_type_hints(Settings)
+
+
+def _parse(name: str, raw: str) -> Any:
+    """Turn an environment string into a value for ``name``."""
+    hint = _HINTS[name]
+    if name == "extra_access_keys":
+        pairs = (item.split(":", 1) for item in raw.split(",") if item.strip())
+        return {key.strip(): secret.strip() for key, secret in pairs}
+    if name == "callback_allowed_hosts":
+        return tuple(h.strip() for h in raw.split(",") if h.strip())
+    if raw == "" and type(None) in get_args(hint):
+        return None
+    return raw
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Coerce a JSON or environment value to the type of field ``name``."""
+    hint = _HINTS[name]
+    if value is None:
+        if type(None) in get_args(hint):
+            return None
+        raise ValueError(f"{name} must not be null")
+    if name == "callback_allowed_hosts":
+        if isinstance(value, str):
+            raise ValueError(f"{name} must be a list of host names")
+        return tuple(str(h) for h in value)
+    if name == "extra_access_keys":
+        return {str(k): str(v) for k, v in dict(value).items()}
+    if name == "clock":
+        if value not in ("real", "virtual"):
+            raise ValueError("clock must be 'real' or 'virtual'")
+        return str(value)
+    args = [a for a in get_args(hint) if a is not type(None)]
+    base = args[0] if args else hint
+    try:
+        if base is bool:
+            if isinstance(value, str):
+                if value.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                    raise ValueError(value)
+                return value.lower() in ("1", "true", "yes", "on")
+            if not isinstance(value, bool):
+                raise ValueError(value)
+            return value
+        if base is int:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
+            return int(value)
+        if base is float:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(value)
+        if base is str:
+            if not isinstance(value, str):
+                raise ValueError(value)
+            return value
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: {value!r} is not a valid {getattr(base, '__name__', base)}") from None
+    return value

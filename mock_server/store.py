@@ -1,0 +1,262 @@
+"""SQLite persistence: tasks, callback deliveries, the request journal and the shared mock state.
+
+The only module with SQL. One connection per process (re-opened after a fork), guarded by a lock;
+WAL mode lets several gunicorn workers share one file, and a transaction that returned is on disk for
+any later process, even after SIGKILL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MockState", "Store", "TaskRow"]
+
+_SCHEMA = Path(__file__).with_name("schema.sql").read_text(encoding="utf-8")
+
+TaskRow = sqlite3.Row
+
+
+@dataclass(frozen=True)
+class MockState:
+    """The state every worker shares: the virtual clock and the run-time settings changes."""
+
+    clock_ms: int
+    config_changes: Mapping[str, Any]
+    generation: int
+
+
+class Store:
+    """The mock's database. Methods are short transactions; ``transaction()`` groups several."""
+
+    def __init__(self, path: str, *, clock_start_ms: int) -> None:
+        self.path = path
+        self._clock_start_ms = clock_start_ms
+        self._lock = threading.RLock()
+        self._connection: sqlite3.Connection | None = None
+        self._pid = 0
+        self._state_cache: tuple[int, MockState] | None = None
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO mock_state (id, clock_ms, config_changes, generation) VALUES (1, ?, '{}', 0)",
+                (clock_start_ms,),
+            )
+
+    # -- connection ---------------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        db.row_factory = sqlite3.Row
+        if self.path != ":memory:":
+            db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a committed transaction survives a killed process (not a power cut).
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.executescript(_SCHEMA)
+        return db
+
+    def _db(self) -> sqlite3.Connection:
+        if self._connection is None or self._pid != os.getpid():
+            # A connection must not cross a fork: the child opens its own.
+            self._connection = self._connect()
+            self._pid = os.getpid()
+        return self._connection
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """Run statements atomically; ``write`` takes the write lock at once (BEGIN IMMEDIATE)."""
+        with self._lock:
+            db = self._db()
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._connection is not None and self._pid == os.getpid():
+                self._connection.close()
+            self._connection = None
+
+    # -- shared state -------------------------------------------------------------------------------
+
+    def state(self) -> MockState:
+        """The shared state; the parsed settings changes are cached until their generation moves."""
+        with self._lock:
+            row = self._db().execute("SELECT clock_ms, generation FROM mock_state WHERE id = 1").fetchone()
+            cached = self._state_cache
+            if cached is not None and cached[0] == row["generation"]:
+                return MockState(row["clock_ms"], cached[1].config_changes, row["generation"])
+            changes = self._db().execute("SELECT config_changes FROM mock_state WHERE id = 1").fetchone()[0]
+            state = MockState(row["clock_ms"], json.loads(changes), row["generation"])
+            self._state_cache = (state.generation, state)
+            return state
+
+    def advance_clock(self, milliseconds: int) -> int:
+        with self.transaction() as db:
+            db.execute("UPDATE mock_state SET clock_ms = clock_ms + ? WHERE id = 1", (milliseconds,))
+            value: int = db.execute("SELECT clock_ms FROM mock_state WHERE id = 1").fetchone()[0]
+            return value
+
+    def clock_ms(self) -> int:
+        with self._lock:
+            value: int = self._db().execute("SELECT clock_ms FROM mock_state WHERE id = 1").fetchone()[0]
+            return value
+
+    def set_config_changes(self, changes: Mapping[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE mock_state SET config_changes = ?, generation = generation + 1 WHERE id = 1",
+                (json.dumps(dict(changes), sort_keys=True),),
+            )
+
+    def reset(self) -> None:
+        """Forget tasks, deliveries, the journal and run-time changes; rewind the virtual clock.
+
+        The id sequence is kept, so a task id is never handed out twice.
+        """
+        with self.transaction() as db:
+            db.execute("DELETE FROM deliveries")
+            db.execute("DELETE FROM delivery_attempts")
+            db.execute("DELETE FROM tasks")
+            db.execute("DELETE FROM journal")
+            db.execute(
+                "UPDATE mock_state SET clock_ms = ?, config_changes = '{}', generation = generation + 1 WHERE id = 1",
+                (self._clock_start_ms,),
+            )
+
+    # -- tasks --------------------------------------------------------------------------------------
+
+    @staticmethod
+    def count_in_flight(db: sqlite3.Connection, account: str, now_ms: int) -> int:
+        count: int = db.execute(
+            "SELECT COUNT(*) FROM tasks WHERE account = ? AND finished_at > ?", (account, now_ms)
+        ).fetchone()[0]
+        return count
+
+    @staticmethod
+    def next_seq(db: sqlite3.Connection) -> int:
+        """The sequence number the next insert gets (inside a write transaction)."""
+        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tasks'").fetchone()
+        return (row[0] if row else 0) + 1
+
+    @staticmethod
+    def insert_task(db: sqlite3.Connection, values: Mapping[str, Any]) -> int:
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cursor = db.execute(f"INSERT INTO tasks ({columns}) VALUES ({marks})", tuple(values.values()))
+        seq = cursor.lastrowid
+        assert seq is not None
+        return seq
+
+    @staticmethod
+    def insert_deliveries(db: sqlite3.Connection, task_seq: int, planned: Sequence[tuple[str, int, str]]) -> None:
+        db.executemany(
+            "INSERT INTO deliveries (task_seq, status, due_at, next_attempt_at, message_id) VALUES (?, ?, ?, ?, ?)",
+            [(task_seq, status, due, due, message_id) for status, due, message_id in planned],
+        )
+
+    def get_task(self, account: str, seq: int) -> TaskRow | None:
+        with self._lock:
+            row: TaskRow | None = (
+                self._db().execute("SELECT * FROM tasks WHERE seq = ? AND account = ?", (seq, account)).fetchone()
+            )
+            return row
+
+    def list_tasks(self, account: str, limit: int, offset: int) -> list[TaskRow]:
+        """A page of the account's tasks, newest first."""
+        with self._lock:
+            return (
+                self._db()
+                .execute(
+                    "SELECT * FROM tasks WHERE account = ? ORDER BY seq DESC LIMIT ? OFFSET ?", (account, limit, offset)
+                )
+                .fetchall()
+            )
+
+    def task_by_result_video(self, video_id: str) -> TaskRow | None:
+        with self._lock:
+            row: TaskRow | None = (
+                self._db().execute("SELECT * FROM tasks WHERE result_video_id = ?", (video_id,)).fetchone()
+            )
+            return row
+
+    def count_tasks(self) -> int:
+        with self._lock:
+            count: int = self._db().execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
+            return count
+
+    # -- callbacks ----------------------------------------------------------------------------------
+
+    def claim_due_deliveries(self, now_ms: int, wall_ms: int, lease_ms: int, limit: int = 50) -> list[sqlite3.Row]:
+        """Take due deliveries for this process; a claim expires after ``lease_ms`` of wall time."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT d.*, t.* , d.status AS delivery_status FROM deliveries d JOIN tasks t ON t.seq = d.task_seq "
+                "WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND d.claimed_until <= ? "
+                "ORDER BY d.next_attempt_at, d.id LIMIT ?",
+                (now_ms, wall_ms, limit),
+            ).fetchall()
+            db.executemany(
+                "UPDATE deliveries SET claimed_until = ? WHERE id = ?",
+                [(wall_ms + lease_ms, row["id"]) for row in rows],
+            )
+            return rows
+
+    def finish_attempt(
+        self,
+        delivery_id: int,
+        *,
+        attempt: Mapping[str, Any],
+        state: str,
+        next_attempt_at: int,
+    ) -> None:
+        """Log one attempt and move the delivery on (delivered, failed, blocked, or pending again)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, state = ?, next_attempt_at = ?, claimed_until = 0 "
+                "WHERE id = ?",
+                (state, next_attempt_at, delivery_id),
+            )
+            columns = ", ".join(attempt)
+            marks = ", ".join("?" for _ in attempt)
+            db.execute(f"INSERT INTO delivery_attempts ({columns}) VALUES ({marks})", tuple(attempt.values()))
+
+    def delivery_attempts(self, limit: int) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db().execute("SELECT * FROM delivery_attempts ORDER BY id LIMIT ?", (limit,)).fetchall()
+
+    def pending_deliveries(self) -> int:
+        with self._lock:
+            count: int = self._db().execute("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'").fetchone()[0]
+            return count
+
+    # -- journal ------------------------------------------------------------------------------------
+
+    def journal_append(self, entry: Mapping[str, Any], keep: int) -> None:
+        """Add a journal entry; every so often drop entries beyond the newest ``keep``."""
+        columns = ", ".join(entry)
+        marks = ", ".join("?" for _ in entry)
+        with self.transaction() as db:
+            cursor = db.execute(f"INSERT INTO journal ({columns}) VALUES ({marks})", tuple(entry.values()))
+            last = cursor.lastrowid or 0
+            if last % 1000 == 0:
+                db.execute("DELETE FROM journal WHERE id <= ?", (last - keep,))
+
+    def journal(self, limit: int, since_id: int = 0) -> list[sqlite3.Row]:
+        with self._lock:
+            return (
+                self._db()
+                .execute("SELECT * FROM journal WHERE id > ? ORDER BY id LIMIT ?", (since_id, limit))
+                .fetchall()
+            )

@@ -1,0 +1,54 @@
+"""A task's life as a pure function of its plan and the clock: submitted -> processing -> succeed | failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["TaskTimeline", "plan_timeline"]
+
+SUBMITTED, PROCESSING = "submitted", "processing"
+
+
+@dataclass(frozen=True)
+class TaskTimeline:
+    """When a task enters each state (Unix ms) and how it ends."""
+
+    created_at: int
+    processing_at: int
+    finished_at: int
+    outcome: str  # "succeed" | "failed"
+    failure_message: str = ""
+
+    def status_at(self, now_ms: int) -> tuple[str, int]:
+        """The status at ``now_ms`` and when it began (``updated_at``)."""
+        if now_ms >= self.finished_at:
+            return self.outcome, self.finished_at
+        if now_ms >= self.processing_at:
+            return PROCESSING, self.processing_at
+        return SUBMITTED, self.created_at
+
+    def transitions(self) -> list[tuple[str, int]]:
+        """Every status the task takes, with its start time, in order."""
+        return [(SUBMITTED, self.created_at), (PROCESSING, self.processing_at), (self.outcome, self.finished_at)]
+
+    def is_finished(self, now_ms: int) -> bool:
+        return now_ms >= self.finished_at
+
+    def message_at(self, now_ms: int) -> str:
+        """``task_status_msg``: the failure reason once failed, empty otherwise."""
+        return self.failure_message if self.is_finished(now_ms) and self.outcome == "failed" else ""
+
+
+def plan_timeline(
+    created_at: int,
+    *,
+    queue_seconds: float,
+    processing_seconds: float,
+    processing_factor: float,
+    outcome: str,
+    failure_message: str = "",
+) -> TaskTimeline:
+    """Plan a task's life from its creation time and durations."""
+    processing_at = created_at + round(queue_seconds * 1000)
+    finished_at = processing_at + round(processing_seconds * processing_factor * 1000)
+    return TaskTimeline(created_at, processing_at, finished_at, outcome, failure_message)
