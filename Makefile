@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint test test-thorough clean
+.PHONY: help install generate check-generated lint test test-thorough mock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -36,6 +36,10 @@ test: install ## The whole test suite
 
 test-thorough: install ## The suite with ten times more hypothesis examples (nightly)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+MOCK_ARGS ?=
+mock: install ## Run the mock server on http://127.0.0.1:8000 (MOCK_ARGS="--clock virtual ...")
+	$(BIN)/python -m mock_server $(MOCK_ARGS)
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

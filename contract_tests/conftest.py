@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
 from kling_lipsync.spec import load_spec
+from kling_lipsync.testing import KlingMock
 
 # `make test` uses "default"; `make test-thorough` (nightly) ten times the examples.
 settings.register_profile(
@@ -38,3 +40,32 @@ def pytest_report_header(config: pytest.Config) -> str:
 def spec() -> Mapping[str, Any]:
     """The parsed openapi.yaml."""
     return load_spec()
+
+
+@pytest.fixture
+def mock() -> Iterator[KlingMock]:
+    """The mock in-process, on a virtual clock, with an empty in-memory store."""
+    with KlingMock() as instance:
+        yield instance
+
+
+@pytest.fixture
+def make_mock() -> Iterator[Callable[..., KlingMock]]:
+    """Build mocks with other settings; all are closed after the test."""
+    made: list[KlingMock] = []
+
+    def build(**settings: Any) -> KlingMock:
+        instance = KlingMock(settings)
+        made.append(instance)
+        return instance
+
+    yield build
+    for instance in made:
+        instance.close()
+
+
+@pytest.fixture
+def dmx(mock: KlingMock) -> Iterator[httpx.Client]:
+    """Raw HTTP to the mock's DMXAPI face as account ``sk-test``."""
+    with mock.httpx_client("sk-test") as client:
+        yield client

@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         if item.name in ("callback_allowed_hosts", "extra_access_keys"):
             parser.add_argument(flag, dest=item.name, action="append", default=None, help=help_text)
         elif isinstance(default, bool):
-            parser.add_argument(flag, dest=item.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+            parser.add_argument(
+                flag, dest=item.name, action=argparse.BooleanOptionalAction, default=None, help=help_text
+            )
         else:
             parser.add_argument(flag, dest=item.name, default=None, help=help_text)
     return parser

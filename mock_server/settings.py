@@ -33,7 +33,7 @@ class Settings:
     strict_video_ids: bool = False
     #: Official face: the account's access key and secret key (JWT), and its static API key.
     access_key: str = "mock-access-key"
-    secret_key: str = "mock-secret-key"
+    secret_key: str = "mock-secret-key-for-local-testing-only"
     api_key: str = "mock-api-key"
     #: Protects ``/__mock__/`` when set (``Authorization: Bearer <admin_token>``).
     admin_token: str | None = None

@@ -1,0 +1,145 @@
+"""Callbacks: every status change POSTed to a real local receiver, signed, retried with backoff, logged."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+
+import httpx
+import pytest
+
+from contract_tests.bodies import text_body
+from kling_lipsync.spec import schema_validator
+from kling_lipsync.testing import CallbackReceiver, KlingMock
+from mock_server.callbacks import host_allowed, sign_webhook
+
+TASKS = "/v1/videos/lip-sync"
+SECRET = "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0c2VjcmV0MTI="
+
+
+def verify(secret: str, headers: dict, body: bytes) -> bool:
+    """An independent Standard Webhooks verifier (not the mock's signer)."""
+    key = base64.b64decode(secret[len("whsec_") :])
+    content = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+    return any(hmac.compare_digest(sig.split(",", 1)[1], expected) for sig in headers["webhook-signature"].split(" "))
+
+
+def test_signer_matches_the_documented_test_vector() -> None:
+    body = (
+        b'{"id":"1234567890","status":"succeeded","message":"","create_time":1781080778802,"update_time":1781080794151}'
+    )
+    assert sign_webhook(SECRET, "9876543210", 1781080794, body) == "v1,UsKlJP00XoQyOn410NM9xv34sP+Gl0jnOO9Lcpr7NJ4="
+
+
+@pytest.fixture
+def receiver():
+    with CallbackReceiver() as instance:
+        yield instance
+
+
+def create_with_callback(client: httpx.Client, url: str, **headers: str) -> str:
+    response = client.post(TASKS, json={**text_body(), "callback_url": url}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["task_id"]
+
+
+def test_each_transition_is_delivered_once_signed_and_as_the_task_object(make_mock, receiver) -> None:
+    mock = make_mock(webhook_secret=SECRET)
+    with mock.httpx_client("sk-cb") as client:
+        task_id = create_with_callback(client, receiver.url)
+        receiver.wait_for(1)
+        mock.advance(mock.settings.queue_seconds)
+        receiver.wait_for(2)
+        mock.advance(mock.settings.processing_seconds)
+        received = receiver.wait_for(3)
+        final = client.get(f"{TASKS}/{task_id}").json()["data"]
+
+    assert [c.json()["task_status"] for c in received] == ["submitted", "processing", "succeed"]
+    validator = schema_validator("LipSyncTask")
+    for callback in received:
+        body = callback.json()
+        assert "code" not in body, "callbacks carry the task object without the envelope"
+        assert validator.is_valid(body)
+        assert body["task_id"] == task_id
+        assert callback.headers["content-type"] == "application/json; charset=utf-8"
+        assert verify(SECRET, callback.headers, callback.body)
+    assert received[-1].json() == final
+    assert len({c.headers["webhook-id"] for c in received}) == 3
+    log = mock.callbacks()
+    assert [(a["task_status"], a["outcome"], a["attempt"]) for a in log] == [
+        ("submitted", "delivered", 1),
+        ("processing", "delivered", 1),
+        ("succeed", "delivered", 1),
+    ]
+    mock.advance(3600)
+    assert len(receiver.received) == 3, "nothing is sent twice"
+
+
+def test_without_a_secret_no_signature_headers_are_sent(mock: KlingMock, receiver) -> None:
+    with mock.httpx_client("sk-cb") as client:
+        create_with_callback(client, receiver.url)
+    (callback,) = receiver.wait_for(1)
+    assert not {"webhook-id", "webhook-timestamp", "webhook-signature"} & set(callback.headers)
+
+
+def test_a_tampered_body_fails_verification(make_mock, receiver) -> None:
+    mock = make_mock(webhook_secret=SECRET)
+    with mock.httpx_client("sk-cb") as client:
+        create_with_callback(client, receiver.url)
+    (callback,) = receiver.wait_for(1)
+    assert verify(SECRET, callback.headers, callback.body)
+    assert not verify(SECRET, callback.headers, callback.body.replace(b"submitted", b"succeed"))
+
+
+def test_failed_deliveries_are_retried_with_backoff_and_logged(make_mock) -> None:
+    mock = make_mock(callback_max_attempts=3, callback_backoff_seconds=2)
+    with CallbackReceiver(answers=[500, 503]) as receiver, mock.httpx_client("sk-cb") as client:
+        create_with_callback(client, receiver.url)
+        receiver.wait_for(1)
+        mock.advance(1.999)  # the queue (1 s) ends: `processing` is due; the retry of `submitted` is not yet
+        assert [c.json()["task_status"] for c in receiver.wait_for(2)] == ["submitted", "processing"]
+        mock.advance(0.001)  # 2 s after the first attempt: the second try of `submitted`
+        receiver.wait_for(3)
+        log = mock.callbacks(task_status="submitted")
+        assert [(a["attempt"], a["outcome"], a["http_status"]) for a in log] == [
+            (1, "failed", 500),
+            (2, "delivered", 200),
+        ]
+        assert log[1]["at"] - log[0]["at"] == 2000
+        assert log[0]["message_id"] == log[1]["message_id"], "a retry keeps its webhook-id"
+
+
+def test_a_receiver_that_always_fails_is_given_up_after_max_attempts(make_mock) -> None:
+    mock = make_mock(callback_max_attempts=3, callback_backoff_seconds=1)
+    with CallbackReceiver(status=500) as receiver, mock.httpx_client("sk-cb") as client:
+        create_with_callback(client, receiver.url)
+        for _ in range(6):
+            mock.advance(10)
+        attempts = mock.callbacks(task_status="submitted")
+    assert [a["attempt"] for a in attempts] == [1, 2, 3]
+    assert [a["outcome"] for a in attempts] == ["failed"] * 3
+    assert mock.app.extensions["kling_mock"].store.pending_deliveries() == 0
+
+
+def test_callbacks_never_leave_loopback_unless_allowed(mock: KlingMock) -> None:
+    with mock.httpx_client("sk-cb") as client:
+        create_with_callback(client, "http://10.20.30.40:9/hook")
+    (attempt,) = mock.callbacks()
+    assert attempt["outcome"] == "blocked"
+    assert "not a loopback address" in attempt["error"]
+    assert host_allowed("http://10.20.30.40/x", ("10.20.30.40",)) == (True, "")
+    assert host_allowed("http://[::1]:8080/x", ())[0]
+    assert not host_allowed("file:///etc/passwd", ())[0]
+
+
+def test_callback_body_is_logged_for_inspection(mock: KlingMock, receiver) -> None:
+    with mock.httpx_client("sk-cb") as client:
+        task_id = create_with_callback(client, receiver.url)
+    receiver.wait_for(1)
+    (attempt,) = mock.callbacks()
+    assert attempt["task_id"] == task_id
+    assert attempt["url"] == receiver.url
+    assert attempt["body"] == json.loads(receiver.received[0].body)

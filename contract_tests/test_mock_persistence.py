@@ -1,0 +1,76 @@
+"""Tasks live in SQLite: a restart (even after SIGKILL) loses nothing, and gunicorn workers share one file."""
+
+from __future__ import annotations
+
+import collections
+
+import httpx
+
+from contract_tests.bodies import text_body
+from contract_tests.servers import GunicornMock
+from kling_lipsync.testing import CallbackReceiver, KlingMock
+
+TASKS = "/v1/videos/lip-sync"
+
+
+def test_a_restarted_mock_has_every_task_and_never_reuses_an_id(tmp_path) -> None:
+    db = str(tmp_path / "mock.sqlite3")
+    with KlingMock({"db": db, "max_in_flight": 100}) as first, first.httpx_client("sk-keep") as client:
+        ids = [client.post(TASKS, json=text_body()).json()["data"]["task_id"] for _ in range(5)]
+        first.advance(2)
+        before = client.get(TASKS).json()["data"]
+
+    with KlingMock({"db": db, "max_in_flight": 100}) as second, second.httpx_client("sk-keep") as client:
+        assert client.get(TASKS).json()["data"] == before, "same tasks, same states, same virtual time"
+        second.reset()
+        new_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
+    assert new_id not in ids, "ids are never handed out twice, not even after a reset"
+
+
+def test_two_apps_on_one_file_see_the_same_tasks_and_clock(tmp_path) -> None:
+    db = str(tmp_path / "shared.sqlite3")
+    with KlingMock({"db": db}) as a, KlingMock({"db": db}) as b:
+        with a.httpx_client("sk-same") as client:
+            task_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
+        b.advance(60)
+        with b.httpx_client("sk-same") as client:
+            assert client.get(f"{TASKS}/{task_id}").json()["data"]["task_status"] == "succeed"
+        assert a.now_ms() == b.now_ms()
+
+
+def test_gunicorn_workers_share_the_file_deliver_each_transition_once_and_survive_sigkill(tmp_path) -> None:
+    env = {
+        "KLING_MOCK_DB": str(tmp_path / "gunicorn.sqlite3"),
+        "KLING_MOCK_QUEUE_SECONDS": "0.2",
+        "KLING_MOCK_PROCESSING_SECONDS": "0.3",
+        "KLING_MOCK_DISPATCH_INTERVAL_SECONDS": "0.05",
+        "KLING_MOCK_MAX_IN_FLIGHT": "100",
+    }
+    server = GunicornMock(env, workers=2)
+    try:
+        with (
+            CallbackReceiver() as receiver,
+            httpx.Client(
+                base_url=f"{server.url}/kling", headers={"Authorization": "Bearer sk-gunicorn"}, timeout=10
+            ) as client,
+        ):
+            acknowledged = []
+            for _ in range(12):
+                response = client.post(TASKS, json={**text_body(), "callback_url": receiver.url})
+                assert response.status_code == 200, response.text
+                acknowledged.append(response.json()["data"]["task_id"])
+            received = receiver.wait_for(36, timeout=30)
+            per_transition = collections.Counter((c.json()["task_id"], c.json()["task_status"]) for c in received)
+            assert set(per_transition.values()) == {1}, "each transition exactly once across workers"
+            assert {task for task, _ in per_transition} == set(acknowledged)
+        server.kill()
+
+        server = GunicornMock(env, workers=2)
+        with httpx.Client(base_url=f"{server.url}/kling", headers={"Authorization": "Bearer sk-gunicorn"}) as client:
+            listed = client.get(TASKS, params={"pageSize": 500}).json()["data"]
+            assert sorted(t["task_id"] for t in listed) == sorted(acknowledged)
+            assert {t["task_status"] for t in listed} == {"succeed"}
+            again = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
+            assert again not in acknowledged
+    finally:
+        server.stop()

@@ -1,0 +1,192 @@
+"""Test doubles: the mock server in-process on a virtual clock, and a real local callback receiver.
+
+``KlingMock`` is what the ``kling_mock`` pytest fixture hands out; it works without pytest too::
+
+    with KlingMock() as mock:
+        client = mock.generated_client(token="sk-test")
+        ...
+        mock.advance(10)
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from kling_lipsync_client import AuthenticatedClient
+from mock_server import create_app
+from mock_server.settings import Settings
+
+__all__ = ["CallbackReceiver", "KlingMock", "ReceivedCallback"]
+
+MOCK_BASE_URL = "http://kling-mock.test"
+
+
+class KlingMock:
+    """The mock server in this process (no socket), on a virtual clock unless told otherwise.
+
+    **Parameters:**
+
+    * **settings** - ``Settings`` or a mapping of setting names; defaults: virtual clock, ``:memory:``.
+    * **base_url** - the URL the in-process clients use (nothing listens there).
+    """
+
+    def __init__(self, settings: Settings | Mapping[str, Any] | None = None, *, base_url: str = MOCK_BASE_URL) -> None:
+        values: dict[str, Any] = {"clock": "virtual", "log_requests": False}
+        if isinstance(settings, Settings):
+            self.settings = settings
+        else:
+            values.update(settings or {})
+            self.settings = Settings.from_mapping(values)
+        self.app = create_app(self.settings)
+        self.base_url = base_url
+        self.transport = httpx.WSGITransport(app=self.app)
+        self.http = httpx.Client(transport=self.transport, base_url=base_url)
+
+    # -- clients ------------------------------------------------------------------------------------
+
+    def url(self, face: str = "dmxapi") -> str:
+        """Base URL of one face: ``dmxapi`` (``/kling``) or ``kling`` (official paths)."""
+        return f"{self.base_url}/kling" if face == "dmxapi" else self.base_url
+
+    def httpx_client(self, token: str | None = "sk-test", *, face: str = "dmxapi", **kwargs: Any) -> httpx.Client:
+        """An ``httpx.Client`` wired to the in-process mock, with a Bearer token when given."""
+        headers = dict(kwargs.pop("headers", {}))
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return httpx.Client(transport=self.transport, base_url=self.url(face), headers=headers, **kwargs)
+
+    def generated_client(self, token: str = "sk-test", *, face: str = "dmxapi") -> AuthenticatedClient:
+        """The generated ``AuthenticatedClient``, wired to the in-process mock."""
+        client = AuthenticatedClient(base_url=self.url(face), token=token, raise_on_unexpected_status=True)
+        client.set_httpx_client(self.httpx_client(token, face=face))
+        return client
+
+    # -- control ------------------------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> int:
+        """Move the virtual clock forward, delivering the callbacks that fall due; return the new time (ms)."""
+        now: int = self._admin("POST", "/clock/advance", json={"seconds": seconds})["now_ms"]
+        return now
+
+    def now_ms(self) -> int:
+        value: int = self._admin("GET", "/clock")["now_ms"]
+        return value
+
+    def reset(self) -> None:
+        self._admin("POST", "/reset")
+
+    def configure(self, **changes: Any) -> dict[str, Any]:
+        """Change settings at run time (``max_in_flight=1``, ``chaos_rate=0.2``, ...)."""
+        config: dict[str, Any] = self._admin("PUT", "/config", json=changes)["config"]
+        return config
+
+    def requests(self, **match: Any) -> list[dict[str, Any]]:
+        """The request journal, optionally only entries whose fields equal ``match``."""
+        entries: list[dict[str, Any]] = self._admin("GET", "/requests", params={"limit": 10_000})["requests"]
+        return [e for e in entries if all(e.get(k) == v for k, v in match.items())]
+
+    def callbacks(self, **match: Any) -> list[dict[str, Any]]:
+        """Every callback attempt, optionally only those whose fields equal ``match``."""
+        attempts: list[dict[str, Any]] = self._admin("GET", "/callbacks", params={"limit": 10_000})["callbacks"]
+        return [a for a in attempts if all(a.get(k) == v for k, v in match.items())]
+
+    def deliver_callbacks(self) -> int:
+        attempts: int = self._admin("POST", "/callbacks/deliver")["callback_attempts"]
+        return attempts
+
+    def _admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {}
+        if self.settings.admin_token:
+            headers["Authorization"] = f"Bearer {self.settings.admin_token}"
+        response = self.http.request(method, f"/__mock__{path}", headers=headers, **kwargs)
+        if response.status_code != 200:
+            raise AssertionError(f"admin {method} {path} answered {response.status_code}: {response.text}")
+        return response.json()
+
+    def close(self) -> None:
+        self.http.close()
+        self.app.extensions["kling_mock"].close()
+
+    def __enter__(self) -> KlingMock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class ReceivedCallback:
+    """One POST the receiver got."""
+
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class CallbackReceiver:
+    """A real HTTP server on 127.0.0.1 that records every POST and answers ``status``.
+
+    ``answers`` overrides the status per request in order (``[500, 500]`` fails the first two).
+    """
+
+    status: int = 200
+    answers: list[int] = field(default_factory=list)
+    received: list[ReceivedCallback] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._changed = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with receiver._changed:
+                    status = receiver.answers.pop(0) if receiver.answers else receiver.status
+                    receiver.received.append(
+                        ReceivedCallback(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    )
+                    receiver._changed.notify_all()
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/callback"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[ReceivedCallback]:
+        """Block until ``count`` callbacks arrived (or fail after ``timeout`` seconds)."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.received) >= count, timeout=timeout):
+                raise AssertionError(f"expected {count} callbacks, got {len(self.received)}")
+            return list(self.received)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> CallbackReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
