@@ -11,6 +11,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 
+from contract_tests.strict import StrictResponseValidator
 from kling_lipsync.spec import load_spec
 from kling_lipsync.testing import KlingMock
 
@@ -40,6 +41,20 @@ def pytest_report_header(config: pytest.Config) -> str:
 def spec() -> Mapping[str, Any]:
     """The parsed openapi.yaml."""
     return load_spec()
+
+
+STRICT = StrictResponseValidator()
+KlingMock.observers.append(STRICT.observe)
+
+
+@pytest.fixture(autouse=True)
+def every_response_matches_the_spec() -> Iterator[StrictResponseValidator]:
+    """Fail any test during which an in-process mock answered something the spec does not say."""
+    STRICT.violations.clear()
+    yield STRICT
+    found = list(STRICT.violations)
+    STRICT.violations.clear()
+    assert found == [], "the mock answered outside the spec:\n" + "\n".join(found[:5])
 
 
 @pytest.fixture

@@ -46,7 +46,8 @@ def compile_schema(schema: Mapping[str, Any], spec: Mapping[str, Any] | None = N
     """Compile a JSON Schema validator for a schema of the document (its ``$ref``s resolve inside it)."""
     document = load_spec() if spec is None else spec
     root = {"$schema": _JSON_SCHEMA_DIALECT, **schema, "components": document["components"]}
-    return jsonschema_rs.validator_for(root)
+    # `format` is asserted, not just annotated: a value the spec calls invalid must be refused.
+    return jsonschema_rs.validator_for(root, validate_formats=True)
 
 
 def schema_validator(name: str, spec: Mapping[str, Any] | None = None) -> Any:

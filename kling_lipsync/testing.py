@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -27,6 +27,25 @@ __all__ = ["CallbackReceiver", "KlingMock", "ReceivedCallback"]
 
 MOCK_BASE_URL = "http://kling-mock.test"
 
+#: Called with every request and its (read) response that passes through a ``KlingMock``.
+ResponseObserver = Callable[[httpx.Request, httpx.Response], None]
+
+
+class _ObservedTransport(httpx.BaseTransport):
+    """The WSGI transport, showing each exchange to the registered observers."""
+
+    def __init__(self, inner: httpx.BaseTransport, observers: list[ResponseObserver]) -> None:
+        self._inner = inner
+        self._observers = observers
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        if self._observers:
+            response.read()
+            for observe in self._observers:
+                observe(request, response)
+        return response
+
 
 class KlingMock:
     """The mock server in this process (no socket), on a virtual clock unless told otherwise.
@@ -35,7 +54,12 @@ class KlingMock:
 
     * **settings** - ``Settings`` or a mapping of setting names; defaults: virtual clock, ``:memory:``.
     * **base_url** - the URL the in-process clients use (nothing listens there).
+
+    ``KlingMock.observers`` (shared by every instance) lets a test suite see every exchange, for
+    example to validate each response against the spec.
     """
+
+    observers: ClassVar[list[ResponseObserver]] = []
 
     def __init__(self, settings: Settings | Mapping[str, Any] | None = None, *, base_url: str = MOCK_BASE_URL) -> None:
         values: dict[str, Any] = {"clock": "virtual", "log_requests": False}
@@ -46,7 +70,7 @@ class KlingMock:
             self.settings = Settings.from_mapping(values)
         self.app = create_app(self.settings)
         self.base_url = base_url
-        self.transport = httpx.WSGITransport(app=self.app)
+        self.transport: httpx.BaseTransport = _ObservedTransport(httpx.WSGITransport(app=self.app), self.observers)
         self.http = httpx.Client(transport=self.transport, base_url=base_url)
 
     # -- clients ------------------------------------------------------------------------------------
