@@ -22,19 +22,41 @@ settings.register_profile(
 settings.register_profile(
     "thorough", max_examples=400, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
 )
+# Runs against deliberately broken mocks (test_mutants.py) need only find the first failure.
+settings.register_profile("mutant", max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Pick a hypothesis seed when none was given, so every run can be replayed from its header."""
-    if getattr(config.option, "hypothesis_seed", None) is None:
+    """Pick a hypothesis seed when none was given, so every run can be replayed from its header.
+
+    With ``KLING_CONTRACT_MUTANT`` set, break the mock first (see ``mutants.py``).
+    """
+    mutant = os.environ.get("KLING_CONTRACT_MUTANT")
+    if mutant:
+        from contract_tests.mutants import MUTANTS
+
+        MUTANTS[mutant]()
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is not None:  # an xdist worker runs with the controller's seed
+        config.option.hypothesis_seed = worker_input["hypothesis_seed"]
+    elif getattr(config.option, "hypothesis_seed", None) is None:
         config.option.hypothesis_seed = random.SystemRandom().randrange(2**32)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Hand the seed to each xdist worker, so a parallel run replays like a serial one."""
+    node.workerinput["hypothesis_seed"] = node.config.option.hypothesis_seed
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
     seed = config.option.hypothesis_seed
     profile = os.environ.get("HYPOTHESIS_PROFILE", "default")
-    return f"hypothesis: profile {profile!r}, seed {seed} (replay with --hypothesis-seed={seed})"
+    lines = [f"hypothesis: profile {profile!r}, seed {seed} (replay with --hypothesis-seed={seed})"]
+    if os.environ.get("KLING_CONTRACT_MUTANT"):
+        lines.append(f"MUTANT mock: {os.environ['KLING_CONTRACT_MUTANT']} (this run is expected to fail)")
+    return lines
 
 
 @pytest.fixture(scope="session")

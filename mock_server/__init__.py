@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException
 from . import admin, api
 from .errors import KlingError, ProxyAuthError, new_request_id
 from .redact import redact_authorization, without_audio_bytes
-from .runtime import MockRuntime, runtime
+from .runtime import MockRuntime, mock_runtime
 from .settings import Settings
 
 __all__ = ["Settings", "create_app"]
@@ -73,7 +73,7 @@ def _begin() -> None:
     g.request_id = new_request_id()
     g.started = time.perf_counter()
     g.kling_code = None
-    mock = runtime()
+    mock = mock_runtime()
     g.view = mock.begin_request()
     if not mock.clock.virtual and getattr(mock, "_dispatch_pid", None) != os.getpid():
         # Started lazily, in the serving process: a thread started before a fork would not survive it.
@@ -109,7 +109,7 @@ def _render_unexpected(exc: Exception) -> Response:
 def _finish(response: Response) -> Response:
     if not hasattr(g, "request_id"):
         return response
-    mock = runtime()
+    mock = mock_runtime()
     elapsed_ms = (time.perf_counter() - g.started) * 1000
     is_api = request.blueprint in _API_BLUEPRINTS or request.blueprint is None
     settings = g.view.settings if hasattr(g, "view") else mock.base_settings

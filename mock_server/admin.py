@@ -18,7 +18,7 @@ from kling_lipsync.spec import SPEC_PATH
 
 from .errors import KlingError, envelope
 from .media import RESULT_MP4
-from .runtime import runtime
+from .runtime import mock_runtime
 from .scenarios import SCENARIOS
 from .settings import RUNTIME_FIELDS
 
@@ -61,7 +61,7 @@ def _refuse(name: str) -> Any:
 
 @bp.get("/health")
 def health() -> Response:
-    mock = runtime()
+    mock = mock_runtime()
     return envelope(
         {
             "status": "ok",
@@ -76,20 +76,20 @@ def health() -> Response:
 @bp.post("/reset")
 def reset() -> Response:
     """Forget every task, delivery and journal entry and rewind the virtual clock; ids are never reused."""
-    runtime().reset()
+    mock_runtime().reset()
     return envelope({"reset": True})
 
 
 @bp.get("/clock")
 def clock() -> Response:
-    mock = runtime()
+    mock = mock_runtime()
     return envelope({"virtual": mock.clock.virtual, "now_ms": mock.clock.now_ms()})
 
 
 @bp.post("/clock/advance")
 def advance_clock() -> Response:
     """Move the virtual clock forward by ``seconds`` (or ``milliseconds``), then send the callbacks now due."""
-    mock = runtime()
+    mock = mock_runtime()
     body = _json_body()
     if not mock.clock.virtual:
         raise KlingError(1201, "the clock is real; start the mock with --clock virtual to move it")
@@ -113,7 +113,7 @@ def requests_journal() -> Response:
     """The request journal, oldest first (``since`` = last id seen, ``limit`` at most 10000)."""
     limit = _int_arg("limit", 1000, 1, 10_000)
     since = _int_arg("since", 0, 0, 2**62)
-    rows = runtime().store.journal(limit, since)
+    rows = mock_runtime().store.journal(limit, since)
     entries = []
     for row in rows:
         entry = dict(row)
@@ -127,7 +127,7 @@ def callbacks() -> Response:
     """Every callback attempt, oldest first, with the body sent and what the receiver answered."""
     limit = _int_arg("limit", 1000, 1, 10_000)
     attempts = []
-    for row in runtime().store.delivery_attempts(limit):
+    for row in mock_runtime().store.delivery_attempts(limit):
         entry = dict(row)
         entry["signed"] = bool(entry["signed"])
         entry["body"] = json.loads(entry["body"])
@@ -138,7 +138,7 @@ def callbacks() -> Response:
 @bp.post("/callbacks/deliver")
 def deliver_callbacks() -> Response:
     """Send the callbacks due now, without waiting for the background pass."""
-    return envelope({"callback_attempts": runtime().dispatcher.deliver_due()})
+    return envelope({"callback_attempts": mock_runtime().dispatcher.deliver_due()})
 
 
 @bp.get("/scenarios")
@@ -164,7 +164,7 @@ def get_config() -> Response:
 @bp.put("/config")
 def put_config() -> Response:
     """Change settings at run time (chaos, limits, durations); every worker sees the change."""
-    mock = runtime()
+    mock = mock_runtime()
     changes = {**mock.store.state().config_changes, **_json_body()}
     try:
         settings = mock.base_settings.with_changes(changes)

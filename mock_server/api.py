@@ -13,7 +13,7 @@ from . import auth
 from .errors import CATALOGUE, KlingError, envelope
 from .media import result_duration, result_video_id, video_id_for_url
 from .redact import without_audio_bytes
-from .runtime import runtime
+from .runtime import mock_runtime
 from .scenarios import DEFAULT_SCENARIO, SCENARIOS, Scenario
 from .store import Store
 from .tasks import render_task, result_url, seq_of, task_id_of
@@ -56,7 +56,7 @@ def _authenticate_and_choose_fate() -> None:
 
 def _apply_chaos() -> None:
     settings = g.view.settings
-    mock = runtime()
+    mock = mock_runtime()
     if settings.chaos_latency_rate and mock.chaos_draw(settings.chaos_seed) < settings.chaos_latency_rate:
         time.sleep(settings.chaos_latency_ms / 1000)
     if settings.chaos_rate and mock.chaos_draw(settings.chaos_seed) < settings.chaos_rate:
@@ -107,7 +107,7 @@ def _error_for_prefer_code(value: str) -> KlingError:
 @bp.post("/v1/videos/lip-sync")
 def create() -> Response:
     """Create a task: validate, check the account's concurrency, store the task and its planned callbacks."""
-    mock = runtime()
+    mock = mock_runtime()
     view = g.view
     settings = view.settings
     if request.mimetype != "application/json":
@@ -188,7 +188,7 @@ def get_task(task_id: str) -> Response:
     """One task of the account, as it stands now."""
     g.task_id = task_id
     seq = seq_of(task_id)
-    row = runtime().store.get_task(g.account, seq) if seq is not None else None
+    row = mock_runtime().store.get_task(g.account, seq) if seq is not None else None
     if row is None:
         raise KlingError(1203, f"task {task_id[:64]} not found")
     return _ok(render_task(row, g.view.now_ms))
@@ -197,7 +197,7 @@ def get_task(task_id: str) -> Response:
 @bp.get("/v1/videos/lip-sync")
 def list_tasks() -> Response:
     """A page of the account's tasks, newest first."""
-    mock = runtime()
+    mock = mock_runtime()
     page = mock.rules.check_page(request.args)
     rows = mock.store.list_tasks(g.account, page.size, (page.number - 1) * page.size)
     now = g.view.now_ms

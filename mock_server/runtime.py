@@ -14,7 +14,7 @@ from .settings import Settings
 from .store import Store
 from .validation import RequestRules
 
-__all__ = ["MockRuntime", "RequestView", "runtime"]
+__all__ = ["MockRuntime", "RequestView", "mock_runtime"]
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class MockRuntime:
         self.store.close()
 
 
-def runtime(app: Flask | None = None) -> MockRuntime:
+def mock_runtime(app: Flask | None = None) -> MockRuntime:
     """The runtime of ``app`` (the current app by default)."""
     target = current_app if app is None else app
     found: MockRuntime = target.extensions["kling_mock"]

@@ -1,0 +1,197 @@
+"""Task lifecycles as a hypothesis state machine: create (with scenarios), advance the virtual clock,
+poll, page through lists and receive callbacks, checking the invariants of the service after every step.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from contract_tests.strategies import create_requests
+from kling_lipsync.spec import error_catalogue, load_spec
+from kling_lipsync.testing import CallbackReceiver, KlingMock
+
+TASKS = "/v1/videos/lip-sync"
+CATALOGUE = error_catalogue()
+SECRET = "whsec_" + base64.b64encode(b"lifecycle-machine-secret-32bytes").decode()
+LIMIT = 3
+ACCOUNTS = ("sk-alice", "sk-bob")
+ORDER = {"submitted": 0, "processing": 1, "succeed": 2, "failed": 2}
+TERMINAL = {"succeed", "failed"}
+KNOWN_STATUSES = set(load_spec()["components"]["schemas"]["TaskStatus"]["enum"])
+
+# The fate each scenario promises (README, /__mock__/scenarios): final status and processing multiplier.
+FATES = {"succeed": ("succeed", False), "slow": ("succeed", True), "no-human": ("failed", False)}
+FATES["task-content-policy"] = ("failed", False)
+REFUSALS = {"content-policy": 1301, "rate-limit": 1302, "concurrency": 1303, "balance": 1102}
+
+
+@dataclass
+class ModelTask:
+    """What the test expects of one task, computed independently of the mock."""
+
+    task_id: str
+    account: str
+    created_at: int
+    processing_at: int
+    finished_at: int
+    outcome: str
+    last_status: str = "submitted"
+    downloaded: bool = False
+
+    def expected_at(self, now: int) -> tuple[str, int]:
+        if now >= self.finished_at:
+            return self.outcome, self.finished_at
+        if now >= self.processing_at:
+            return "processing", self.processing_at
+        return "submitted", self.created_at
+
+    def transitions_until(self, now: int) -> list[str]:
+        times = [("submitted", self.created_at), ("processing", self.processing_at), (self.outcome, self.finished_at)]
+        return [status for status, at in times if at <= now]
+
+
+def signature_valid(headers: dict, body: bytes) -> bool:
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    return expected in headers["webhook-signature"].split(" ")
+
+
+class LifecycleMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.mock = KlingMock({"max_in_flight": LIMIT, "webhook_secret": SECRET})
+        self.receiver = CallbackReceiver()
+        self.clients = {account: self.mock.httpx_client(account) for account in ACCOUNTS}
+        self.tasks: dict[str, ModelTask] = {}
+        self.settings = self.mock.settings
+
+    def teardown(self) -> None:
+        for client in self.clients.values():
+            client.close()
+        self.receiver.close()
+        self.mock.close()
+
+    # -- rules ----------------------------------------------------------------------------------------
+
+    @rule(
+        account=st.sampled_from(ACCOUNTS),
+        scenario=st.sampled_from(sorted(FATES)) | st.sampled_from(sorted(REFUSALS)),
+        request=create_requests(),
+    )
+    def create(self, account: str, scenario: str, request) -> None:
+        now = self.mock.now_ms()
+        body = {**request.to_dict(), "callback_url": self.receiver.url}
+        response = self.clients[account].post(TASKS, json=body, headers={"X-Mock-Scenario": scenario})
+        answer = response.json()
+        if scenario in REFUSALS:
+            assert (response.status_code, answer["code"]) == (
+                CATALOGUE[REFUSALS[scenario]].http_status,
+                REFUSALS[scenario],
+            )
+            return
+        in_flight = sum(1 for t in self.tasks.values() if t.account == account and t.finished_at > now)
+        if in_flight >= LIMIT:
+            assert (response.status_code, answer["code"]) == (CATALOGUE[1303].http_status, 1303), answer
+            return
+        assert response.status_code == 200, answer
+        data = answer["data"]
+        assert data["task_id"] not in self.tasks, "task ids are unique"
+        assert data["task_status"] == "submitted"
+        assert data["created_at"] == data["updated_at"] == now
+        outcome, slow = FATES[scenario]
+        processing_at = now + round(self.settings.queue_seconds * 1000)
+        factor = self.settings.slow_factor if slow else 1.0
+        finished_at = processing_at + round(self.settings.processing_seconds * factor * 1000)
+        self.tasks[data["task_id"]] = ModelTask(data["task_id"], account, now, processing_at, finished_at, outcome)
+
+    @rule(seconds=st.sampled_from([0.5, 1.0, 2.5, 4.0, 40.0]) | st.floats(min_value=0, max_value=30))
+    def advance(self, seconds: float) -> None:
+        before = self.mock.now_ms()
+        assert self.mock.advance(seconds) == before + round(seconds * 1000)
+
+    @precondition(lambda self: self.tasks)
+    @rule(data=st.data())
+    def poll(self, data: st.DataObject) -> None:
+        task = self.tasks[data.draw(st.sampled_from(sorted(self.tasks)))]
+        response = self.clients[task.account].get(f"{TASKS}/{task.task_id}")
+        assert response.status_code == 200
+        self._check_task(response.json()["data"])
+        stranger = next(a for a in ACCOUNTS if a != task.account)
+        hidden = self.clients[stranger].get(f"{TASKS}/{task.task_id}")
+        assert (hidden.status_code, hidden.json()["code"]) == (CATALOGUE[1203].http_status, 1203)
+
+    @rule(account=st.sampled_from(ACCOUNTS), page_size=st.integers(min_value=1, max_value=4))
+    def list_every_page(self, account: str, page_size: int) -> None:
+        seen: list[str] = []
+        for page_number in range(1, 100):
+            page = self.clients[account].get(TASKS, params={"pageNum": page_number, "pageSize": page_size})
+            assert page.status_code == 200
+            tasks = page.json()["data"]
+            for task in tasks:
+                self._check_task(task)
+            seen.extend(t["task_id"] for t in tasks)
+            if len(tasks) < page_size:
+                break
+        mine = sorted((t for t in self.tasks.values() if t.account == account), key=lambda t: -int(t.task_id))
+        assert seen == [t.task_id for t in mine], "newest first, no repeat, no skip, only the account's own"
+
+    # -- what every answer must satisfy ---------------------------------------------------------------
+
+    def _check_task(self, data: dict) -> None:
+        task = self.tasks[data["task_id"]]
+        now = self.mock.now_ms()
+        status, updated_at = task.expected_at(now)
+        assert data["task_status"] in KNOWN_STATUSES
+        assert ORDER[data["task_status"]] >= ORDER[task.last_status], "status only moves forward"
+        if task.last_status in TERMINAL:
+            assert data["task_status"] == task.last_status, "a terminal state never changes"
+        assert (data["task_status"], data["updated_at"]) == (status, updated_at)
+        assert data["created_at"] == task.created_at <= data["updated_at"]
+        if data["task_status"] == "succeed":
+            (video,) = data["task_result"]["videos"]
+            if not task.downloaded:
+                download = self.mock.http.get(video["url"])
+                assert download.status_code == 200
+                assert download.content[4:8] == b"ftyp", "the result is an MP4"
+                task.downloaded = True
+        else:
+            assert data["task_result"]["videos"] == []
+        if data["task_status"] == "failed":
+            assert data["task_status_msg"], "a failed task says why"
+        task.last_status = data["task_status"]
+
+    @invariant()
+    def every_transition_produces_one_signed_callback(self) -> None:
+        self.mock.deliver_callbacks()
+        now = self.mock.now_ms()
+        received: dict[str, list[str]] = {}
+        for callback in self.receiver.received:
+            assert signature_valid(callback.headers, callback.body)
+            body = callback.json()
+            received.setdefault(body["task_id"], []).append(body["task_status"])
+        for task in self.tasks.values():
+            assert received.get(task.task_id, []) == task.transitions_until(now), task.task_id
+        assert set(received) <= set(self.tasks)
+
+    @invariant()
+    def in_flight_never_exceeds_the_limit(self) -> None:
+        now = self.mock.now_ms()
+        for account in ACCOUNTS:
+            assert sum(1 for t in self.tasks.values() if t.account == account and t.finished_at > now) <= LIMIT
+
+
+LifecycleMachine.TestCase.settings = settings(
+    max_examples=max(10, settings.default.max_examples // 2),
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+TestLifecycle = LifecycleMachine.TestCase

@@ -1,0 +1,46 @@
+"""The suite's own strength: run the contract tests against deliberately broken mocks; each must fail."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contract_tests.mutants import MUTANTS
+
+ROOT = Path(__file__).resolve().parent.parent
+# The spec-driven contract tests (not the mock's own unit tests, which know its internals).
+CONTRACT_TESTS = [
+    "contract_tests/test_client_contract.py",
+    "contract_tests/test_lifecycle_machine.py",
+    "contract_tests/test_schemathesis.py",
+]
+
+
+@pytest.mark.parametrize("mutant", sorted(MUTANTS))
+def test_contract_tests_fail_against_a_broken_mock(mutant: str, pytestconfig: pytest.Config) -> None:
+    seed = pytestconfig.option.hypothesis_seed
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-x",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--hypothesis-seed={seed}",
+            *CONTRACT_TESTS,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "KLING_CONTRACT_MUTANT": mutant, "HYPOTHESIS_PROFILE": "mutant"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-500:]
+    assert result.returncode == 1, f"mutant {mutant!r} survived: {summary}"
+    assert "failed" in summary, summary
