@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint test test-thorough mock clean
+.PHONY: help install generate check-generated lint test test-thorough contract mock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -36,6 +36,12 @@ test: install ## The whole test suite
 
 test-thorough: install ## The suite with ten times more hypothesis examples (nightly)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+BASE_URL ?=
+TOKEN ?=
+contract: install ## The contract suite against a running server: make contract BASE_URL=... TOKEN=... [ALLOW_SPEND=1]
+	@test -n "$(BASE_URL)" || { echo "usage: make contract BASE_URL=http://127.0.0.1:8000/kling TOKEN=sk-... [ALLOW_SPEND=1]"; exit 2; }
+	KLING_API_TOKEN="$(TOKEN)" $(BIN)/python -m pytest -p no:cacheprovider contract_tests/remote --base-url "$(BASE_URL)"
 
 MOCK_ARGS ?=
 mock: install ## Run the mock server on http://127.0.0.1:8000 (MOCK_ARGS="--clock virtual ...")

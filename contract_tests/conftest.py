@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,6 +26,19 @@ settings.register_profile(
 # Runs against deliberately broken mocks (test_mutants.py) need only find the first failure.
 settings.register_profile("mutant", max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kling", "Kling contract tests against a running server (contract_tests/remote)")
+    group.addoption("--base-url", default=None, help="the server, e.g. http://127.0.0.1:8000/kling")
+    group.addoption("--token", default=None, help="Bearer token (default: $KLING_API_TOKEN)")
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The remote suite runs only when a server is named (``make contract BASE_URL=...``)."""
+    if collection_path.name == "remote" and not config.getoption("--base-url"):
+        return True
+    return None
 
 
 def pytest_configure(config: pytest.Config) -> None:
