@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint test test-thorough contract mock clean
+.PHONY: help install generate check-generated lint test test-thorough contract mock demo clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ TOKEN ?=
 contract: install ## The contract suite against a running server: make contract BASE_URL=... TOKEN=... [ALLOW_SPEND=1]
 	@test -n "$(BASE_URL)" || { echo "usage: make contract BASE_URL=http://127.0.0.1:8000/kling TOKEN=sk-... [ALLOW_SPEND=1]"; exit 2; }
 	KLING_API_TOKEN="$(TOKEN)" $(BIN)/python -m pytest -p no:cacheprovider contract_tests/remote --base-url "$(BASE_URL)"
+
+demo: install ## Start the mock, run a text2video and an audio2video job through the CLI, save the MP4s in out/
+	$(BIN)/python demo/demo.py
 
 MOCK_ARGS ?=
 mock: install ## Run the mock server on http://127.0.0.1:8000 (MOCK_ARGS="--clock virtual ...")

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import random
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,11 +20,12 @@ from typing import Any, ClassVar
 
 import httpx
 
+from kling_lipsync.client import AsyncLipSync, LipSync
 from kling_lipsync_client import AuthenticatedClient
 from mock_server import create_app
 from mock_server.settings import Settings
 
-__all__ = ["CallbackReceiver", "KlingMock", "ReceivedCallback"]
+__all__ = ["AsyncTransport", "CallbackReceiver", "KlingMock", "ReceivedCallback"]
 
 MOCK_BASE_URL = "http://kling-mock.test"
 
@@ -45,6 +47,20 @@ class _ObservedTransport(httpx.BaseTransport):
             for observe in self._observers:
                 observe(request, response)
         return response
+
+
+class AsyncTransport(httpx.AsyncBaseTransport):
+    """An async face for a synchronous transport (the in-process mock answers at once)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        sync_request = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+        response = self._inner.handle_request(sync_request)
+        content = response.read()
+        return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
 
 
 class KlingMock:
@@ -92,6 +108,37 @@ class KlingMock:
         client.set_httpx_client(self.httpx_client(token, face=face))
         return client
 
+    def lipsync(
+        self, token: str = "sk-test", *, face: str = "dmxapi", scenario: str | None = None, **kwargs: Any
+    ) -> Any:
+        """A ``LipSync`` wired to this mock; its sleeps advance the virtual clock, so ``wait`` takes no time.
+
+        ``scenario`` fixes the fate of every task it creates (through the mock's ``/scenario/NAME`` prefix).
+        """
+        options: dict[str, Any] = {"rng": random.Random(0), **kwargs}
+        if self.settings.clock == "virtual":
+            options.setdefault("sleep", self.advance)
+            options.setdefault("monotonic", lambda: self.now_ms() / 1000)
+        return LipSync(self._face_url(face, scenario), token, transport=self.transport, **options)
+
+    def async_lipsync(
+        self, token: str = "sk-test", *, face: str = "dmxapi", scenario: str | None = None, **kwargs: Any
+    ) -> AsyncLipSync:
+        """An ``AsyncLipSync`` wired to this mock, sleeping on its virtual clock."""
+
+        async def advance(seconds: float) -> None:
+            self.advance(seconds)
+
+        options: dict[str, Any] = {"rng": random.Random(0), **kwargs}
+        if self.settings.clock == "virtual":
+            options.setdefault("sleep", advance)
+            options.setdefault("monotonic", lambda: self.now_ms() / 1000)
+        return AsyncLipSync(self._face_url(face, scenario), token, transport=AsyncTransport(self.transport), **options)
+
+    def _face_url(self, face: str, scenario: str | None) -> str:
+        prefix = f"/scenario/{scenario}" if scenario else ""
+        return f"{self.base_url}{prefix}{'/kling' if face == 'dmxapi' else ''}"
+
     # -- control ------------------------------------------------------------------------------------
 
     def advance(self, seconds: float) -> int:
@@ -110,6 +157,16 @@ class KlingMock:
         """Change settings at run time (``max_in_flight=1``, ``chaos_rate=0.2``, ...)."""
         config: dict[str, Any] = self._admin("PUT", "/config", json=changes)["config"]
         return config
+
+    def assert_request_made(self, count: int | None = None, **match: Any) -> list[dict[str, Any]]:
+        """Assert the journal has requests matching ``match`` (exactly ``count`` of them, if given)."""
+        found = self.requests(**match)
+        if (count is None and not found) or (count is not None and len(found) != count):
+            seen = [(e["method"], e["path"], e["status"], e["code"]) for e in self.requests()[-10:]]
+            raise AssertionError(
+                f"expected {count or 'some'} request(s) matching {match}, found {len(found)}; last: {seen}"
+            )
+        return found
 
     def requests(self, **match: Any) -> list[dict[str, Any]]:
         """The request journal, optionally only entries whose fields equal ``match``."""

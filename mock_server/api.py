@@ -43,6 +43,7 @@ def _pop_url_scenario(endpoint: str | None, values: dict[str, Any] | None) -> No
 def _authenticate_and_choose_fate() -> None:
     """Resolve the account, then apply chaos and any requested error scenario (in that order)."""
     view = g.view
+    g.task_id = (request.view_args or {}).get("task_id")
     face = auth.PROXY_FACE if request.blueprint in _PROXY_BLUEPRINTS else auth.OFFICIAL_FACE
     g.face = face
     g.account = auth.account_for(face, request.headers.get("Authorization"), view.settings)
@@ -186,7 +187,6 @@ def _parent_video(data: dict[str, Any], strict: bool, store: Store) -> tuple[str
 @bp.get("/v1/videos/lip-sync/<task_id>")
 def get_task(task_id: str) -> Response:
     """One task of the account, as it stands now."""
-    g.task_id = task_id
     seq = seq_of(task_id)
     row = mock_runtime().store.get_task(g.account, seq) if seq is not None else None
     if row is None:

@@ -17,11 +17,12 @@ from typing import Any
 
 from jsonschema_rs import ValidationErrorKind as Kind
 
+from kling_lipsync.audio import audio_format
 from kling_lipsync.spec import compile_schema, load_spec
 
 from .errors import KlingError
 
-__all__ = ["BodyError", "RequestRules", "audio_format", "parse_json_body"]
+__all__ = ["BodyError", "RequestRules", "parse_json_body"]
 
 # The order Kling's validator reports problems in (live observations): the first broken field wins.
 _FIELD_ORDER = (
@@ -76,21 +77,6 @@ def parse_json_body(raw: bytes) -> dict[str, Any]:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
-
-
-def audio_format(head: bytes) -> str | None:
-    """Recognise MP3, WAV, M4A or AAC from a file's first bytes."""
-    if head.startswith(b"ID3"):
-        return "mp3"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "wav"
-    if head[4:8] == b"ftyp":
-        return "m4a"
-    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
-        return "aac"  # ADTS: 12-bit sync, layer bits 00
-    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06:
-        return "mp3"  # MPEG audio frame: 11-bit sync, layer set
-    return None
 
 
 @dataclass(frozen=True)

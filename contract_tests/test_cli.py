@@ -1,0 +1,169 @@
+"""The `kling-lipsync` command over real HTTP against the mock under gunicorn, and `make demo`."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contract_tests.servers import ROOT, GunicornMock
+from kling_lipsync.cli import EXIT_CODES, Progress
+from kling_lipsync_client.models import LipSyncTask
+
+CLI = str(Path(sys.executable).with_name("kling-lipsync"))
+VIDEO = "https://example.com/face.mp4"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMock]:
+    db = tmp_path_factory.mktemp("cli") / "cli.sqlite3"
+    mock = GunicornMock(
+        {
+            "KLING_MOCK_DB": str(db),
+            "KLING_MOCK_QUEUE_SECONDS": "0.1",
+            "KLING_MOCK_PROCESSING_SECONDS": "0.2",
+            "KLING_MOCK_MAX_IN_FLIGHT": "50",
+        },
+        workers=1,
+    )
+    yield mock
+    mock.stop()
+
+
+def cli(server: GunicornMock, *args: str, token: str = "sk-cli") -> subprocess.CompletedProcess[str]:
+    command = [CLI, "--base-url", f"{server.url}/kling", "--token", token, *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def test_submit_wait_and_save(server: GunicornMock, tmp_path: Path) -> None:
+    out = tmp_path / "result.mp4"
+    done = cli(server, "submit", "text", "--video-url", VIDEO, "--text", "hi", "--voice-id", "AOT",
+               "--voice-language", "en", "--expected-seconds", "0.3", "--out", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes()[4:8] == b"ftyp"
+    assert "succeed" in done.stdout
+    assert f"saved {out}" in done.stdout
+    assert ": submitted\n" in done.stderr, "plain progress lines when not a terminal"
+    assert done.stderr.strip().endswith(": succeed")
+
+
+def test_json_output_for_scripts(server: GunicornMock, tmp_path: Path) -> None:
+    created = cli(server, "--json", "submit", "audio", "--video-id", "v-1", "--audio-file",
+                  str(ROOT / "demo" / "line.mp3"))  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    task_id = json.loads(created.stdout)["task_id"]
+    waited = cli(server, "--json", "wait", task_id, "--expected-seconds", "0.3")
+    assert json.loads(waited.stdout)["task_status"] == "succeed"
+    assert waited.stderr == "", "--json keeps stderr quiet"
+    status = json.loads(cli(server, "--json", "status", task_id).stdout)
+    assert LipSyncTask.from_dict(status).task_id == task_id
+    listed = [json.loads(line) for line in cli(server, "--json", "list").stdout.splitlines()]
+    assert task_id in {t["task_id"] for t in listed}
+    saved = cli(server, "--json", "download", task_id, str(tmp_path / "again.mp4"))
+    assert json.loads(saved.stdout)["saved_to"].endswith("again.mp4")
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code", "shown"),
+    [
+        pytest.param(["status", "860000000000009999"], 3, "Kling 1203 (HTTP 404)", id="unknown-task"),
+        pytest.param(
+            [
+                "submit",
+                "text",
+                "--video-url",
+                VIDEO,
+                "--text",
+                "x" * 121,
+                "--voice-id",
+                "AOT",
+                "--voice-language",
+                "en",
+            ],
+            3,
+            "Kling 1201",
+            id="invalid",
+        ),
+        pytest.param(["submit", "audio", "--video-url", VIDEO, "--audio-file", __file__], 6, "not MP3", id="not-audio"),
+        pytest.param(["submit", "text", "--video-url", VIDEO], 2, "needs --text", id="usage"),
+    ],
+)
+def test_errors_are_one_line_with_the_code_and_a_meaningful_exit(server, args, exit_code: int, shown: str) -> None:
+    done = cli(server, *args)
+    assert done.returncode == exit_code, (done.stdout, done.stderr)
+    assert shown in done.stderr
+    assert "Traceback" not in done.stderr
+    assert exit_code in EXIT_CODES
+
+
+def test_a_failed_task_exits_1(server: GunicornMock) -> None:
+    done = subprocess.run(
+        [
+            CLI,
+            "--base-url",
+            f"{server.url}/scenario/no-human/kling",
+            "--token",
+            "sk-cli",
+            "submit",
+            "text",
+            "--video-url",
+            VIDEO,
+            "--text",
+            "hi",
+            "--voice-id",
+            "AOT",
+            "--voice-language",
+            "en",
+            "--wait",
+            "--expected-seconds",
+            "0.3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "there is no human in the video" in done.stderr.splitlines()[-1]
+
+
+def test_the_proxy_refusing_the_token_is_a_readable_line(server: GunicornMock) -> None:
+    done = cli(server, "list", token="wrong")
+    assert done.returncode == 3
+    assert done.stderr.strip().startswith("kling-lipsync: error: proxy (HTTP 401): Invalid Token")
+    assert "wrong" not in done.stderr
+
+
+def test_unreachable_service_exits_4() -> None:
+    done = subprocess.run([CLI, "--base-url", "http://127.0.0.1:9/kling", "--token", "sk-x", "--max-attempts", "1",
+                           "status", "1"],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 4
+    assert "ConnectError" in done.stderr
+
+
+def test_progress_redraws_one_line_on_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    progress = Progress(stream)
+    progress.download(512 * 1024, 1024 * 1024)
+    progress.download(1024 * 1024, 1024 * 1024)
+    progress.end_line()
+    assert stream.getvalue().count("\r") == 2
+    assert "100% of 1024 KiB" in stream.getvalue()
+    assert stream.getvalue().endswith("\n")
+
+
+def test_make_demo_runs_end_to_end() -> None:
+    done = subprocess.run([sys.executable, "demo/demo.py"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    for name in ("text2video.mp4", "audio2video.mp4"):
+        assert (ROOT / "out" / name).read_bytes()[4:8] == b"ftyp"
+        assert f"out/{name}" in done.stdout

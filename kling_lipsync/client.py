@@ -1,0 +1,633 @@
+"""``LipSync`` and ``AsyncLipSync``: the generated client with waiting, retries, typed errors and downloads.
+
+Both share one implementation: each operation is a generator of steps (send this request, sleep this long)
+that a synchronous or an asynchronous driver runs. The generated client (``kling_lipsync_client``) builds
+every request and parses every answer; nothing here restates the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import random
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO, TypeVar
+
+import httpx
+
+from kling_lipsync.audio import MAX_AUDIO_BYTES, audio_format
+from kling_lipsync.auth import BearerAuth, KlingJwtSigner, StaticToken
+from kling_lipsync.errors import (
+    KlingError,
+    RateLimitError,
+    ServerError,
+    TaskFailed,
+    TransportError,
+    UnexpectedResponse,
+    WaitTimeout,
+    error_from_response,
+)
+from kling_lipsync.retry import PollSchedule, RetryPolicy
+from kling_lipsync_client import Client
+from kling_lipsync_client.api.lip_sync import create_lip_sync_task, get_lip_sync_task, list_lip_sync_tasks
+from kling_lipsync_client.models import (
+    AudioType,
+    LipSyncCreateRequest,
+    LipSyncInput,
+    LipSyncMode,
+    LipSyncTask,
+    TaskCreated,
+    TaskStatus,
+    VoiceLanguage,
+)
+from kling_lipsync_client.types import UNSET
+
+__all__ = ["DEFAULT_DMXAPI_URL", "DEFAULT_KLING_URL", "AsyncLipSync", "AudioFileError", "LipSync"]
+
+DEFAULT_DMXAPI_URL = "https://www.dmxapi.cn/kling"
+DEFAULT_KLING_URL = "https://api-singapore.klingai.com"
+
+# Answers that prove the service refused a create before accepting it: safe to send again.
+_REFUSED_BEFORE_ACCEPTING = frozenset({1302, 1303, 5001})
+_TERMINAL = frozenset({TaskStatus.SUCCEED, TaskStatus.FAILED})
+
+T = TypeVar("T")
+ProgressCallback = Callable[[int, int | None], None]
+UpdateCallback = Callable[[LipSyncTask], None]
+
+
+class AudioFileError(KlingError, ValueError):
+    """A local audio file that the service would refuse (format or size), caught before sending."""
+
+
+# -- the steps an operation asks its driver to take ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Send:
+    request: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Sleep:
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _NoAnswer:
+    error: httpx.TransportError
+
+    @property
+    def maybe_received(self) -> bool:
+        """Could the server have got the request? Not if the connection never opened."""
+        return not isinstance(self.error, httpx.ConnectError | httpx.ConnectTimeout)
+
+
+_Step = _Send | _Sleep
+_Flow = Generator[_Step, Any, T]
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        return response.text[:200]
+
+
+@contextmanager
+def _written_whole(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """A file that appears at ``path`` only once everything was written (no half videos)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+        os.replace(partial, target)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    value = response.headers.get("Content-Length")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class _Core:
+    """What the sync and async clients share: configuration, request building, the operation flows."""
+
+    def __init__(
+        self,
+        base_url: str | None,
+        token: str | None,
+        access_key: str | None,
+        secret_key: str | None,
+        retry: RetryPolicy,
+        poll: PollSchedule,
+        monotonic: Callable[[], float],
+        rng: random.Random | None,
+    ) -> None:
+        token = token or os.environ.get("KLING_API_TOKEN")
+        access_key = access_key or os.environ.get("KLING_ACCESS_KEY")
+        secret_key = secret_key or os.environ.get("KLING_SECRET_KEY")
+        if token:
+            self._token_source: Callable[[], str] = StaticToken(token)
+            default_url = DEFAULT_DMXAPI_URL if token.startswith("sk-") else DEFAULT_KLING_URL
+        elif access_key and secret_key:
+            self._token_source = KlingJwtSigner(access_key, secret_key)
+            default_url = DEFAULT_KLING_URL
+        else:
+            raise KlingError("no credentials: pass token=, or set KLING_API_TOKEN or KLING_ACCESS_KEY/KLING_SECRET_KEY")
+        self.base_url = (base_url or os.environ.get("KLING_BASE_URL") or default_url).rstrip("/")
+        self.retry = retry
+        self.poll = poll
+        self._monotonic = monotonic
+        self._rng = rng or random.Random()
+        self._auth = BearerAuth(self._token_source)
+        # Parsing only: the generated functions build requests and parse answers; we send them.
+        self._generated = Client(base_url=self.base_url)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    # -- requests -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _input(mode: LipSyncMode, video_id: str | None, video_url: str | None, **fields: Any) -> LipSyncInput:
+        if (video_id is None) == (video_url is None):
+            raise ValueError("give exactly one of video_id and video_url")
+        given = {key: value for key, value in fields.items() if value is not None}
+        return LipSyncInput(
+            mode=mode,
+            video_id=UNSET if video_id is None else video_id,
+            video_url=UNSET if video_url is None else video_url,
+            **given,
+        )
+
+    @staticmethod
+    def _body(data: LipSyncInput, callback_url: str | None) -> LipSyncCreateRequest:
+        if callback_url is None:
+            return LipSyncCreateRequest(input_=data)
+        return LipSyncCreateRequest(input_=data, callback_url=callback_url)
+
+    @staticmethod
+    def audio_file_base64(path: str | os.PathLike[str]) -> str:
+        """Read, check (format, size) and encode a local audio file."""
+        content = Path(path).read_bytes()
+        if len(content) > MAX_AUDIO_BYTES:
+            raise AudioFileError(f"{path}: {len(content)} bytes, more than the {MAX_AUDIO_BYTES} the service takes")
+        if audio_format(content[:16]) is None:
+            raise AudioFileError(f"{path}: not MP3, WAV, M4A or AAC audio")
+        return base64.b64encode(content).decode()
+
+    # -- flows --------------------------------------------------------------------------------------
+
+    def _call(
+        self, request: dict[str, Any], *, safe: bool, deadline: float | None = None, attempts: int | None = None
+    ) -> _Flow[httpx.Response]:
+        """Send until an answer with code 0, retrying what may be retried; raise the typed error otherwise.
+
+        ``safe`` is False for a create: then only answers proving the request was refused are retried.
+        """
+        limit = self.retry.max_attempts if attempts is None else attempts
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = yield _Send(request)
+            retry_after = None
+            if isinstance(outcome, _NoAnswer):
+                error: KlingError = TransportError(f"{type(outcome.error).__name__}: {outcome.error}")
+                if not safe and outcome.maybe_received:
+                    raise error
+            else:
+                body = _json(outcome)
+                if outcome.status_code == 200 and isinstance(body, dict) and body.get("code") == 0:
+                    answer: httpx.Response = outcome
+                    return answer
+                api_error = error_from_response(outcome.status_code, body)
+                if not api_error.retryable or (not safe and api_error.code not in _REFUSED_BEFORE_ACCEPTING):
+                    raise api_error
+                error, retry_after = api_error, _retry_after(outcome)
+            if attempt >= limit:
+                raise error
+            delay = self.retry.delay(attempt, self._rng, retry_after)
+            if deadline is not None and self._monotonic() + delay >= deadline:
+                yield _Sleep(max(0.0, deadline - self._monotonic()))
+                raise error
+            yield _Sleep(delay)
+
+    def _parse(self, module: Any, response: httpx.Response) -> Any:
+        try:
+            parsed = module._parse_response(client=self._generated, response=response)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UnexpectedResponse(
+                f"cannot parse the answer: {exc}", code=0, request_id=None, http_status=response.status_code
+            ) from exc
+        return parsed
+
+    def create_flow(self, body: LipSyncCreateRequest, retry_unsafe: bool) -> _Flow[TaskCreated]:
+        request = create_lip_sync_task._get_kwargs(body=body)
+        response = yield from self._call(request, safe=retry_unsafe)
+        created: TaskCreated = self._parse(create_lip_sync_task, response).data
+        return created
+
+    def get_flow(self, task_id: str, deadline: float | None = None, attempts: int | None = None) -> _Flow[LipSyncTask]:
+        request = get_lip_sync_task._get_kwargs(task_id)
+        response = yield from self._call(request, safe=True, deadline=deadline, attempts=attempts)
+        task: LipSyncTask = self._parse(get_lip_sync_task, response).data
+        return task
+
+    def page_flow(self, page_num: int, page_size: int) -> _Flow[list[LipSyncTask]]:
+        request = list_lip_sync_tasks._get_kwargs(page_num=page_num, page_size=page_size)
+        response = yield from self._call(request, safe=True)
+        tasks: list[LipSyncTask] = self._parse(list_lip_sync_tasks, response).data
+        return tasks
+
+    def wait_flow(
+        self, task_id: str, timeout: float, on_update: UpdateCallback | None, poll: PollSchedule | None
+    ) -> _Flow[LipSyncTask]:
+        """Poll until the task ends: return it on ``succeed``, raise ``TaskFailed``, or ``WaitTimeout``."""
+        schedule = poll or self.poll
+        start = self._monotonic()
+        deadline = start + timeout
+        task: LipSyncTask | None = None
+        while True:
+            try:
+                # Errors worth retrying are retried until the deadline, not a fixed number of times.
+                task = yield from self.get_flow(task_id, deadline=deadline, attempts=1_000_000)
+            except (RateLimitError, ServerError, TransportError) as exc:
+                raise WaitTimeout(task_id, timeout, task) from exc
+            if on_update is not None:
+                on_update(task)
+            if task.task_status == TaskStatus.SUCCEED:
+                return task
+            if task.task_status == TaskStatus.FAILED:
+                raise TaskFailed(task)
+            now = self._monotonic()
+            if now >= deadline:
+                raise WaitTimeout(task_id, timeout, task)
+            yield _Sleep(min(schedule.interval(now - start, self._rng), deadline - now))
+
+    @staticmethod
+    def result_url(task: LipSyncTask) -> str:
+        videos = task.task_result.videos
+        if task.task_status != TaskStatus.SUCCEED or not videos:
+            raise KlingError(f"task {task.task_id} has no result video (status {task.task_status})")
+        url: str = videos[0].url
+        return url
+
+
+# -- the synchronous client ---------------------------------------------------------------------------
+
+
+class LipSync:
+    """The Kling lip-sync API, synchronously.
+
+    ```python
+    lip = LipSync()  # KLING_BASE_URL and KLING_API_TOKEN (or KLING_ACCESS_KEY / KLING_SECRET_KEY)
+    created = lip.create_text("Hello!", voice_id="oversea_male1", voice_language="en",
+                              video_url="https://example.com/face.mp4")
+    task = lip.wait(created.task_id)
+    lip.download(task, "out.mp4")
+    ```
+
+    **Parameters:**
+
+    * **base_url** - the API root: ``https://www.dmxapi.cn/kling`` (DMXAPI, default for ``sk-`` tokens) or
+      a Kling host (default ``https://api-singapore.klingai.com`` for API keys and access keys).
+    * **token** - a DMXAPI ``sk-`` key or a Kling API key; or **access_key** and **secret_key**, from
+      which the JWT is signed and re-signed before it expires.
+    * **retry**, **poll** - the backoff for retryable errors and the polling schedule of ``wait``.
+    * **transport** - an ``httpx`` transport (for example ``httpx.WSGITransport`` to an in-process mock).
+    * **sleep**, **monotonic**, **rng** - the clock and randomness, replaceable for tests.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        *,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        retry: RetryPolicy | None = None,
+        poll: PollSchedule | None = None,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._core = _Core(
+            base_url, token, access_key, secret_key, retry or RetryPolicy(), poll or PollSchedule(), monotonic, rng
+        )
+        self.base_url = self._core.base_url
+        self._sleep = sleep
+        self._http = httpx.Client(base_url=self.base_url, auth=self._core._auth, timeout=timeout, transport=transport)
+        # Result URLs point elsewhere (a CDN): never send them the token.
+        self._downloads = httpx.Client(timeout=timeout, transport=transport, follow_redirects=True)
+
+    def __repr__(self) -> str:
+        return f"LipSync(base_url={self.base_url!r})"
+
+    def _run(self, flow: _Flow[T]) -> T:
+        step = next(flow)
+        while True:
+            try:
+                if isinstance(step, _Send):
+                    try:
+                        result: Any = self._http.request(**step.request)
+                    except httpx.TransportError as exc:
+                        result = _NoAnswer(exc)
+                else:
+                    self._sleep(step.seconds)
+                    result = None
+                step = flow.send(result)
+            except StopIteration as stop:
+                value: T = stop.value
+                return value
+
+    # -- operations ---------------------------------------------------------------------------------
+
+    def create(self, body: LipSyncCreateRequest, *, retry_unsafe: bool = False) -> TaskCreated:
+        """Create a task from a generated request model.
+
+        A create is retried only on answers proving it was refused (1302, 1303, 5001, no connection);
+        ``retry_unsafe=True`` retries 5000/5002 and lost answers too, at the risk of two tasks.
+        """
+        return self._run(self._core.create_flow(body, retry_unsafe))
+
+    def create_text(
+        self,
+        text: str,
+        voice_id: str,
+        *,
+        video_id: str | None = None,
+        video_url: str | None = None,
+        voice_language: str | VoiceLanguage | None = None,
+        voice_speed: float | None = None,
+        callback_url: str | None = None,
+        routing_task_id: str | None = None,
+        retry_unsafe: bool = False,
+    ) -> TaskCreated:
+        """Lip-sync a video to ``text`` spoken by ``voice_id`` (``text2video``)."""
+        data = _Core._input(
+            LipSyncMode.TEXT2VIDEO,
+            video_id,
+            video_url,
+            text=text,
+            voice_id=voice_id,
+            voice_language=VoiceLanguage(voice_language) if voice_language is not None else None,
+            voice_speed=voice_speed,
+            task_id=routing_task_id,
+        )
+        return self.create(_Core._body(data, callback_url), retry_unsafe=retry_unsafe)
+
+    def create_audio(
+        self,
+        *,
+        audio_url: str | None = None,
+        audio_path: str | os.PathLike[str] | None = None,
+        video_id: str | None = None,
+        video_url: str | None = None,
+        callback_url: str | None = None,
+        routing_task_id: str | None = None,
+        retry_unsafe: bool = False,
+    ) -> TaskCreated:
+        """Lip-sync a video to audio from a URL or a local file (checked, then sent as base64)."""
+        if (audio_url is None) == (audio_path is None):
+            raise ValueError("give exactly one of audio_url and audio_path")
+        audio: dict[str, Any]
+        if audio_path is not None:
+            audio = {"audio_type": AudioType.FILE, "audio_file": _Core.audio_file_base64(audio_path)}
+        else:
+            audio = {"audio_type": AudioType.URL, "audio_url": str(audio_url)}
+        data = _Core._input(LipSyncMode.AUDIO2VIDEO, video_id, video_url, task_id=routing_task_id, **audio)
+        return self.create(_Core._body(data, callback_url), retry_unsafe=retry_unsafe)
+
+    def get(self, task_id: str) -> LipSyncTask:
+        """The task as it stands now."""
+        return self._run(self._core.get_flow(task_id))
+
+    def tasks(self, *, page_size: int = 30) -> Iterator[LipSyncTask]:
+        """Every task of the account, newest first, page after page."""
+        for page_num in range(1, 1001):
+            page = self._run(self._core.page_flow(page_num, page_size))
+            yield from page
+            if len(page) < page_size:
+                return
+
+    def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float = 900.0,
+        on_update: UpdateCallback | None = None,
+        poll: PollSchedule | None = None,
+    ) -> LipSyncTask:
+        """Poll until the task ends; return it when it succeeded.
+
+        :raise TaskFailed: the task failed (``message`` is the service's reason).
+        :raise WaitTimeout: it had not ended after ``timeout`` seconds.
+        """
+        return self._run(self._core.wait_flow(task_id, timeout, on_update, poll))
+
+    def download(
+        self, task: LipSyncTask | str, path: str | os.PathLike[str], *, on_progress: ProgressCallback | None = None
+    ) -> Path:
+        """Stream the result video to ``path`` (written whole or not at all); ``on_progress(done, total)``."""
+        finished = self.get(task) if isinstance(task, str) else task
+        url = _Core.result_url(finished)
+        try:
+            with _written_whole(path) as handle, self._downloads.stream("GET", url) as response:
+                if response.status_code != 200:
+                    raise error_from_response(response.status_code, response.read()[:200].decode("latin-1"))
+                total, done = _content_length(response), 0
+                for chunk in response.iter_bytes(64 * 1024):
+                    handle.write(chunk)
+                    done += len(chunk)
+                    if on_progress is not None:
+                        on_progress(done, total)
+        except httpx.TransportError as exc:
+            raise TransportError(f"download of {url} failed: {exc}") from exc
+        return Path(path)
+
+    def close(self) -> None:
+        self._http.close()
+        self._downloads.close()
+
+    def __enter__(self) -> LipSync:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# -- the asynchronous twin ----------------------------------------------------------------------------
+
+
+class AsyncLipSync:
+    """``LipSync`` for asyncio: the same operations, awaited (``sleep`` is a coroutine function)."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        *,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        retry: RetryPolicy | None = None,
+        poll: PollSchedule | None = None,
+        timeout: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._core = _Core(
+            base_url, token, access_key, secret_key, retry or RetryPolicy(), poll or PollSchedule(), monotonic, rng
+        )
+        self.base_url = self._core.base_url
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, auth=self._core._auth, timeout=timeout, transport=transport
+        )
+        self._downloads = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=True)
+
+    def __repr__(self) -> str:
+        return f"AsyncLipSync(base_url={self.base_url!r})"
+
+    async def _run(self, flow: _Flow[T]) -> T:
+        step = next(flow)
+        while True:
+            try:
+                if isinstance(step, _Send):
+                    try:
+                        result: Any = await self._http.request(**step.request)
+                    except httpx.TransportError as exc:
+                        result = _NoAnswer(exc)
+                else:
+                    await self._sleep(step.seconds)
+                    result = None
+                step = flow.send(result)
+            except StopIteration as stop:
+                value: T = stop.value
+                return value
+
+    async def create(self, body: LipSyncCreateRequest, *, retry_unsafe: bool = False) -> TaskCreated:
+        """Create a task from a generated request model (see ``LipSync.create``)."""
+        return await self._run(self._core.create_flow(body, retry_unsafe))
+
+    async def create_text(
+        self,
+        text: str,
+        voice_id: str,
+        *,
+        video_id: str | None = None,
+        video_url: str | None = None,
+        voice_language: str | VoiceLanguage | None = None,
+        voice_speed: float | None = None,
+        callback_url: str | None = None,
+        routing_task_id: str | None = None,
+        retry_unsafe: bool = False,
+    ) -> TaskCreated:
+        """Lip-sync a video to ``text`` spoken by ``voice_id`` (``text2video``)."""
+        data = _Core._input(
+            LipSyncMode.TEXT2VIDEO,
+            video_id,
+            video_url,
+            text=text,
+            voice_id=voice_id,
+            voice_language=VoiceLanguage(voice_language) if voice_language is not None else None,
+            voice_speed=voice_speed,
+            task_id=routing_task_id,
+        )
+        return await self.create(_Core._body(data, callback_url), retry_unsafe=retry_unsafe)
+
+    async def create_audio(
+        self,
+        *,
+        audio_url: str | None = None,
+        audio_path: str | os.PathLike[str] | None = None,
+        video_id: str | None = None,
+        video_url: str | None = None,
+        callback_url: str | None = None,
+        routing_task_id: str | None = None,
+        retry_unsafe: bool = False,
+    ) -> TaskCreated:
+        """Lip-sync a video to audio from a URL or a local file (checked, then sent as base64)."""
+        if (audio_url is None) == (audio_path is None):
+            raise ValueError("give exactly one of audio_url and audio_path")
+        audio: dict[str, Any]
+        if audio_path is not None:
+            audio = {"audio_type": AudioType.FILE, "audio_file": _Core.audio_file_base64(audio_path)}
+        else:
+            audio = {"audio_type": AudioType.URL, "audio_url": str(audio_url)}
+        data = _Core._input(LipSyncMode.AUDIO2VIDEO, video_id, video_url, task_id=routing_task_id, **audio)
+        return await self.create(_Core._body(data, callback_url), retry_unsafe=retry_unsafe)
+
+    async def get(self, task_id: str) -> LipSyncTask:
+        return await self._run(self._core.get_flow(task_id))
+
+    async def tasks(self, *, page_size: int = 30) -> AsyncIterator[LipSyncTask]:
+        for page_num in range(1, 1001):
+            page = await self._run(self._core.page_flow(page_num, page_size))
+            for task in page:
+                yield task
+            if len(page) < page_size:
+                return
+
+    async def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float = 900.0,
+        on_update: UpdateCallback | None = None,
+        poll: PollSchedule | None = None,
+    ) -> LipSyncTask:
+        return await self._run(self._core.wait_flow(task_id, timeout, on_update, poll))
+
+    async def download(
+        self, task: LipSyncTask | str, path: str | os.PathLike[str], *, on_progress: ProgressCallback | None = None
+    ) -> Path:
+        finished = await self.get(task) if isinstance(task, str) else task
+        url = _Core.result_url(finished)
+        try:
+            with _written_whole(path) as handle:
+                async with self._downloads.stream("GET", url) as response:
+                    if response.status_code != 200:
+                        body = (await response.aread())[:200].decode("latin-1")
+                        raise error_from_response(response.status_code, body)
+                    total, done = _content_length(response), 0
+                    async for chunk in response.aiter_bytes(64 * 1024):
+                        handle.write(chunk)
+                        done += len(chunk)
+                        if on_progress is not None:
+                            on_progress(done, total)
+        except httpx.TransportError as exc:
+            raise TransportError(f"download of {url} failed: {exc}") from exc
+        return Path(path)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+        await self._downloads.aclose()
+
+    async def __aenter__(self) -> AsyncLipSync:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
