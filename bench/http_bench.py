@@ -1,0 +1,249 @@
+"""Side-by-side HTTP benchmark: the mock under gunicorn (persistence on, full validation) against Prism.
+
+Both serve openapi.yaml on loopback; wrk drives create, single query and list with the same load,
+alternating servers run by run. Prints requests/s and p50/p99 latency and the ratio ours/Prism, and
+(unless --smoke) writes bench/RESULTS.md with a description of the machine.
+
+    python bench/http_bench.py                 # 3 runs x 10 s per operation and server
+    python bench/http_bench.py --smoke         # 1 run x 1 s: the scripts work, numbers are noise
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+WORK = BENCH / ".work"
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from contract_tests.bodies import text_body  # noqa: E402 - after the path is set
+
+
+@dataclass(frozen=True)
+class Measurement:
+    server: str
+    operation: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def ensure_wrk() -> str:
+    """wrk from the system's packages, installed if missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing wrk (apt-get) ...", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})  # fmt: skip
+    return shutil.which("wrk") or "wrk"
+
+
+def ensure_prism() -> Path:
+    """Prism from the npm registry, pinned by bench/package-lock.json."""
+    prism = BENCH / "node_modules" / ".bin" / "prism"
+    if not prism.exists():
+        print("installing Prism (npm ci) ...", flush=True)
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=BENCH, check=True)
+    return prism
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], headers: dict[str, str], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{url}: the server exited with {process.returncode}")
+        try:
+            httpx.get(url, headers=headers, timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not come up")
+
+
+def start_mock(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    WORK.mkdir(exist_ok=True)
+    db = WORK / "mock.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "KLING_MOCK_DB": str(db),
+        # One bench account creates thousands of tasks: lift the per-account concurrency limit.
+        "KLING_MOCK_MAX_IN_FLIGHT": "1000000000",
+    }
+    command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+               "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5",
+               "mock_server:create_app()"]  # fmt: skip
+    log = (WORK / "mock.log").open("wb")
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+
+
+def start_prism(port: int) -> subprocess.Popen[bytes]:
+    prism = ensure_prism()
+    log = (WORK / "prism.log").open("wb")
+    command = [str(prism), "mock", str(ROOT / "openapi.yaml"), "--host", "127.0.0.1", "--port", str(port)]
+    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def run_wrk(wrk: str, url: str, script: str, seconds: float, connections: int) -> tuple[float, float, float, int]:
+    env = {**os.environ, "KLING_BENCH_BODY": str(WORK / "create.json")}
+    out = subprocess.run(
+        [wrk, "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--latency", "-s", str(BENCH / "wrk" / script),
+         url],  # fmt: skip
+        capture_output=True, text=True, env=env, check=True,
+    ).stdout  # fmt: skip
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    latency = {p: float(v) * _UNITS[u] for p, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
+    errors_found = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = int(errors_found.group(1)) if errors_found else 0
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return rps, latency["50"], latency["99"], errors
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.M)
+        cpu = names[0] if names else cpu
+    memory = "?"
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        total = re.search(r"MemTotal:\s+(\d+) kB", meminfo.read_text())
+        memory = f"{int(total.group(1)) / 1024 / 1024:.0f} GiB" if total else memory
+    return f"{os.cpu_count()} cores ({cpu}), {memory} RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="1 run of 1 s each; no RESULTS.md")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-prism", action="store_true", help="measure the mock alone")
+    args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.seconds = 1, 1.0
+    wrk = ensure_wrk()
+    WORK.mkdir(exist_ok=True)
+    (WORK / "create.json").write_text(json.dumps(text_body()))
+
+    ours_port, prism_port = free_port(), free_port()
+    ours = start_mock(ours_port, args.workers, args.threads)
+    prism = None if args.no_prism else start_prism(prism_port)
+    auth = {"Authorization": "Bearer sk-bench"}
+    try:
+        ours_url = f"http://127.0.0.1:{ours_port}/kling"
+        wait_for(f"{ours_url}/v1/videos/lip-sync", ours, auth)
+        task_id = httpx.post(f"{ours_url}/v1/videos/lip-sync", json=text_body(), headers=auth).json()["data"]["task_id"]
+        servers = {"ours": ours_url}
+        if prism is not None:
+            prism_url = f"http://127.0.0.1:{prism_port}"
+            wait_for(f"{prism_url}/v1/videos/lip-sync", prism, auth)
+            servers["prism"] = prism_url
+        operations = {
+            "create": ("create.lua", "/v1/videos/lip-sync"),
+            "query": ("get.lua", f"/v1/videos/lip-sync/{task_id}"),
+            "list": ("get.lua", "/v1/videos/lip-sync?pageSize=30"),
+        }
+        results: list[Measurement] = []
+        for operation, (script, path) in operations.items():
+            for run in range(args.runs):
+                order = list(servers) if run % 2 == 0 else list(reversed(servers))
+                for name in order:
+                    rps, p50, p99, errors = run_wrk(wrk, servers[name] + path, script, args.seconds, args.connections)
+                    results.append(Measurement(name, operation, rps, p50, p99, errors))
+                    print(f"  {operation:6} {name:5} run {run + 1}: {rps:8.0f} req/s  p50 {p50:6.2f} ms  "
+                          f"p99 {p99:6.2f} ms  errors {errors}", flush=True)  # fmt: skip
+    finally:
+        for process in (ours, prism):
+            if process is not None:
+                os.killpg(process.pid, 15)
+                process.wait(timeout=30)
+
+    table = render(results, servers, args)
+    print()
+    print(table)
+    if not args.smoke:
+        (BENCH / "RESULTS.md").write_text(report(table, args), encoding="utf-8")
+        print(f"\nwritten to {(BENCH / 'RESULTS.md').relative_to(ROOT)}")
+    failed = [m for m in results if m.server == "ours" and m.errors]
+    return 1 if failed else 0
+
+
+def render(results: list[Measurement], servers: dict[str, str], args: argparse.Namespace) -> str:
+    lines = ["| operation | server | req/s (median) | p50 ms | p99 ms | errors | ours / Prism |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    for operation in ("create", "query", "list"):
+        medians: dict[str, float] = {}
+        for name in servers:
+            runs = [m for m in results if m.server == name and m.operation == operation]
+            rps = statistics.median(m.requests_per_second for m in runs)
+            medians[name] = rps
+            ratio = ""
+            if name == "ours" and "prism" in servers:
+                prism_rps = statistics.median(
+                    m.requests_per_second for m in results if m.server == "prism" and m.operation == operation
+                )
+                ratio = f"{rps / prism_rps:.2f}x"
+            lines.append(
+                f"| {operation} | {name} | {rps:.0f} | {statistics.median(m.p50_ms for m in runs):.2f} | "
+                f"{statistics.median(m.p99_ms for m in runs):.2f} | {sum(m.errors for m in runs)} | {ratio} |"
+            )
+    return "\n".join(lines)
+
+
+def report(table: str, args: argparse.Namespace) -> str:
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0:1]
+    return f"""# Benchmark results
+
+Measured {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} by `make bench` (`bench/http_bench.py`).
+
+- Machine: {machine()}
+- Load: {" ".join(wrk_version) or "wrk"}, 1 thread, {args.connections} connections, {args.seconds:g} s per run,
+  {args.runs} runs per operation and server, servers alternating; the median run is shown.
+- Ours: `gunicorn --workers {args.workers} --worker-class gthread --threads {args.threads} 'mock_server:create_app()'`,
+  SQLite file in WAL mode, validation compiled from openapi.yaml, request journal and one log line per request.
+- Prism: `@stoplight/prism-cli` 5.16.0 (`prism mock openapi.yaml`), pinned by `bench/package-lock.json`.
+- Everything on loopback, on the same 2 cores as wrk.
+
+{table}
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
