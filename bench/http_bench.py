@@ -117,11 +117,9 @@ _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 def run_wrk(wrk: str, url: str, script: str, seconds: float, connections: int) -> tuple[float, float, float, int]:
     env = {**os.environ, "KLING_BENCH_BODY": str(WORK / "create.json")}
-    out = subprocess.run(
-        [wrk, "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--latency", "-s", str(BENCH / "wrk" / script),
-         url],  # fmt: skip
-        capture_output=True, text=True, env=env, check=True,
-    ).stdout  # fmt: skip
+    duration = f"{max(1, round(seconds))}s"
+    command = [wrk, "-t", "1", "-c", str(connections), "-d", duration, "--latency", "-s", str(BENCH / "wrk" / script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, env=env, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     latency = {p: float(v) * _UNITS[u] for p, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
     errors_found = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
@@ -143,7 +141,8 @@ def machine() -> str:
     if meminfo.exists():
         total = re.search(r"MemTotal:\s+(\d+) kB", meminfo.read_text())
         memory = f"{int(total.group(1)) / 1024 / 1024:.0f} GiB" if total else memory
-    return f"{os.cpu_count()} cores ({cpu}), {memory} RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{os.cpu_count()} cores ({cpu}), {memory} RAM, {system}, Python {platform.python_version()}"
 
 
 def main() -> int:

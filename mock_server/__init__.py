@@ -17,6 +17,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from . import admin, api
+from .context import Call
 from .errors import KlingError, ProxyAuthError, new_request_id
 from .redact import redact_authorization, without_audio_bytes
 from .runtime import MockRuntime, mock_runtime
@@ -55,7 +56,8 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
         # Kling answers a method a path does not have with 404/1202, OPTIONS included.
         rule.methods = {m for m in rule.methods or () if m != "OPTIONS"}
 
-    app.before_request(_begin)
+    # A URL value preprocessor runs before anything else of the request, blueprints' included.
+    app.url_value_preprocessor(_begin)
     app.after_request(_finish)
     app.register_error_handler(KlingError, _render_kling_error)
     app.register_error_handler(ProxyAuthError, lambda exc: exc.to_response())
@@ -69,16 +71,13 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _begin() -> None:
-    g.request_id = new_request_id()
-    g.started = time.perf_counter()
-    g.kling_code = None
+def _begin(endpoint: str | None, values: dict[str, Any] | None) -> None:
     mock = mock_runtime()
-    g.view = mock.begin_request()
-    if not mock.clock.virtual and getattr(mock, "_dispatch_pid", None) != os.getpid():
+    view = mock.begin_request()
+    g.call = Call(new_request_id(), time.perf_counter(), view.now_ms, view.settings)
+    if mock.housekeeping_pid != os.getpid():
         # Started lazily, in the serving process: a thread started before a fork would not survive it.
-        mock._dispatch_pid = os.getpid()  # type: ignore[attr-defined]
-        mock.dispatcher.start(g.view.settings.dispatch_interval_seconds)
+        mock.start_housekeeping()
 
 
 def _render_kling_error(exc: KlingError) -> Response:
@@ -107,44 +106,45 @@ def _render_unexpected(exc: Exception) -> Response:
 
 
 def _finish(response: Response) -> Response:
-    if not hasattr(g, "request_id"):
+    call: Call | None = g.get("call")
+    if call is None:
         return response
     mock = mock_runtime()
-    elapsed_ms = (time.perf_counter() - g.started) * 1000
-    is_api = request.blueprint in _API_BLUEPRINTS or request.blueprint is None
-    settings = g.view.settings if hasattr(g, "view") else mock.base_settings
-    if is_api and hasattr(g, "view"):
-        body = without_audio_bytes(getattr(g, "body", None))
-        scenario = getattr(g, "scenario", None)
+    elapsed_ms = (time.perf_counter() - call.started) * 1000
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    settings = call.settings
+    if req.blueprint in _API_BLUEPRINTS or req.blueprint is None:
+        body = without_audio_bytes(call.body)
         mock.store.journal_append(
             {
-                "at": g.view.now_ms,
-                "method": request.method,
-                "path": request.path,
-                "query": request.query_string.decode("latin-1")[:1000],
-                "face": getattr(g, "face", None),
+                "at": call.now_ms,
+                "method": req.method,
+                "path": req.path,
+                "query": req.query_string.decode("latin-1")[:1000],
+                "face": call.face,
                 "status": response.status_code,
-                "code": g.kling_code,
-                "request_id": g.request_id,
-                "task_id": getattr(g, "task_id", None),
-                "account": getattr(g, "account", None),
-                "authorization": redact_authorization(request.headers.get("Authorization")),
-                "scenario": getattr(scenario, "name", None),
+                "code": call.kling_code,
+                "request_id": call.request_id,
+                "task_id": call.task_id,
+                "account": call.account,
+                "authorization": redact_authorization(req.headers.get("Authorization")),
+                "scenario": call.scenario.name if call.scenario else None,
                 "body": json.dumps(body, ensure_ascii=False)[:4000] if body is not None else None,
                 "duration_ms": round(elapsed_ms, 3),
             },
             keep=settings.journal_size,
         )
     if settings.log_requests:
+        task = f" task={call.task_id}" if call.task_id else ""
         log.info(
             "%s %s -> %d code=%s %.1fms%s",
-            request.method,
-            request.path,
+            req.method,
+            req.path,
             response.status_code,
-            g.kling_code,
+            call.kling_code,
             elapsed_ms,
-            f" task={g.task_id}" if getattr(g, "task_id", None) else "",
+            task,
         )
-    if getattr(g, "deliver_after_response", False):
+    if call.deliver_after_response:
         response.call_on_close(mock.dispatcher.deliver_due)
     return response

@@ -12,10 +12,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, g, request, send_file
+from flask import Blueprint, Response, request, send_file
 
 from kling_lipsync.spec import SPEC_PATH
 
+from .context import current_call
 from .errors import KlingError, envelope
 from .media import RESULT_MP4
 from .runtime import mock_runtime
@@ -32,7 +33,7 @@ _MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600
 
 @bp.before_request
 def _require_admin_token() -> None:
-    token = g.view.settings.admin_token
+    token = current_call().settings.admin_token
     if token is None or request.endpoint in _PUBLIC_ENDPOINTS:
         return
     header = request.headers.get("Authorization", "")
@@ -66,7 +67,7 @@ def health() -> Response:
         {
             "status": "ok",
             "clock": "virtual" if mock.clock.virtual else "real",
-            "now_ms": g.view.now_ms,
+            "now_ms": current_call().now_ms,
             "tasks": mock.store.count_tasks(),
             "pending_callbacks": mock.store.pending_deliveries(),
         }
@@ -158,7 +159,7 @@ def scenarios() -> Response:
 
 @bp.get("/config")
 def get_config() -> Response:
-    return envelope({"config": g.view.settings.public(), "changeable": sorted(RUNTIME_FIELDS)})
+    return envelope({"config": current_call().settings.public(), "changeable": sorted(RUNTIME_FIELDS)})
 
 
 @bp.put("/config")
@@ -167,10 +168,9 @@ def put_config() -> Response:
     mock = mock_runtime()
     changes = {**mock.store.state().config_changes, **_json_body()}
     try:
-        settings = mock.base_settings.with_changes(changes)
+        settings = mock.set_config_changes(changes)
     except ValueError as exc:
         raise KlingError(1201, str(exc)) from None
-    mock.store.set_config_changes(changes)
     return envelope({"config": settings.public(), "changeable": sorted(RUNTIME_FIELDS)})
 
 

@@ -7,14 +7,16 @@ import time
 import uuid
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
 from . import auth
+from .context import Call, current_call
 from .errors import CATALOGUE, KlingError, envelope
 from .media import result_duration, result_video_id, video_id_for_url
 from .redact import without_audio_bytes
 from .runtime import mock_runtime
 from .scenarios import DEFAULT_SCENARIO, SCENARIOS, Scenario
+from .settings import Settings
 from .store import Store
 from .tasks import render_task, result_url, seq_of, task_id_of
 from .timeline import plan_timeline
@@ -29,50 +31,57 @@ CHAOS_CODES = (5000, 5001, 5002, 1302)
 _PROXY_BLUEPRINTS = frozenset({"dmxapi", "scenario_dmxapi"})
 
 
-def _ok(data: Any) -> Response:
-    g.kling_code = 0
-    return envelope({"code": 0, "message": SUCCEED, "request_id": g.request_id, "data": data})
+def _ok(call: Call, data: Any) -> Response:
+    call.kling_code = 0
+    return envelope({"code": 0, "message": SUCCEED, "request_id": call.request_id, "data": data})
 
 
 @bp.url_value_preprocessor
 def _pop_url_scenario(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    g.url_scenario = values.pop("mock_scenario", None) if values else None
+    if values and "mock_scenario" in values:
+        current_call().url_scenario = values.pop("mock_scenario")
 
 
 @bp.before_request
 def _authenticate_and_choose_fate() -> None:
     """Resolve the account, then apply chaos and any requested error scenario (in that order)."""
-    view = g.view
-    g.task_id = (request.view_args or {}).get("task_id")
-    face = auth.PROXY_FACE if request.blueprint in _PROXY_BLUEPRINTS else auth.OFFICIAL_FACE
-    g.face = face
-    g.account = auth.account_for(face, request.headers.get("Authorization"), view.settings)
-    _apply_chaos()
-    g.scenario = _requested_scenario()
-    if isinstance(g.scenario, KlingError):
-        raise g.scenario
-    if g.scenario.error_code is not None:
-        raise KlingError(g.scenario.error_code)
+    call = current_call()
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    headers = req.headers
+    if req.view_args:
+        call.task_id = req.view_args.get("task_id")
+    call.face = auth.PROXY_FACE if req.blueprint in _PROXY_BLUEPRINTS else auth.OFFICIAL_FACE
+    call.account = auth.account_for(call.face, headers.get("Authorization"), call.settings)
+    _apply_chaos(call.settings)
+    scenario = _requested_scenario(headers, call.url_scenario)
+    if isinstance(scenario, KlingError):
+        raise scenario
+    call.scenario = scenario
+    if scenario.error_code is not None:
+        raise KlingError(scenario.error_code)
 
 
-def _apply_chaos() -> None:
-    settings = g.view.settings
+def _apply_chaos(settings: Settings) -> None:
+    if not (settings.chaos_rate or settings.chaos_latency_rate):
+        return
     mock = mock_runtime()
     if settings.chaos_latency_rate and mock.chaos_draw(settings.chaos_seed) < settings.chaos_latency_rate:
         time.sleep(settings.chaos_latency_ms / 1000)
     if settings.chaos_rate and mock.chaos_draw(settings.chaos_seed) < settings.chaos_rate:
         pick = mock.chaos_draw(settings.chaos_seed)
-        g.chaos = True
         raise KlingError(CHAOS_CODES[int(pick * len(CHAOS_CODES)) % len(CHAOS_CODES)])
 
 
-def _requested_scenario() -> Scenario | KlingError:
+def _requested_scenario(headers: Any, url_scenario: str | None) -> Scenario | KlingError:
     """The scenario asked for by header, ``Prefer`` (Prism's convention) or URL prefix; ``succeed`` if none."""
-    name = request.headers.get("X-Mock-Scenario")
-    prefer = _parse_prefer(request.headers.get("Prefer", ""))
+    name = headers.get("X-Mock-Scenario")
+    prefer_header = headers.get("Prefer")
+    if name is None and prefer_header is None and url_scenario is None:
+        return DEFAULT_SCENARIO
+    prefer = _parse_prefer(prefer_header or "")
     if name is None and "code" in prefer:
         return _error_for_prefer_code(prefer["code"])
-    name = name or prefer.get("scenario") or g.url_scenario
+    name = name or prefer.get("scenario") or url_scenario
     if name is None:
         return DEFAULT_SCENARIO
     found = SCENARIOS.get(name.strip())
@@ -109,20 +118,21 @@ def _error_for_prefer_code(value: str) -> KlingError:
 def create() -> Response:
     """Create a task: validate, check the account's concurrency, store the task and its planned callbacks."""
     mock = mock_runtime()
-    view = g.view
-    settings = view.settings
+    call = current_call()
+    settings = call.settings
     if request.mimetype != "application/json":
         raise KlingError(1200, "Invalid request parameters: Content-Type must be application/json")
     try:
         body = parse_json_body(request.get_data(cache=True))
     except BodyError as exc:
         raise KlingError(1200, f"Invalid request parameters: {exc}") from None
-    g.body = body
+    call.body = body
     mock.rules.check_create(body)
     data = body["input"]
-    parent = _parent_video(data, settings.strict_video_ids, mock.store)
-    scenario: Scenario = g.scenario
-    now = view.now_ms
+    account = call.account or ""
+    parent = _parent_video(data, account, settings.strict_video_ids, mock.store)
+    scenario = call.scenario or DEFAULT_SCENARIO
+    now = call.now_ms
     timeline = plan_timeline(
         now,
         queue_seconds=settings.queue_seconds,
@@ -134,7 +144,7 @@ def create() -> Response:
     base_url = settings.public_url or request.host_url
     callback_url = body.get("callback_url")
     with mock.store.transaction() as db:
-        if Store.count_in_flight(db, g.account, now) >= settings.max_in_flight:
+        if Store.count_in_flight(db, account, now) >= settings.max_in_flight:
             raise KlingError(1303)
         seq = Store.next_seq(db)
         task_id = task_id_of(seq)
@@ -142,7 +152,7 @@ def create() -> Response:
             db,
             {
                 "seq": seq,
-                "account": g.account,
+                "account": account,
                 "scenario": scenario.name,
                 "created_at": timeline.created_at,
                 "processing_at": timeline.processing_at,
@@ -160,21 +170,21 @@ def create() -> Response:
         )
         if callback_url:
             Store.insert_deliveries(db, seq, [(s, at, f"msg_{uuid.uuid4().hex}") for s, at in timeline.transitions()])
-    g.task_id = task_id
+    call.task_id = task_id
     if callback_url and mock.clock.virtual:
         # On the virtual clock nothing runs in the background: announce `submitted` once the answer is out.
-        g.deliver_after_response = True
-    return _ok({"task_id": task_id, "task_status": "submitted", "created_at": now, "updated_at": now})
+        call.deliver_after_response = True
+    return _ok(call, {"task_id": task_id, "task_status": "submitted", "created_at": now, "updated_at": now})
 
 
-def _parent_video(data: dict[str, Any], strict: bool, store: Store) -> tuple[str, str | None, str]:
+def _parent_video(data: dict[str, Any], account: str, strict: bool, store: Store) -> tuple[str, str | None, str]:
     """``(id, url, duration)`` of the input video; a ``None`` URL means "the mock serves it"."""
     video_url = data.get("video_url")
     if video_url:
         return video_id_for_url(video_url), video_url, result_duration()
     video_id: str = data["video_id"]
     own = store.task_by_result_video(video_id)
-    if own is not None and own["account"] == g.account:
+    if own is not None and own["account"] == account:
         return video_id, None, result_duration()
     if strict:
         raise KlingError(1201, UNKNOWN_VIDEO)
@@ -187,18 +197,19 @@ def _parent_video(data: dict[str, Any], strict: bool, store: Store) -> tuple[str
 @bp.get("/v1/videos/lip-sync/<task_id>")
 def get_task(task_id: str) -> Response:
     """One task of the account, as it stands now."""
+    call = current_call()
     seq = seq_of(task_id)
-    row = mock_runtime().store.get_task(g.account, seq) if seq is not None else None
+    row = mock_runtime().store.get_task(call.account or "", seq) if seq is not None else None
     if row is None:
         raise KlingError(1203, f"task {task_id[:64]} not found")
-    return _ok(render_task(row, g.view.now_ms))
+    return _ok(call, render_task(row, call.now_ms))
 
 
 @bp.get("/v1/videos/lip-sync")
 def list_tasks() -> Response:
     """A page of the account's tasks, newest first."""
     mock = mock_runtime()
+    call = current_call()
     page = mock.rules.check_page(request.args)
-    rows = mock.store.list_tasks(g.account, page.size, (page.number - 1) * page.size)
-    now = g.view.now_ms
-    return _ok([render_task(row, now) for row in rows])
+    rows = mock.store.list_tasks(call.account or "", page.size, (page.number - 1) * page.size)
+    return _ok(call, [render_task(row, call.now_ms) for row in rows])

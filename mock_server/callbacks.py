@@ -138,17 +138,20 @@ class CallbackDispatcher:
 
     # -- background delivery on the real clock --------------------------------------------------------
 
-    def start(self, interval_seconds: float) -> None:
-        """Deliver in a daemon thread, every ``interval_seconds``, until ``stop()``."""
+    def start(self, interval_seconds: float, *, deliver: bool = True, also: Callable[[], None] | None = None) -> None:
+        """Every ``interval_seconds`` in a daemon thread until ``stop()``: deliver what is due, then ``also()``."""
         if self._thread is not None:
             return
 
         def loop() -> None:
             while not self._stop.wait(interval_seconds):
                 try:
-                    self.deliver_due()
+                    if deliver:
+                        self.deliver_due()
+                    if also is not None:
+                        also()
                 except Exception:  # a broken receiver or a locked database must not end the loop
-                    log.exception("callback delivery pass failed")
+                    log.exception("background pass failed")
 
         self._thread = threading.Thread(target=loop, name="kling-mock-callbacks", daemon=True)
         self._thread.start()

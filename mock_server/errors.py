@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, current_app, g
+from flask import Response
 
 from kling_lipsync.spec import ErrorCode, error_catalogue
+
+from .context import current_call
 
 __all__ = ["CATALOGUE", "KlingError", "ProxyAuthError", "envelope", "new_request_id"]
 
@@ -34,10 +36,11 @@ class KlingError(Exception):
 
     def to_response(self) -> Response:
         """Render ``{code, message, request_id}`` under the catalogue's HTTP status."""
-        response = envelope({"code": self.code, "message": self.message, "request_id": g.request_id})
+        call = current_call()
+        response = envelope({"code": self.code, "message": self.message, "request_id": call.request_id})
         response.status_code = self.http_status
-        g.kling_code = self.code
-        retry_after = current_app.config["MOCK_SETTINGS"].retry_after_seconds
+        call.kling_code = self.code
+        retry_after = call.settings.retry_after_seconds
         if retry_after is not None and self.http_status in (429, 503):
             response.headers["Retry-After"] = str(retry_after)
         return response
@@ -50,7 +53,7 @@ class ProxyAuthError(Exception):
         body = {
             "error": {
                 "code": "",
-                "message": f"Invalid Token (request id: {g.request_id})",
+                "message": f"Invalid Token (request id: {current_call().request_id})",
                 "type": "rix_api_error",
             }
         }

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import random
 import threading
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -15,6 +19,8 @@ from .store import Store
 from .validation import RequestRules
 
 __all__ = ["MockRuntime", "RequestView", "mock_runtime"]
+
+_STATE_TTL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,9 @@ class MockRuntime:
         self.rules = RequestRules()
         self.dispatcher = CallbackDispatcher(self.store, self.clock, self.settings)
         self._settings_cache: tuple[int, Settings] = (-1, settings)
+        self._state_fresh_until = 0.0
+        self._generation = 0
+        self.housekeeping_pid = 0
         self._chaos_lock = threading.Lock()
         self._chaos: tuple[int, random.Random] = (settings.chaos_seed, random.Random(settings.chaos_seed))
 
@@ -55,10 +64,33 @@ class MockRuntime:
         return cached
 
     def begin_request(self) -> RequestView:
-        """One read of the shared state gives the request its clock reading and settings."""
-        state = self.store.state()
-        now = state.clock_ms if self.clock.virtual else self.clock.now_ms()
-        return RequestView(now, self._settings_for(state.generation))
+        """The request's clock reading and settings, from the shared state.
+
+        On the virtual clock the state is read for every request (another worker may have moved the
+        clock). On the real clock it is read at most every 50 ms: run-time config changes made through
+        another worker take effect here within that time, and this worker's own at once.
+        """
+        if self.clock.virtual:
+            state = self.store.state()
+            return RequestView(state.clock_ms, self._settings_for(state.generation))
+        wall = time.monotonic()
+        if wall >= self._state_fresh_until:
+            self._generation = self.store.state().generation
+            self._state_fresh_until = wall + _STATE_TTL_SECONDS
+        return RequestView(self.clock.now_ms(), self._settings_for(self._generation))
+
+    def set_config_changes(self, changes: Mapping[str, Any]) -> Settings:
+        """Apply run-time settings changes for every worker; refuse impossible ones with ``ValueError``."""
+        settings = self.base_settings.with_changes(changes)
+        self.store.set_config_changes(changes)
+        self._state_fresh_until = 0.0
+        return settings
+
+    def start_housekeeping(self) -> None:
+        """In this process: deliver due callbacks (real clock) and flush the journal, every so often."""
+        self.housekeeping_pid = os.getpid()
+        interval = self.base_settings.dispatch_interval_seconds
+        self.dispatcher.start(interval, deliver=not self.clock.virtual, also=self.store.flush_journal)
 
     def chaos_draw(self, seed: int) -> float:
         """The next number of the seeded chaos sequence (restarted when the seed changes)."""
@@ -71,12 +103,14 @@ class MockRuntime:
 
     def reset(self) -> None:
         self.store.reset()
+        self._state_fresh_until = 0.0
         with self._chaos_lock:
             seed = self.base_settings.chaos_seed
             self._chaos = (seed, random.Random(seed))
 
     def close(self) -> None:
         self.dispatcher.stop()
+        self.store.flush_journal()
         self.store.close()
 
 

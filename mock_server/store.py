@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,16 @@ __all__ = ["MockState", "Store", "TaskRow"]
 _SCHEMA = Path(__file__).with_name("schema.sql").read_text(encoding="utf-8")
 
 TaskRow = sqlite3.Row
+
+_JOURNAL_COLUMNS = (
+    "at", "method", "path", "query", "face", "status", "code", "request_id", "task_id", "account",
+    "authorization", "scenario", "body", "duration_ms",
+)  # fmt: skip
+_JOURNAL_INSERT = (
+    f"INSERT INTO journal ({', '.join(_JOURNAL_COLUMNS)}) VALUES ({', '.join('?' * len(_JOURNAL_COLUMNS))})"
+)
+_JOURNAL_BATCH = 200
+_JOURNAL_FLUSH_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,10 @@ class Store:
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
         self._state_cache: tuple[int, MockState] | None = None
+        self._journal_lock = threading.Lock()
+        self._journal_pending: list[tuple[Any, ...]] = []
+        self._journal_keep = 10_000
+        self._journal_flush_at = time.monotonic() + _JOURNAL_FLUSH_SECONDS
         with self.transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO mock_state (id, clock_ms, config_changes, generation) VALUES (1, ?, '{}', 0)",
@@ -125,6 +140,8 @@ class Store:
 
         The id sequence is kept, so a task id is never handed out twice.
         """
+        with self._journal_lock:
+            self._journal_pending = []
         with self.transaction() as db:
             db.execute("DELETE FROM deliveries")
             db.execute("DELETE FROM delivery_attempts")
@@ -244,16 +261,35 @@ class Store:
     # -- journal ------------------------------------------------------------------------------------
 
     def journal_append(self, entry: Mapping[str, Any], keep: int) -> None:
-        """Add a journal entry; every so often drop entries beyond the newest ``keep``."""
-        columns = ", ".join(entry)
-        marks = ", ".join("?" for _ in entry)
+        """Queue a journal entry; entries reach the database in batches (see ``flush_journal``).
+
+        Writing each request's entry in a transaction of its own would make every query a write and put
+        the workers in line for SQLite's write lock; a batch every quarter second costs one.
+        """
+        with self._journal_lock:
+            self._journal_pending.append(tuple(entry.get(column) for column in _JOURNAL_COLUMNS))
+            self._journal_keep = keep
+            due = len(self._journal_pending) >= _JOURNAL_BATCH or time.monotonic() >= self._journal_flush_at
+        if due:
+            self.flush_journal()
+
+    def flush_journal(self) -> None:
+        """Write the queued journal entries and drop the oldest beyond the newest ``keep``."""
+        with self._journal_lock:
+            pending, self._journal_pending = self._journal_pending, []
+            self._journal_flush_at = time.monotonic() + _JOURNAL_FLUSH_SECONDS
+            keep = self._journal_keep
+        if not pending:
+            return
         with self.transaction() as db:
-            cursor = db.execute(f"INSERT INTO journal ({columns}) VALUES ({marks})", tuple(entry.values()))
-            last = cursor.lastrowid or 0
-            if last % 1000 == 0:
+            db.executemany(_JOURNAL_INSERT, pending)
+            last = db.execute("SELECT MAX(id) FROM journal").fetchone()[0] or 0
+            if last > keep:
                 db.execute("DELETE FROM journal WHERE id <= ?", (last - keep,))
 
     def journal(self, limit: int, since_id: int = 0) -> list[sqlite3.Row]:
+        """Journal entries after ``since_id``, oldest first (this process's queue is written first)."""
+        self.flush_journal()
         with self._lock:
             return (
                 self._db()
