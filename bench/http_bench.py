@@ -87,19 +87,15 @@ def wait_for(url: str, process: subprocess.Popen[bytes], headers: dict[str, str]
     raise SystemExit(f"{url} did not come up")
 
 
-def start_mock(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def start_mock(port: int, workers: int, threads: int, worker_class: str) -> subprocess.Popen[bytes]:
     WORK.mkdir(exist_ok=True)
     db = WORK / "mock.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
-    env = {
-        **os.environ,
-        "KLING_MOCK_DB": str(db),
-        # One bench account creates thousands of tasks: lift the per-account concurrency limit.
-        "KLING_MOCK_MAX_IN_FLIGHT": "1000000000",
-    }
+    # Default settings but one: the list's account holds a full page of 30 running tasks.
+    env = {**os.environ, "KLING_MOCK_DB": str(db), "KLING_MOCK_MAX_IN_FLIGHT": "30"}
     command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--worker-class", "gthread", "--threads", str(threads), "--keep-alive", "5",
+               "--worker-class", worker_class, "--threads", str(threads), "--keep-alive", "5",
                "mock_server:create_app()"]  # fmt: skip
     log = (WORK / "mock.log").open("wb")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
@@ -153,6 +149,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
     parser.add_argument("--no-prism", action="store_true", help="measure the mock alone")
     args = parser.parse_args()
     if args.smoke:
@@ -162,13 +159,15 @@ def main() -> int:
     (WORK / "create.json").write_text(json.dumps(text_body()))
 
     ours_port, prism_port = free_port(), free_port()
-    ours = start_mock(ours_port, args.workers, args.threads)
+    ours = start_mock(ours_port, args.workers, args.threads, args.worker_class)
     prism = None if args.no_prism else start_prism(prism_port)
     auth = {"Authorization": "Bearer sk-bench"}
     try:
         ours_url = f"http://127.0.0.1:{ours_port}/kling"
         wait_for(f"{ours_url}/v1/videos/lip-sync", ours, auth)
-        task_id = httpx.post(f"{ours_url}/v1/videos/lip-sync", json=text_body(), headers=auth).json()["data"]["task_id"]
+        # 30 tasks of the bench account: the single query reads one, the list a full page.
+        created = [httpx.post(f"{ours_url}/v1/videos/lip-sync", json=text_body(), headers=auth) for _ in range(30)]
+        task_id = created[-1].json()["data"]["task_id"]
         servers = {"ours": ours_url}
         if prism is not None:
             prism_url = f"http://127.0.0.1:{prism_port}"
@@ -235,7 +234,9 @@ Measured {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} by `make bench` (`be
 - Machine: {machine()}
 - Load: {" ".join(wrk_version) or "wrk"}, 1 thread, {args.connections} connections, {args.seconds:g} s per run,
   {args.runs} runs per operation and server, servers alternating; the median run is shown.
-- Ours: `gunicorn --workers {args.workers} --worker-class gthread --threads {args.threads} 'mock_server:create_app()'`,
+- Ours: `gunicorn --workers {args.workers} --worker-class {args.worker_class} --threads {args.threads}
+  'mock_server:create_app()'`, default settings (but 30 tasks in flight per account, so the list's account
+  holds a full page; creates come from a new account each),
   SQLite file in WAL mode, validation compiled from openapi.yaml, request journal and one log line per request.
 - Prism: `@stoplight/prism-cli` 5.16.0 (`prism mock openapi.yaml`), pinned by `bench/package-lock.json`.
 - Everything on loopback, on the same 2 cores as wrk.
