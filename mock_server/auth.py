@@ -28,12 +28,18 @@ OFFICIAL_FACE = "kling"
 
 
 def _bearer(header: str | None) -> str | None:
+    """The token of a ``Bearer`` header; None when there is no header, "" when it is unusable.
+
+    A token never holds whitespace or commas: a doubled Authorization header, which the server joins
+    with ", ", is refused rather than read as an odd token.
+    """
     if not header:
         return None
     scheme, _, token = header.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or any(c in token for c in " ,\t"):
         return ""
-    return token.strip()
+    return token
 
 
 def account_for(face: str, authorization: str | None, settings: Settings) -> str:

@@ -1,0 +1,198 @@
+"""A catalogue of hostile input sent over real HTTP to the mock under gunicorn.
+
+Each kind gets its documented Kling answer (never a 500, an HTML page or a hang), and the server answers
+normally afterwards.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from contract_tests.bodies import audio_file_body, text_body
+from contract_tests.servers import GunicornMock
+from kling_lipsync.spec import error_catalogue
+
+CATALOGUE = error_catalogue()
+TASKS = "/kling/v1/videos/lip-sync"
+AUTH = {"Authorization": "Bearer sk-hostile"}
+JSON = {**AUTH, "Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    content_type: str
+    body: bytes
+
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMock]:
+    db = tmp_path_factory.mktemp("hostile") / "hostile.sqlite3"
+    mock = GunicornMock({"KLING_MOCK_DB": str(db)}, workers=2)
+    yield mock
+    mock.stop()
+
+
+def send(
+    server: GunicornMock, method: str, path: str, body: bytes = b"", headers: list[tuple[str, str]] = ()
+) -> Answer:
+    """One request through http.client, which sends paths, methods and doubled headers as given."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
+    connection.putrequest(method, path, skip_accept_encoding=True)
+    for name, value in headers:
+        connection.putheader(name, value)
+    if body or method in ("POST", "PUT", "PATCH"):
+        connection.putheader("Content-Length", str(len(body)))
+    connection.endheaders(body or None)
+    response = connection.getresponse()
+    answer = Answer(response.status, response.getheader("Content-Type", ""), response.read())
+    connection.close()
+    return answer
+
+
+def pairs(mapping: dict[str, str]) -> list[tuple[str, str]]:
+    return list(mapping.items())
+
+
+def as_json(value: object) -> bytes:
+    return json.dumps(value).encode()
+
+
+WRONG_TYPES = {
+    "input": "a string",
+    "mode": 1,
+    "video_url": ["https://example.com/a.mp4"],
+    "video_id": 12345,
+    "text": {"nested": True},
+    "voice_id": None,
+    "voice_language": 0,
+    "voice_speed": "fast",
+    "audio_type": True,
+    "audio_file": 5,
+    "audio_url": 3.5,
+    "task_id": [],
+}
+
+
+def wrong_type(field: str) -> bytes:
+    body = text_body() if field not in ("audio_type", "audio_file", "audio_url") else audio_file_body()
+    if field == "input":
+        body["input"] = WRONG_TYPES[field]
+    else:
+        body["input"][field] = WRONG_TYPES[field]
+    return as_json(body)
+
+
+# (kind, method, path, body, headers, expected HTTP status, expected Kling code; None = the proxy's 401 body)
+CATALOGUE_OF_HOSTILE_INPUT = [
+    ("broken-json", "POST", TASKS, b'{"input": {', pairs(JSON), 1200),
+    ("wrong-content-type", "POST", TASKS, as_json(text_body()), pairs({**AUTH, "Content-Type": "text/plain"}), 1200),
+    ("no-content-type", "POST", TASKS, as_json(text_body()), pairs(AUTH), 1200),
+    ("form-encoded", "POST", TASKS, b"input=1", pairs({**AUTH, "Content-Type": "application/x-www-form-urlencoded"}), 1200),
+    ("empty-body", "POST", TASKS, b"", pairs(JSON), 1200),
+    ("json-null", "POST", TASKS, b"null", pairs(JSON), 1200),
+    ("json-array", "POST", TASKS, b"[]", pairs(JSON), 1200),
+    ("deep-nesting", "POST", TASKS, b"[" * 50_000 + b"]" * 50_000, pairs(JSON), 1200),
+    ("nan", "POST", TASKS, b'{"input": {"voice_speed": NaN}}', pairs(JSON), 1200),
+    ("infinity", "POST", TASKS, b'{"input": {"voice_speed": -Infinity}}', pairs(JSON), 1200),
+    ("huge-integer", "POST", TASKS, b'{"input": {"voice_speed": ' + b"9" * 5000 + b"}}", pairs(JSON), 1200),
+    ("huge-float", "POST", TASKS, as_json(text_body())[:-2] + b', "voice_speed": 1e400}}', pairs(JSON), 1201),
+    ("not-utf-8", "POST", TASKS, b'{"input": {"text": "\xff\xfe\xfa"}}', pairs(JSON), 1200),
+    ("utf-16", "POST", TASKS, json.dumps(text_body()).encode("utf-16"), pairs(JSON), 1200),
+    ("invalid-base64", "POST", TASKS, as_json(audio_file_body(audio_file="!!!notbase64!!!")), pairs(JSON), 1201),
+    ("base64-of-not-audio", "POST", TASKS, as_json(audio_file_body(audio_file="AAAAAAAAAAAAAAAA")), pairs(JSON), 1201),
+    ("missing-authorization", "GET", TASKS, b"", [], None),
+    ("doubled-authorization", "GET", TASKS, b"", [("Authorization", "Bearer sk-a"), ("Authorization", "Bearer sk-b")], None),
+    ("authorization-not-bearer", "GET", TASKS, b"", [("Authorization", "Basic c2stYTpi")], None),
+    ("dot-dot-path", "GET", "/kling/v1/videos/lip-sync/../../../../etc/passwd", b"", pairs(AUTH), 1203),
+    ("encoded-dot-dot", "GET", "/kling/v1/videos/lip-sync/%2e%2e%2f%2e%2e%2fetc", b"", pairs(AUTH), 1203),
+    ("long-task-id", "GET", f"{TASKS}/{'9' * 3000}", b"", pairs(AUTH), 1203),
+    ("unicode-task-id", "GET", f"{TASKS}/%E4%BB%BB%E5%8A%A1", b"", pairs(AUTH), 1203),
+    ("unknown-method", "FROB", TASKS, b"", pairs(AUTH), 1202),
+    ("delete", "DELETE", f"{TASKS}/860000000000000001", b"", pairs(AUTH), 1202),
+    ("options", "OPTIONS", TASKS, b"", pairs(AUTH), 1202),
+    ("page-size-float", "GET", f"{TASKS}?pageSize=1e3", b"", pairs(AUTH), 1201),
+    ("page-number-negative", "GET", f"{TASKS}?pageNum=-1", b"", pairs(AUTH), 1201),
+    ("page-size-nul", "GET", f"{TASKS}?pageSize=%00", b"", pairs(AUTH), 1201),
+    ("prefer-garbage", "GET", TASKS, b"", pairs({**AUTH, "Prefer": "code=banana"}), 1201),
+    ("scenario-4-kb", "GET", TASKS, b"", pairs({**AUTH, "X-Mock-Scenario": "x" * 4_000}), 1201),
+    ("header-over-gunicorns-limit", "GET", TASKS, b"", pairs({**AUTH, "X-Mock-Scenario": "x" * 10_000}), 1200),
+    ("request-line-over-gunicorns-limit", "GET", f"{TASKS}/{'9' * 9000}", b"", pairs(AUTH), 1200),
+    ("malformed-header-name", "GET", TASKS, b"", [*pairs(AUTH), ("Bad Header", "x")], 1200),
+    *[(f"wrong-type-{field}", "POST", TASKS, wrong_type(field), pairs(JSON), 1201) for field in WRONG_TYPES],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "method", "path", "body", "headers", "code"),
+    CATALOGUE_OF_HOSTILE_INPUT,
+    ids=[case[0] for case in CATALOGUE_OF_HOSTILE_INPUT],
+)
+def test_hostile_input_gets_its_documented_answer(server, kind, method, path, body, headers, code) -> None:
+    answer = send(server, method, path, body, headers)
+    assert answer.content_type.startswith("application/json"), (answer.status, answer.body[:200])
+    parsed = answer.json()
+    if code is None:
+        assert answer.status == 401
+        assert parsed["error"]["type"] == "rix_api_error"
+        return
+    assert parsed["code"] == code, parsed
+    assert answer.status == CATALOGUE[code].http_status
+    assert parsed["request_id"]
+
+
+def test_there_are_at_least_25_kinds() -> None:
+    assert len(CATALOGUE_OF_HOSTILE_INPUT) >= 25
+
+
+def test_a_20_mb_body_is_413_without_reading_it(server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as raw:
+        head = f"POST {TASKS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-hostile\r\n"
+        head += f"Content-Type: application/json\r\nContent-Length: {20 * 1024 * 1024}\r\n\r\n"
+        raw.sendall(head.encode() + b"{" * 65536)
+        reply = b""
+        while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+            chunk = raw.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    status_line, _, rest = reply.partition(b"\r\n")
+    assert b" 413 " in status_line
+    assert json.loads(rest.split(b"\r\n\r\n", 1)[1])["code"] == 1200
+
+
+def test_a_slow_client_sending_a_byte_at_a_time_is_answered(server) -> None:
+    body = as_json(text_body())
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as raw:
+        head = f"POST {TASKS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sk-slow\r\nConnection: close\r\n"
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        raw.sendall(head.encode())
+        for byte in body:
+            raw.sendall(bytes([byte]))  # one segment per byte (TCP_NODELAY is not needed on loopback)
+        reply = b""
+        while chunk := raw.recv(65536):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200")
+    assert json.loads(reply.split(b"\r\n\r\n", 1)[1])["code"] == 0
+
+
+def test_the_server_still_answers_normally_afterwards(server) -> None:
+    for _kind, method, path, body, headers, _code in CATALOGUE_OF_HOSTILE_INPUT:
+        send(server, method, path, body, headers)
+    created = send(server, "POST", TASKS, as_json(text_body()), pairs({**JSON, "Authorization": "Bearer sk-after"}))
+    assert created.status == 200
+    task_id = created.json()["data"]["task_id"]
+    again = send(server, "GET", f"{TASKS}/{task_id}", b"", [("Authorization", "Bearer sk-after")])
+    assert again.json()["data"]["task_id"] == task_id
+    journal = json.loads(send(server, "GET", "/__mock__/requests?limit=10000").body)["requests"]
+    assert journal, "the journal reached the database"
+    assert all(entry["status"] < 500 for entry in journal), "no request ended in a server error"
