@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint test test-thorough contract mock demo clean
+.PHONY: help install generate check-generated lint test test-thorough contract mock demo bench bench-smoke clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -45,6 +45,16 @@ contract: install ## The contract suite against a running server: make contract 
 
 demo: install ## Start the mock, run a text2video and an audio2video job through the CLI, save the MP4s in out/
 	$(BIN)/python demo/demo.py
+
+bench: install ## Measure: mock vs Prism over HTTP (writes bench/RESULTS.md), crash safety, in-process speed
+	$(BIN)/python bench/http_bench.py
+	$(BIN)/python bench/crash_safety.py
+	$(BIN)/python -m pytest -p no:cacheprovider bench/test_inprocess.py --benchmark-columns=min,median,max,rounds
+
+bench-smoke: install ## The benchmark scripts once, briefly, so they cannot rot (numbers are noise)
+	$(BIN)/python bench/http_bench.py --smoke
+	$(BIN)/python bench/crash_safety.py --smoke
+	$(BIN)/python -m pytest -p no:cacheprovider -q bench/test_inprocess.py --benchmark-disable
 
 MOCK_ARGS ?=
 mock: install ## Run the mock server on http://127.0.0.1:8000 (MOCK_ARGS="--clock virtual ...")

@@ -1,0 +1,69 @@
+"""In-process speed with the pytest plugin's mock (pytest-benchmark): `make bench` reports, nothing asserts time."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from kling_lipsync.testing import KlingMock
+from kling_lipsync_client import AuthenticatedClient
+from kling_lipsync_client.api.lip_sync import create_lip_sync_task, get_lip_sync_task
+from kling_lipsync_client.models import (
+    AudioType,
+    LipSyncCreateRequest,
+    LipSyncInput,
+    LipSyncMode,
+    TaskCreatedResponse,
+    TaskResponse,
+    TaskStatus,
+)
+
+BODY = LipSyncCreateRequest(
+    input_=LipSyncInput(
+        mode=LipSyncMode.AUDIO2VIDEO,
+        video_url="https://example.com/face.mp4",
+        audio_type=AudioType.URL,
+        audio_url="https://example.com/line.mp3",
+    )
+)
+
+
+def create(client: AuthenticatedClient) -> str:
+    answer = create_lip_sync_task.sync(client=client, body=BODY)
+    assert isinstance(answer, TaskCreatedResponse), answer
+    return answer.data.task_id
+
+
+def status(client: AuthenticatedClient, task_id: str) -> object:
+    answer = get_lip_sync_task.sync(task_id, client=client)
+    assert isinstance(answer, TaskResponse), answer
+    return answer.data.task_status
+
+
+def test_create_and_poll_through_the_generated_client(benchmark: Any) -> None:
+    with KlingMock({"max_in_flight": 10**9}) as mock:
+        client = mock.generated_client("sk-bench")
+
+        def create_and_poll() -> None:
+            assert status(client, create(client)) is TaskStatus.SUBMITTED
+
+        benchmark(create_and_poll)
+
+
+def test_a_thousand_lifecycles_on_the_virtual_clock(benchmark: Any) -> None:
+    accounts = itertools.count()
+
+    def thousand_lifecycles() -> None:
+        with KlingMock() as mock:
+            settings = mock.settings
+            clients = [mock.generated_client(f"sk-life-{next(accounts)}") for _ in range(200)]
+            for _ in range(5):  # 200 accounts x 5 tasks (the default limit in flight) = 1000 lifecycles
+                ids = [(c, create_lip_sync_task.sync(client=c, body=BODY).data.task_id) for c in clients]
+                mock.advance(settings.queue_seconds)
+                assert all(
+                    get_lip_sync_task.sync(t, client=c).data.task_status is TaskStatus.PROCESSING for c, t in ids
+                )
+                mock.advance(settings.processing_seconds)
+                assert all(get_lip_sync_task.sync(t, client=c).data.task_status is TaskStatus.SUCCEED for c, t in ids)
+
+    benchmark.pedantic(thousand_lifecycles, rounds=3, iterations=1)
