@@ -58,12 +58,10 @@ def test_a_thousand_lifecycles_on_the_virtual_clock(benchmark: Any) -> None:
             settings = mock.settings
             clients = [mock.generated_client(f"sk-life-{next(accounts)}") for _ in range(200)]
             for _ in range(5):  # 200 accounts x 5 tasks (the default limit in flight) = 1000 lifecycles
-                ids = [(c, create_lip_sync_task.sync(client=c, body=BODY).data.task_id) for c in clients]
+                ids = [(c, create(c)) for c in clients]
                 mock.advance(settings.queue_seconds)
-                assert all(
-                    get_lip_sync_task.sync(t, client=c).data.task_status is TaskStatus.PROCESSING for c, t in ids
-                )
+                assert all(status(c, t) is TaskStatus.PROCESSING for c, t in ids)
                 mock.advance(settings.processing_seconds)
-                assert all(get_lip_sync_task.sync(t, client=c).data.task_status is TaskStatus.SUCCEED for c, t in ids)
+                assert all(status(c, t) is TaskStatus.SUCCEED for c, t in ids)
 
     benchmark.pedantic(thousand_lifecycles, rounds=3, iterations=1)
