@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint test test-thorough contract mock demo bench bench-smoke clean
+.PHONY: help install generate check-generated lint lint-spec test test-thorough contract mock demo bench bench-smoke clients docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -25,11 +25,26 @@ generate: install ## Regenerate generated_client/ from openapi.yaml
 check-generated: install ## Fail if generated_client/ differs from a fresh generation
 	$(BIN)/python codegen/generate.py --check
 
-lint: install ## ruff, mypy on hand-written code, and the spec's validity
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --silent
+
+lint: install lint-spec ## ruff, mypy on hand-written code, the spec (validator, Redocly, the generator's warnings)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/openapi-spec-validator openapi.yaml
+	$(BIN)/python codegen/generate.py --check
+
+lint-spec: node_modules/.package-lock.json ## Redocly's recommended rules on openapi.yaml (redocly.yaml)
+	npx --no-install redocly lint openapi.yaml
+
+clients: install node_modules/.package-lock.json ## TypeScript client into clients/typescript/build, type-checked, round trip against the mock
+	npx --no-install openapi-typescript openapi.yaml --default-non-nullable=false -o clients/typescript/build/kling-lipsync.d.ts
+	npx --no-install tsc -p clients/typescript
+	$(BIN)/python clients/roundtrip.py
+
+docs: install node_modules/.package-lock.json ## The API reference, build/api-reference.html (served by the mock at /__mock__/docs)
+	$(BIN)/python docs/build_docs.py
 
 test: install ## The whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -61,4 +76,4 @@ mock: install ## Run the mock server on http://127.0.0.1:8000 (MOCK_ARGS="--cloc
 	$(BIN)/python -m mock_server $(MOCK_ARGS)
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules build clients/typescript/build

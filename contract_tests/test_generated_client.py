@@ -47,11 +47,12 @@ def test_every_request_example_round_trips(example: Any) -> None:
     assert LipSyncCreateRequest.from_dict(model.to_dict()) == model
 
 
-def test_callback_body_parses_as_a_task() -> None:
-    (callback,) = [e for e in named_examples() if e.operation_id == "lip_sync_task_callback"]
-    task = LipSyncTask.from_dict(callback.value)
-    assert task.task_status is TaskStatus.SUCCEED
-    assert task.task_result.videos[0].url.endswith(".mp4")
+def test_callback_bodies_parse_as_tasks_in_every_status() -> None:
+    callbacks = [e for e in named_examples() if e.operation_id == "lip_sync_task_callback" and e.status is None]
+    tasks = {e.name: LipSyncTask.from_dict(e.value) for e in callbacks}
+    assert {name: task.task_status for name, task in tasks.items()} == {status.value: status for status in TaskStatus}
+    assert tasks["succeed"].task_result.videos[0].url.endswith(".mp4")
+    assert tasks["failed"].task_status_msg
 
 
 def test_error_bodies_parse_into_the_right_type() -> None:

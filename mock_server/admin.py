@@ -27,7 +27,9 @@ __all__ = ["bp"]
 
 bp = Blueprint("mock_admin", __name__, url_prefix="/__mock__")
 ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
-_PUBLIC_ENDPOINTS = frozenset({"mock_admin.video"})
+_PUBLIC_ENDPOINTS = frozenset({"mock_admin.video", "mock_admin.docs"})
+#: Where ``make docs`` writes the API reference, relative to the repository.
+DEFAULT_DOCS_FILE = Path(__file__).resolve().parent.parent / "build" / "api-reference.html"
 _MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600
 
 
@@ -178,6 +180,16 @@ def put_config() -> Response:
 def video(video_id: str) -> Response:
     """The result (and input) video: the same small playable MP4 for every id."""
     return send_file(RESULT_MP4, mimetype="video/mp4", conditional=True, max_age=3600)
+
+
+@bp.get("/docs")
+def docs() -> Response:
+    """The API reference rendered from openapi.yaml (built by ``make docs``; no token needed)."""
+    configured = current_call().settings.docs_file
+    page = Path(configured) if configured else DEFAULT_DOCS_FILE
+    if not page.is_file():
+        raise KlingError(1203, f"the API reference is not built: run `make docs` (looked for {page})")
+    return send_file(page, mimetype="text/html", max_age=60)
 
 
 @bp.get("/openapi.yaml")

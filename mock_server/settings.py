@@ -60,6 +60,8 @@ class Settings:
     log_requests: bool = True
     #: Base URL for result links and callbacks' bodies; by default taken from the create request.
     public_url: str | None = None
+    #: The API reference page served at ``/__mock__/docs`` (``make docs`` builds it); default build/api-reference.html.
+    docs_file: str | None = None
     #: Extra accounts for the official face, ``access_key -> secret_key``.
     extra_access_keys: Mapping[str, str] = field(default_factory=dict)
 

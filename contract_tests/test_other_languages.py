@@ -1,0 +1,71 @@
+"""Other languages from the same spec: Redocly's lint, a TypeScript client with a round trip against the
+mock, and the API reference page served by the running mock. Node packages come from package-lock.json,
+installed by the make targets themselves.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from contract_tests.servers import ROOT, GunicornMock
+
+
+def make(target: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", target], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture(scope="module")
+def node_tools() -> None:
+    """`npm ci` once for the module (the targets would each do it, only if package-lock.json changed)."""
+    done = make("node_modules/.package-lock.json")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_spec_passes_redoclys_recommended_rules(node_tools: None) -> None:
+    done = make("lint-spec")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Your API description is valid" in done.stdout + done.stderr
+    assert "warning" not in (done.stdout + done.stderr).lower()
+
+
+def test_typescript_client_type_checks_and_round_trips_against_the_mock(node_tools: None) -> None:
+    done = make("clients")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "created 86" in done.stdout
+    assert "succeed http://127.0.0.1:" in done.stdout
+    assert (ROOT / "clients" / "typescript" / "build" / "kling-lipsync.d.ts").is_file()
+
+
+@pytest.fixture(scope="module")
+def running_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMock]:
+    mock = GunicornMock({"KLING_MOCK_DB": str(tmp_path_factory.mktemp("docs") / "docs.sqlite3")}, workers=1)
+    yield mock
+    mock.stop()
+
+
+def test_api_reference_is_built_and_served_by_the_running_mock(node_tools: None, running_mock: GunicornMock) -> None:
+    done = make("docs")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    page = httpx.get(f"{running_mock.url}/__mock__/docs", timeout=30)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<title>Kling AI lip-sync (对口型) API" in page.text
+    for operation in ("Create a lip-sync task", "Query one lip-sync task", "List lip-sync tasks"):
+        assert operation in page.text
+    assert "cdn.redocly.com" not in page.text, "readable offline"
+    assert "fonts.googleapis.com" not in page.text
+
+
+def test_docs_not_built_is_a_clear_answer(tmp_path) -> None:
+    from kling_lipsync.testing import KlingMock
+
+    with KlingMock({"docs_file": str(tmp_path / "missing.html")}) as mock:
+        answer = mock.http.get("/__mock__/docs")
+    assert answer.status_code == 404
+    assert "make docs" in answer.json()["message"]
