@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from contract_tests.strict import StrictResponseValidator
 from kling_lipsync.spec import load_spec
@@ -23,8 +23,15 @@ settings.register_profile(
 settings.register_profile(
     "thorough", max_examples=400, deadline=None, print_blob=True, suppress_health_check=[HealthCheck.too_slow]
 )
-# Runs against deliberately broken mocks (test_mutants.py) need only find the first failure.
-settings.register_profile("mutant", max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Runs against deliberately broken mocks (test_mutants.py) need only find the first failure, not shrink it.
+settings.register_profile(
+    "mutant",
+    max_examples=10,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
