@@ -8,6 +8,7 @@ import httpx
 import jwt
 import pytest
 
+from contract_tests.bodies import text_body
 from kling_lipsync.testing import KlingMock
 from mock_server.auth import make_jwt
 
@@ -29,17 +30,7 @@ def test_official_face_accepts_a_fresh_jwt(mock: KlingMock) -> None:
 def test_official_face_accepts_the_api_key_as_the_same_account(mock: KlingMock) -> None:
     token = make_jwt(mock.settings.access_key, mock.settings.secret_key)
     with mock.httpx_client(token, face="kling") as client:
-        task_id = client.post(
-            TASKS,
-            json={
-                "input": {
-                    "mode": "audio2video",
-                    "video_id": "v1",
-                    "audio_type": "url",
-                    "audio_url": "https://example.com/a.wav",
-                }
-            },
-        ).json()["data"]["task_id"]
+        task_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
     with mock.httpx_client(mock.settings.api_key, face="kling") as client:
         assert client.get(f"{TASKS}/{task_id}").json()["code"] == 0
 
@@ -104,17 +95,7 @@ def test_extra_official_accounts_are_isolated(make_mock) -> None:
     a = make_jwt(mock.settings.access_key, mock.settings.secret_key)
     b = make_jwt("team-b", "secret-b-of-at-least-thirty-two-bytes")
     with mock.httpx_client(a, face="kling") as client:
-        task_id = client.post(
-            TASKS,
-            json={
-                "input": {
-                    "mode": "audio2video",
-                    "video_id": "v1",
-                    "audio_type": "url",
-                    "audio_url": "https://example.com/a.wav",
-                }
-            },
-        ).json()["data"]["task_id"]
+        task_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
     with mock.httpx_client(b, face="kling") as client:
         assert client.get(f"{TASKS}/{task_id}").json()["code"] == 1203
 

@@ -168,22 +168,72 @@ class _Core:
     # -- requests -----------------------------------------------------------------------------------
 
     @staticmethod
-    def _input(mode: LipSyncMode, video_id: str | None, video_url: str | None, **fields: Any) -> LipSyncInput:
+    def _request(
+        mode: LipSyncMode,
+        video_id: str | None,
+        video_url: str | None,
+        callback_url: str | None,
+        routing_task_id: str | None,
+        **fields: Any,
+    ) -> LipSyncCreateRequest:
         if (video_id is None) == (video_url is None):
             raise ValueError("give exactly one of video_id and video_url")
         given = {key: value for key, value in fields.items() if value is not None}
-        return LipSyncInput(
+        data = LipSyncInput(
             mode=mode,
             video_id=UNSET if video_id is None else video_id,
             video_url=UNSET if video_url is None else video_url,
+            task_id=UNSET if routing_task_id is None else routing_task_id,
             **given,
         )
-
-    @staticmethod
-    def _body(data: LipSyncInput, callback_url: str | None) -> LipSyncCreateRequest:
         if callback_url is None:
             return LipSyncCreateRequest(input_=data)
         return LipSyncCreateRequest(input_=data, callback_url=callback_url)
+
+    @classmethod
+    def text_request(
+        cls,
+        text: str,
+        voice_id: str,
+        video_id: str | None,
+        video_url: str | None,
+        voice_language: str | VoiceLanguage | None,
+        voice_speed: float | None,
+        callback_url: str | None,
+        routing_task_id: str | None,
+    ) -> LipSyncCreateRequest:
+        """The body of a ``text2video`` create."""
+        language = VoiceLanguage(voice_language) if voice_language is not None else None
+        return cls._request(
+            LipSyncMode.TEXT2VIDEO,
+            video_id,
+            video_url,
+            callback_url,
+            routing_task_id,
+            text=text,
+            voice_id=voice_id,
+            voice_language=language,
+            voice_speed=voice_speed,
+        )
+
+    @classmethod
+    def audio_request(
+        cls,
+        audio_url: str | None,
+        audio_path: str | os.PathLike[str] | None,
+        video_id: str | None,
+        video_url: str | None,
+        callback_url: str | None,
+        routing_task_id: str | None,
+    ) -> LipSyncCreateRequest:
+        """The body of an ``audio2video`` create; a local file is checked and encoded first."""
+        if (audio_url is None) == (audio_path is None):
+            raise ValueError("give exactly one of audio_url and audio_path")
+        if audio_path is not None:
+            audio = {"audio_type": AudioType.FILE, "audio_file": cls.audio_file_base64(audio_path)}
+        else:
+            audio = {"audio_type": AudioType.URL, "audio_url": str(audio_url)}
+        return cls._request(LipSyncMode.AUDIO2VIDEO, video_id, video_url, callback_url, routing_task_id, **audio)
 
     @staticmethod
     def audio_file_base64(path: str | os.PathLike[str]) -> str:
@@ -385,17 +435,10 @@ class LipSync:
         retry_unsafe: bool = False,
     ) -> TaskCreated:
         """Lip-sync a video to ``text`` spoken by ``voice_id`` (``text2video``)."""
-        data = _Core._input(
-            LipSyncMode.TEXT2VIDEO,
-            video_id,
-            video_url,
-            text=text,
-            voice_id=voice_id,
-            voice_language=VoiceLanguage(voice_language) if voice_language is not None else None,
-            voice_speed=voice_speed,
-            task_id=routing_task_id,
+        body = _Core.text_request(
+            text, voice_id, video_id, video_url, voice_language, voice_speed, callback_url, routing_task_id
         )
-        return self.create(_Core._body(data, callback_url), retry_unsafe=retry_unsafe)
+        return self.create(body, retry_unsafe=retry_unsafe)
 
     def create_audio(
         self,
@@ -409,15 +452,8 @@ class LipSync:
         retry_unsafe: bool = False,
     ) -> TaskCreated:
         """Lip-sync a video to audio from a URL or a local file (checked, then sent as base64)."""
-        if (audio_url is None) == (audio_path is None):
-            raise ValueError("give exactly one of audio_url and audio_path")
-        audio: dict[str, Any]
-        if audio_path is not None:
-            audio = {"audio_type": AudioType.FILE, "audio_file": _Core.audio_file_base64(audio_path)}
-        else:
-            audio = {"audio_type": AudioType.URL, "audio_url": str(audio_url)}
-        data = _Core._input(LipSyncMode.AUDIO2VIDEO, video_id, video_url, task_id=routing_task_id, **audio)
-        return self.create(_Core._body(data, callback_url), retry_unsafe=retry_unsafe)
+        body = _Core.audio_request(audio_url, audio_path, video_id, video_url, callback_url, routing_task_id)
+        return self.create(body, retry_unsafe=retry_unsafe)
 
     def get(self, task_id: str) -> LipSyncTask:
         """The task as it stands now."""
@@ -546,17 +582,10 @@ class AsyncLipSync:
         retry_unsafe: bool = False,
     ) -> TaskCreated:
         """Lip-sync a video to ``text`` spoken by ``voice_id`` (``text2video``)."""
-        data = _Core._input(
-            LipSyncMode.TEXT2VIDEO,
-            video_id,
-            video_url,
-            text=text,
-            voice_id=voice_id,
-            voice_language=VoiceLanguage(voice_language) if voice_language is not None else None,
-            voice_speed=voice_speed,
-            task_id=routing_task_id,
+        body = _Core.text_request(
+            text, voice_id, video_id, video_url, voice_language, voice_speed, callback_url, routing_task_id
         )
-        return await self.create(_Core._body(data, callback_url), retry_unsafe=retry_unsafe)
+        return await self.create(body, retry_unsafe=retry_unsafe)
 
     async def create_audio(
         self,
@@ -570,15 +599,8 @@ class AsyncLipSync:
         retry_unsafe: bool = False,
     ) -> TaskCreated:
         """Lip-sync a video to audio from a URL or a local file (checked, then sent as base64)."""
-        if (audio_url is None) == (audio_path is None):
-            raise ValueError("give exactly one of audio_url and audio_path")
-        audio: dict[str, Any]
-        if audio_path is not None:
-            audio = {"audio_type": AudioType.FILE, "audio_file": _Core.audio_file_base64(audio_path)}
-        else:
-            audio = {"audio_type": AudioType.URL, "audio_url": str(audio_url)}
-        data = _Core._input(LipSyncMode.AUDIO2VIDEO, video_id, video_url, task_id=routing_task_id, **audio)
-        return await self.create(_Core._body(data, callback_url), retry_unsafe=retry_unsafe)
+        body = _Core.audio_request(audio_url, audio_path, video_id, video_url, callback_url, routing_task_id)
+        return await self.create(body, retry_unsafe=retry_unsafe)
 
     async def get(self, task_id: str) -> LipSyncTask:
         return await self._run(self._core.get_flow(task_id))
