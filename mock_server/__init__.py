@@ -85,18 +85,15 @@ def _render_kling_error(exc: KlingError) -> Response:
 
 
 def _render_http_error(exc: HTTPException) -> Response:
+    """Routing and Werkzeug errors in the envelope: 404 -> 1203, 405 -> 404/1202, 413 -> 413/1200, else 1200/5000."""
     status = exc.code or 500
-    code, http_status = _HTTP_TO_KLING.get(status, (1200 if status < 500 else 5000, None))
-    if code == 1200 and status == 413:
-        message = "Request body too large"
-    elif code == 1200:
-        message = f"Invalid request parameters: {exc.description or exc.name}"
-    else:
-        message = None
-    error = KlingError(code, message, http_status=http_status)
-    if status < 500 and code in (1200,) and http_status is None:
-        error.http_status = 400
-    return error.to_response()
+    if status in _HTTP_TO_KLING:
+        code, http_status = _HTTP_TO_KLING[status]
+        message = "Request body too large" if status == 413 else None
+        return KlingError(code, message, http_status=http_status).to_response()
+    if status >= 500:
+        return KlingError(5000).to_response()
+    return KlingError(1200, f"Invalid request parameters: {exc.description or exc.name}").to_response()
 
 
 def _render_unexpected(exc: Exception) -> Response:
