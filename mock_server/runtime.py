@@ -37,11 +37,7 @@ class MockRuntime:
     def __init__(self, settings: Settings) -> None:
         self.base_settings = settings
         self.store = Store(settings.db, clock_start_ms=settings.virtual_clock_start_ms)
-        self.clock: Clock = (
-            VirtualClock(self.store.clock_ms, self.store.advance_clock)
-            if settings.clock == "virtual"
-            else SystemClock()
-        )
+        self.clock: Clock = VirtualClock(self.store.clock_ms) if settings.clock == "virtual" else SystemClock()
         self.rules = RequestRules()
         self.dispatcher = CallbackDispatcher(self.store, self.clock, self.settings)
         self._settings_cache: tuple[int, Settings] = (-1, settings)
