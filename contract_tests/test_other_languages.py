@@ -5,6 +5,7 @@ installed by the make targets themselves.
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 from collections.abc import Iterator
 
@@ -22,8 +23,13 @@ def make(target: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def node_tools() -> None:
-    """`npm ci` once for the module (the targets would each do it, only if package-lock.json changed)."""
-    done = make("node_modules/.package-lock.json")
+    """`npm ci` before the module's tests, one worker at a time (pytest-xdist may split them)."""
+    with (ROOT / "package-lock.json").open("rb") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            done = make("node_modules/.package-lock.json")
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
