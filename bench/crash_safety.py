@@ -13,7 +13,6 @@ import itertools
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,16 +27,10 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 from contract_tests.bodies import text_body  # noqa: E402 - after the path is set
+from kling_lipsync.testing import free_port, wait_until_up  # noqa: E402
 
 TASKS = "/kling/v1/videos/lip-sync"
 STATUSES = {"submitted", "processing", "succeed", "failed"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def start(port: int, db: Path) -> subprocess.Popen[bytes]:
@@ -45,14 +38,8 @@ def start(port: int, db: Path) -> subprocess.Popen[bytes]:
     command = [str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "gthread", "--threads", "4",
                "--bind", f"127.0.0.1:{port}", "mock_server:create_app()"]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/__mock__/health", timeout=1)
-            return process
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise SystemExit("the mock did not start")
+    wait_until_up(f"http://127.0.0.1:{port}/__mock__/health", process, seconds=30)
+    return process
 
 
 class Load:

@@ -16,11 +16,9 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +32,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
 from contract_tests.bodies import text_body  # noqa: E402 - after the path is set
+from kling_lipsync.testing import free_port, wait_until_up  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -44,13 +43,6 @@ class Measurement:
     p50_ms: float
     p99_ms: float
     errors: int
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def ensure_wrk() -> str:
@@ -72,19 +64,6 @@ def ensure_prism() -> Path:
         print("installing Prism (npm ci) ...", flush=True)
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=BENCH, check=True)
     return prism
-
-
-def wait_for(url: str, process: subprocess.Popen[bytes], headers: dict[str, str], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{url}: the server exited with {process.returncode}")
-        try:
-            httpx.get(url, headers=headers, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit(f"{url} did not come up")
 
 
 def start_mock(port: int, workers: int, threads: int, worker_class: str) -> subprocess.Popen[bytes]:
@@ -164,14 +143,14 @@ def main() -> int:
     auth = {"Authorization": "Bearer sk-bench"}
     try:
         ours_url = f"http://127.0.0.1:{ours_port}/kling"
-        wait_for(f"{ours_url}/v1/videos/lip-sync", ours, auth)
+        wait_until_up(f"{ours_url}/v1/videos/lip-sync", ours, headers=auth)
         # 30 tasks of the bench account: the single query reads one, the list a full page.
         created = [httpx.post(f"{ours_url}/v1/videos/lip-sync", json=text_body(), headers=auth) for _ in range(30)]
         task_id = created[-1].json()["data"]["task_id"]
         servers = {"ours": ours_url}
         if prism is not None:
             prism_url = f"http://127.0.0.1:{prism_port}"
-            wait_for(f"{prism_url}/v1/videos/lip-sync", prism, auth)
+            wait_until_up(f"{prism_url}/v1/videos/lip-sync", prism, headers=auth)
             servers["prism"] = prism_url
         operations = {
             "create": ("create.lua", "/v1/videos/lip-sync"),

@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from kling_lipsync.testing import free_port, wait_until_up
 
-from demo.demo import free_port, wait_until_up  # noqa: E402 - after the path is set
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
@@ -24,7 +23,7 @@ def main() -> int:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_until_up(url, mock)
+        wait_until_up(f"{url}/__mock__/health", mock)
         script = ROOT / "clients" / "typescript" / "build" / "js" / "roundtrip.js"
         return subprocess.run(["node", str(script), f"{url}/kling"], cwd=ROOT).returncode
     finally:

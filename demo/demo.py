@@ -7,37 +7,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
+from kling_lipsync.testing import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "out"
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the mock exited with {process.returncode}")
-        try:
-            if httpx.get(f"{url}/__mock__/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise SystemExit("the mock did not start")
 
 
 def run_cli(url: str, *args: str) -> None:
@@ -56,7 +34,7 @@ def main() -> int:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_until_up(url, mock)
+        wait_until_up(f"{url}/__mock__/health", mock)
         print(f"mock server running on {url} (tasks take 2 s here; about 3 minutes at Kling)\n", flush=True)
         shutil.rmtree(OUT, ignore_errors=True)
         run_cli(url, "submit", "text", "--video-url", "https://example.com/speaker.mp4", "--text",

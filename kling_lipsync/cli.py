@@ -14,12 +14,18 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from kling_lipsync.audio import MAX_AUDIO_BYTES
 from kling_lipsync.client import AudioFileError, LipSync
 from kling_lipsync.errors import APIError, KlingError, TaskFailed, TransportError, WaitTimeout
 from kling_lipsync.retry import PollSchedule, RetryPolicy
-from kling_lipsync_client.models import LipSyncTask, TaskCreated
+from kling_lipsync.spec import load_spec
+from kling_lipsync_client.models import LipSyncTask, TaskCreated, VoiceLanguage
 
 __all__ = ["EXIT_CODES", "main"]
+
+# Limits shown in --help come from the spec, like everything else.
+_SCHEMAS = load_spec()["components"]["schemas"]
+_INPUT = _SCHEMAS["LipSyncInput"]["properties"]
 
 #: What each exit code means.
 EXIT_CODES = {
@@ -184,13 +190,20 @@ def build_parser() -> argparse.ArgumentParser:
     video = submit.add_mutually_exclusive_group(required=True)
     video.add_argument("--video-id", help="a Kling video id")
     video.add_argument("--video-url", help="an http(s) .mp4/.mov URL")
-    submit.add_argument("--text", help="text mode: what to say (at most 120 characters)")
+    submit.add_argument("--text", help=f"text mode: what to say (at most {_INPUT['text']['maxLength']} characters)")
     submit.add_argument("--voice-id", help="text mode: a voice id")
-    submit.add_argument("--voice-language", choices=["zh", "en"], help="text mode: the voice's language (zh)")
-    submit.add_argument("--voice-speed", type=float, help="text mode: 0.8 to 2.0")
+    submit.add_argument(
+        "--voice-language",
+        choices=[language.value for language in VoiceLanguage],
+        help=f"text mode: the voice's language ({_SCHEMAS['VoiceLanguage']['default']})",
+    )
+    speed = _INPUT["voice_speed"]
+    submit.add_argument("--voice-speed", type=float, help=f"text mode: {speed['minimum']} to {speed['maximum']}")
     audio = submit.add_mutually_exclusive_group()
     audio.add_argument("--audio-url", help="audio mode: an http(s) .mp3/.wav/.m4a/.aac URL")
-    audio.add_argument("--audio-file", help="audio mode: a local MP3/WAV/M4A/AAC file (at most 5 MiB)")
+    audio.add_argument(
+        "--audio-file", help=f"audio mode: a local MP3/WAV/M4A/AAC file (at most {MAX_AUDIO_BYTES // 2**20} MiB)"
+    )
     submit.add_argument("--callback-url", help="where the service POSTs status changes")
     submit.add_argument("--wait", action="store_true", help="wait until the task ends")
     waiting(submit)

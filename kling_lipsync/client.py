@@ -55,7 +55,6 @@ DEFAULT_KLING_URL = "https://api-singapore.klingai.com"
 
 # Answers that prove the service refused a create before accepting it: safe to send again.
 _REFUSED_BEFORE_ACCEPTING = frozenset({1302, 1303, 5001})
-_TERMINAL = frozenset({TaskStatus.SUCCEED, TaskStatus.FAILED})
 
 T = TypeVar("T")
 ProgressCallback = Callable[[int, int | None], None]

@@ -7,7 +7,6 @@ comes from ``openapi.yaml`` through this module, so no rule is written twice in 
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ __all__ = [
 ]
 
 #: The document shipped with the package (a link to the repository's root ``openapi.yaml``).
-SPEC_PATH = Path(os.environ.get("KLING_OPENAPI_PATH", Path(__file__).with_name("openapi.yaml")))
+SPEC_PATH = Path(__file__).with_name("openapi.yaml")
 
 _JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import random
+import socket
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,7 +28,7 @@ from kling_lipsync_client import AuthenticatedClient
 from mock_server import create_app
 from mock_server.settings import Settings
 
-__all__ = ["AsyncTransport", "CallbackReceiver", "KlingMock", "ReceivedCallback"]
+__all__ = ["AsyncTransport", "CallbackReceiver", "KlingMock", "ReceivedCallback", "free_port", "wait_until_up"]
 
 MOCK_BASE_URL = "http://kling-mock.test"
 
@@ -47,6 +50,30 @@ class _ObservedTransport(httpx.BaseTransport):
             for observe in self._observers:
                 observe(request, response)
         return response
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until_up(
+    url: str, process: subprocess.Popen[Any], *, headers: Mapping[str, str] | None = None, seconds: float = 60
+) -> None:
+    """Return once ``url`` answers at all (any status); fail if ``process`` exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited with {process.returncode}")
+        try:
+            httpx.get(url, headers=dict(headers or {}), timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up within {seconds:g} s")
 
 
 class AsyncTransport(httpx.AsyncBaseTransport):
@@ -91,9 +118,10 @@ class KlingMock:
 
     # -- clients ------------------------------------------------------------------------------------
 
-    def url(self, face: str = "dmxapi") -> str:
-        """Base URL of one face: ``dmxapi`` (``/kling``) or ``kling`` (official paths)."""
-        return f"{self.base_url}/kling" if face == "dmxapi" else self.base_url
+    def url(self, face: str = "dmxapi", scenario: str | None = None) -> str:
+        """Base URL of one face, ``dmxapi`` (``/kling``) or ``kling`` (official paths), with a scenario prefix."""
+        prefix = f"/scenario/{scenario}" if scenario else ""
+        return f"{self.base_url}{prefix}{'/kling' if face == 'dmxapi' else ''}"
 
     def httpx_client(self, token: str | None = "sk-test", *, face: str = "dmxapi", **kwargs: Any) -> httpx.Client:
         """An ``httpx.Client`` wired to the in-process mock, with a Bearer token when given."""
@@ -110,7 +138,7 @@ class KlingMock:
 
     def lipsync(
         self, token: str = "sk-test", *, face: str = "dmxapi", scenario: str | None = None, **kwargs: Any
-    ) -> Any:
+    ) -> LipSync:
         """A ``LipSync`` wired to this mock; its sleeps advance the virtual clock, so ``wait`` takes no time.
 
         ``scenario`` fixes the fate of every task it creates (through the mock's ``/scenario/NAME`` prefix).
@@ -119,7 +147,7 @@ class KlingMock:
         if self.settings.clock == "virtual":
             options.setdefault("sleep", self.advance)
             options.setdefault("monotonic", lambda: self.now_ms() / 1000)
-        return LipSync(self._face_url(face, scenario), token, transport=self.transport, **options)
+        return LipSync(self.url(face, scenario), token, transport=self.transport, **options)
 
     def async_lipsync(
         self, token: str = "sk-test", *, face: str = "dmxapi", scenario: str | None = None, **kwargs: Any
@@ -133,11 +161,7 @@ class KlingMock:
         if self.settings.clock == "virtual":
             options.setdefault("sleep", advance)
             options.setdefault("monotonic", lambda: self.now_ms() / 1000)
-        return AsyncLipSync(self._face_url(face, scenario), token, transport=AsyncTransport(self.transport), **options)
-
-    def _face_url(self, face: str, scenario: str | None) -> str:
-        prefix = f"/scenario/{scenario}" if scenario else ""
-        return f"{self.base_url}{prefix}{'/kling' if face == 'dmxapi' else ''}"
+        return AsyncLipSync(self.url(face, scenario), token, transport=AsyncTransport(self.transport), **options)
 
     # -- control ------------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import Any
 from werkzeug.serving import run_simple
 
 from . import create_app
-from .settings import Settings
+from .settings import Settings, parse_setting
 
 _HELP = {
     "db": "SQLite file (':memory:' keeps nothing)",
@@ -52,8 +52,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         value = getattr(args, item.name)
         if value is None:
             continue
-        if item.name == "extra_access_keys":
-            value = dict(pair.split(":", 1) for pair in value)
+        if isinstance(value, list):  # a repeatable flag: read like its comma-separated variable
+            value = parse_setting(item.name, ",".join(value))
         overrides[item.name] = value
     return Settings.from_env(**overrides)
 

@@ -22,6 +22,7 @@ from .media import RESULT_MP4
 from .runtime import mock_runtime
 from .scenarios import SCENARIOS
 from .settings import RUNTIME_FIELDS
+from .validation import BodyError, parse_json_body
 
 __all__ = ["bp"]
 
@@ -46,20 +47,14 @@ def _require_admin_token() -> None:
 
 
 def _json_body() -> dict[str, Any]:
+    """The admin request's JSON object (the API's strict parsing); an empty body is ``{}``."""
     raw = request.get_data(cache=True)
     if not raw.strip():
         return {}
     try:
-        value = json.loads(raw, parse_constant=_refuse)
-    except (ValueError, RecursionError, UnicodeDecodeError):
-        raise KlingError(1200, "Invalid request parameters: the body is not valid JSON") from None
-    if not isinstance(value, dict):
-        raise KlingError(1200, "Invalid request parameters: the body must be a JSON object")
-    return value
-
-
-def _refuse(name: str) -> Any:
-    raise ValueError(name)
+        return parse_json_body(raw)
+    except BodyError as exc:
+        raise KlingError(1200, f"Invalid request parameters: {exc}") from None
 
 
 @bp.get("/health")

@@ -19,7 +19,7 @@ from .scenarios import DEFAULT_SCENARIO, SCENARIOS, Scenario
 from .settings import Settings
 from .store import Store
 from .tasks import render_task, result_url, seq_of, task_id_of
-from .timeline import plan_timeline
+from .timeline import SUBMITTED, plan_timeline
 from .validation import UNKNOWN_VIDEO, BodyError, parse_json_body
 
 __all__ = ["bp"]
@@ -174,7 +174,7 @@ def create() -> Response:
     if callback_url and mock.clock.virtual:
         # On the virtual clock nothing runs in the background: announce `submitted` once the answer is out.
         call.deliver_after_response = True
-    return _ok(call, {"task_id": task_id, "task_status": "submitted", "created_at": now, "updated_at": now})
+    return _ok(call, {"task_id": task_id, "task_status": SUBMITTED, "created_at": now, "updated_at": now})
 
 
 def _parent_video(data: dict[str, Any], account: str, strict: bool, store: Store) -> tuple[str, str | None, str]:

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from .timeline import FAILED, SUCCEED
+
 __all__ = ["DEFAULT_SCENARIO", "NO_HUMAN_MESSAGE", "SCENARIOS", "Scenario"]
 
 NO_HUMAN_MESSAGE = "there is no human in the video"
@@ -18,7 +20,7 @@ class Scenario:
     name: str
     meaning: str
     error_code: int | None = None
-    outcome: str = "succeed"
+    outcome: str = SUCCEED
     failure_message: str = ""
     slow: bool = False  # processing takes settings.slow_factor times longer
 
@@ -48,13 +50,13 @@ SCENARIOS = _registry(
     Scenario(
         "no-human",
         "The task is processed, then fails: there is no human in the video.",
-        outcome="failed",
+        outcome=FAILED,
         failure_message=NO_HUMAN_MESSAGE,
     ),
     Scenario(
         "task-content-policy",
         "The task is processed, then fails on the content security policy.",
-        outcome="failed",
+        outcome=FAILED,
         failure_message="Failure to pass the risk control system",
     ),
     Scenario("slow", "Like succeed, but processing takes slow_factor (default 10) times longer.", slow=True),

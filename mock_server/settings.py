@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args, get_type_hints
 
-__all__ = ["ENV_PREFIX", "RUNTIME_FIELDS", "Settings"]
+__all__ = ["ENV_PREFIX", "RUNTIME_FIELDS", "Settings", "parse_setting"]
 
 ENV_PREFIX = "KLING_MOCK_"
 
@@ -73,7 +73,7 @@ class Settings:
         for item in fields(cls):
             raw = env.get(ENV_PREFIX + item.name.upper())
             if raw is not None:
-                values[item.name] = _parse(item.name, raw)
+                values[item.name] = parse_setting(item.name, raw)
         values.update(overrides)
         return cls.from_mapping(values)
 
@@ -145,8 +145,8 @@ RUNTIME_FIELDS = frozenset(
 _HINTS = get_type_hints(Settings)
 
 
-def _parse(name: str, raw: str) -> Any:
-    """Turn an environment string into a value for ``name``."""
+def parse_setting(name: str, raw: str) -> Any:
+    """Turn a string (an environment variable or a flag) into a value for ``name``."""
     hint = _HINTS[name]
     if name == "extra_access_keys":
         pairs = (item.split(":", 1) for item in raw.split(",") if item.strip())

@@ -6,7 +6,7 @@ from typing import Any
 
 from .media import result_duration
 from .store import TaskRow
-from .timeline import TaskTimeline
+from .timeline import SUCCEED, TaskTimeline
 
 __all__ = ["TASK_ID_OFFSET", "render_task", "result_url", "seq_of", "task_id_of", "timeline_of"]
 
@@ -46,7 +46,7 @@ def render_task(row: TaskRow, now_ms: int) -> dict[str, Any]:
     timeline = timeline_of(row)
     status, updated_at = timeline.status_at(now_ms)
     videos = []
-    if status == "succeed":
+    if status == SUCCEED:
         video_id = row["result_video_id"]
         videos.append({"id": video_id, "url": result_url(row["base_url"], video_id), "duration": result_duration()})
     return {

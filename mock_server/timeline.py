@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["TaskTimeline", "plan_timeline"]
+from kling_lipsync_client.models import TaskStatus
 
-SUBMITTED, PROCESSING = "submitted", "processing"
+__all__ = ["FAILED", "PROCESSING", "SUBMITTED", "SUCCEED", "TaskTimeline", "plan_timeline"]
+
+# The statuses are the spec's TaskStatus enum (as the generated client spells it), never retyped.
+SUBMITTED = TaskStatus.SUBMITTED.value
+PROCESSING = TaskStatus.PROCESSING.value
+SUCCEED = TaskStatus.SUCCEED.value
+FAILED = TaskStatus.FAILED.value
 
 
 @dataclass(frozen=True)
@@ -16,7 +22,7 @@ class TaskTimeline:
     created_at: int
     processing_at: int
     finished_at: int
-    outcome: str  # "succeed" | "failed"
+    outcome: str  # SUCCEED | FAILED
     failure_message: str = ""
 
     def status_at(self, now_ms: int) -> tuple[str, int]:
@@ -36,7 +42,7 @@ class TaskTimeline:
 
     def message_at(self, now_ms: int) -> str:
         """``task_status_msg``: the failure reason once failed, empty otherwise."""
-        return self.failure_message if self.is_finished(now_ms) and self.outcome == "failed" else ""
+        return self.failure_message if self.is_finished(now_ms) and self.outcome == FAILED else ""
 
 
 def plan_timeline(
