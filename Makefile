@@ -43,7 +43,7 @@ clients: install node_modules/.package-lock.json ## TypeScript client into clien
 	npx --no-install tsc -p clients/typescript
 	$(BIN)/python clients/roundtrip.py
 
-docs: install node_modules/.package-lock.json ## The API reference, build/api-reference.html (served by the mock at /__mock__/docs)
+docs: install node_modules/.package-lock.json ## The API reference, mock_server/assets/api-reference.html (served at /__mock__/docs)
 	$(BIN)/python docs/build_docs.py
 
 test: install ## The whole test suite

@@ -1,6 +1,7 @@
-"""Crash safety: load the mock under gunicorn, SIGKILL it at random moments, restart it on the same
-database, and check that every task whose create answered code 0 is still there, consistent, with an id
-never handed out twice. Prints acknowledged / found / lost; exits 1 if anything was lost.
+"""Crash safety: load the mock's production command (granian, 2 workers), SIGKILL the whole server at random
+moments, restart it on the same database, and check that every task whose create answered code 0 is still
+there, consistent, with an id never handed out twice. Prints acknowledged / found / lost; exits 1 if
+anything was lost. The server is stopped on the way out, also on Ctrl-C or SIGTERM.
 
     python bench/crash_safety.py               # 3 kills
     python bench/crash_safety.py --smoke       # 1 kill
@@ -9,6 +10,7 @@ never handed out twice. Prints acknowledged / found / lost; exits 1 if anything 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import os
 import random
@@ -34,12 +36,21 @@ STATUSES = {"submitted", "processing", "succeed", "failed"}
 
 
 def start(port: int, db: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KLING_MOCK_DB": str(db), "KLING_MOCK_LOG_REQUESTS": "false"}
-    command = [str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "gthread", "--threads", "4",
-               "--bind", f"127.0.0.1:{port}", "mock_server:create_app()"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL, start_new_session=True)
+    command = [str(BIN / "python"), "-m", "mock_server", "--workers", "2", "--port", str(port), "--db", str(db),
+               "--no-log-requests"]  # fmt: skip
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL, start_new_session=True)
     wait_until_up(f"http://127.0.0.1:{port}/__mock__/health", process, seconds=30)
     return process
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop(server: subprocess.Popen[bytes], how: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, how)
+    server.wait(timeout=30)
 
 
 class Load:
@@ -124,6 +135,7 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}"
     print(f"crash safety: {kills} SIGKILL(s) under load, seed {seed}", flush=True)
 
+    signal.signal(signal.SIGTERM, _interrupted)
     server = start(port, db)
     load = Load(url, args.threads)
     load.start()
@@ -131,20 +143,17 @@ def main() -> int:
         for kill in range(1, kills + 1):
             pause = rng.uniform(0.3, 0.8) if args.smoke else rng.uniform(0.5, 2.5)
             time.sleep(pause)  # a random moment under load
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+            _stop(server, signal.SIGKILL)
             print(
                 f"  kill {kill}: SIGKILL after {pause:.2f} s, {len(load.acknowledged)} acknowledged so far", flush=True
             )
             server = start(port, db)
         time.sleep(0.3 if args.smoke else 1.0)
-    finally:
         load.stop()
-    try:
         found, problems = check(url, load.acknowledged)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        load.stop()
+        _stop(server, signal.SIGTERM)
     ids = [task_id for _, task_id, _ in load.acknowledged]
     repeated = len(ids) - len(set(ids))
     lost = len(load.acknowledged) - found

@@ -1,21 +1,27 @@
-"""Side-by-side HTTP benchmark: the mock under gunicorn (persistence on, full validation) against Prism.
+"""Side-by-side HTTP benchmark: the mock's production command against Prism and against the ceiling.
 
-Both serve openapi.yaml on loopback; wrk drives create, single query and list with the same load,
-alternating servers run by run. Prints requests/s and p50/p99 latency and the ratio ours/Prism, and
-(unless --smoke) writes bench/RESULTS.md with a description of the machine.
+The mock (``python -m mock_server --workers 2``: granian, SQLite file, full validation, journal, one log
+line per request) and Prism serve openapi.yaml on loopback; the ceiling is a bare Flask app on the same
+server and settings (``bench/ceiling.py``). wrk drives create, single query and list with the same load,
+alternating servers run by run. Prints requests/s and p50/p99 latency and the ratios ours/Prism and
+ours/ceiling, and (unless --smoke) writes bench/RESULTS.md with a description of the machine.
 
     python bench/http_bench.py                 # 3 runs x 10 s per operation and server
     python bench/http_bench.py --smoke         # 1 run x 1 s: the scripts work, numbers are noise
+
+Every server runs in a process group of its own and is stopped on the way out, also on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -33,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from contract_tests.bodies import text_body  # noqa: E402 - after the path is set
 from kling_lipsync.testing import free_port, wait_until_up  # noqa: E402
+from mock_server.__main__ import DEFAULT_THREADS  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -45,10 +52,10 @@ class Measurement:
     errors: int
 
 
-def ensure_wrk() -> str:
-    """wrk from the system's packages, installed if missing."""
+def ensure_wrk(install: bool) -> str | None:
+    """wrk from the system's packages; installed if missing and ``install`` (that needs root)."""
     found = shutil.which("wrk")
-    if found:
+    if found or not install:
         return found
     print("installing wrk (apt-get) ...", flush=True)
     subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
@@ -66,25 +73,57 @@ def ensure_prism() -> Path:
     return prism
 
 
-def start_mock(port: int, workers: int, threads: int, worker_class: str) -> subprocess.Popen[bytes]:
+def start_mock(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    """The production command, as the README shows it, on a fresh SQLite file."""
     WORK.mkdir(exist_ok=True)
     db = WORK / "mock.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     # Default settings but one: the list's account holds a full page of 30 running tasks.
-    env = {**os.environ, "KLING_MOCK_DB": str(db), "KLING_MOCK_MAX_IN_FLIGHT": "30"}
-    command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--worker-class", worker_class, "--threads", str(threads), "--keep-alive", "5",
-               "mock_server:create_app()"]  # fmt: skip
-    log = (WORK / "mock.log").open("wb")
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+    command = [str(BIN / "python"), "-m", "mock_server", "--workers", str(workers), "--threads", str(threads),
+               "--port", str(port), "--db", str(db), "--max-in-flight", "30"]  # fmt: skip
+    return _start(command, "mock.log")
+
+
+def start_ceiling(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+    command = [str(BIN / "python"), str(BENCH / "ceiling.py"), "--port", str(port), "--workers", str(workers),
+               "--threads", str(threads)]  # fmt: skip
+    return _start(command, "ceiling.log")
+
+
+_STARTED: list[subprocess.Popen[bytes]] = []
+
+
+def _start(command: list[str], log_name: str) -> subprocess.Popen[bytes]:
+    log = (WORK / log_name).open("wb")
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
+    _STARTED.append(process)
+    return process
+
+
+def stop_all() -> None:
+    """Stop every server this script started (their whole process groups)."""
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def start_prism(port: int) -> subprocess.Popen[bytes]:
     prism = ensure_prism()
-    log = (WORK / "prism.log").open("wb")
-    command = [str(prism), "mock", str(ROOT / "openapi.yaml"), "--host", "127.0.0.1", "--port", str(port)]
-    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
+    return _start([str(prism), "mock", str(ROOT / "openapi.yaml"), "--host", "127.0.0.1", "--port", str(port)],
+                  "prism.log")  # fmt: skip
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -127,52 +166,25 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"])
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--no-prism", action="store_true", help="measure the mock alone")
     args = parser.parse_args()
     if args.smoke:
         args.runs, args.seconds = 1, 1.0
-    wrk = ensure_wrk()
+    wrk = ensure_wrk(install=not args.smoke)
+    if wrk is None:
+        # `make test` must not need root: the smoke run skips the HTTP part, `make bench` installs wrk.
+        print("wrk is not installed: the HTTP benchmark is skipped (`make bench` installs it with apt-get)")
+        return 0
     WORK.mkdir(exist_ok=True)
     (WORK / "create.json").write_text(json.dumps(text_body()))
-
-    ours_port, prism_port = free_port(), free_port()
-    ours = start_mock(ours_port, args.workers, args.threads, args.worker_class)
-    prism = None if args.no_prism else start_prism(prism_port)
-    auth = {"Authorization": "Bearer sk-bench"}
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
-        ours_url = f"http://127.0.0.1:{ours_port}/kling"
-        wait_until_up(f"{ours_url}/v1/videos/lip-sync", ours, headers=auth)
-        # 30 tasks of the bench account: the single query reads one, the list a full page.
-        created = [httpx.post(f"{ours_url}/v1/videos/lip-sync", json=text_body(), headers=auth) for _ in range(30)]
-        task_id = created[-1].json()["data"]["task_id"]
-        servers = {"ours": ours_url}
-        if prism is not None:
-            prism_url = f"http://127.0.0.1:{prism_port}"
-            wait_until_up(f"{prism_url}/v1/videos/lip-sync", prism, headers=auth)
-            servers["prism"] = prism_url
-        operations = {
-            "create": ("create.lua", "/v1/videos/lip-sync"),
-            "query": ("get.lua", f"/v1/videos/lip-sync/{task_id}"),
-            "list": ("get.lua", "/v1/videos/lip-sync?pageSize=30"),
-        }
-        results: list[Measurement] = []
-        for operation, (script, path) in operations.items():
-            for run in range(args.runs):
-                order = list(servers) if run % 2 == 0 else list(reversed(servers))
-                for name in order:
-                    rps, p50, p99, errors = run_wrk(wrk, servers[name] + path, script, args.seconds, args.connections)
-                    results.append(Measurement(name, operation, rps, p50, p99, errors))
-                    print(f"  {operation:6} {name:5} run {run + 1}: {rps:8.0f} req/s  p50 {p50:6.2f} ms  "
-                          f"p99 {p99:6.2f} ms  errors {errors}", flush=True)  # fmt: skip
+        results, servers = measure(wrk, args)
     finally:
-        for process in (ours, prism):
-            if process is not None:
-                os.killpg(process.pid, 15)
-                process.wait(timeout=30)
+        stop_all()
 
-    table = render(results, servers, args)
+    table = render(results, servers)
     print()
     print(table)
     if not args.smoke:
@@ -182,24 +194,64 @@ def main() -> int:
     return 1 if failed else 0
 
 
-def render(results: list[Measurement], servers: dict[str, str], args: argparse.Namespace) -> str:
-    lines = ["| operation | server | req/s (median) | p50 ms | p99 ms | errors | ours / Prism |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+def measure(wrk: str, args: argparse.Namespace) -> tuple[list[Measurement], dict[str, str]]:
+    ours_port, prism_port, ceiling_port = free_port(), free_port(), free_port()
+    ours = start_mock(ours_port, args.workers, args.threads)
+    ceiling = start_ceiling(ceiling_port, args.workers, args.threads)
+    prism = None if args.no_prism else start_prism(prism_port)
+    auth = {"Authorization": "Bearer sk-bench"}
+    ours_url = f"http://127.0.0.1:{ours_port}/kling"
+    wait_until_up(f"{ours_url}/v1/videos/lip-sync", ours, headers=auth)
+    # 30 tasks of the bench account: the single query reads one, the list a full page.
+    created = [httpx.post(f"{ours_url}/v1/videos/lip-sync", json=text_body(), headers=auth) for _ in range(30)]
+    task_id = created[-1].json()["data"]["task_id"]
+    servers = {"ours": ours_url}
+    if prism is not None:
+        prism_url = f"http://127.0.0.1:{prism_port}"
+        wait_until_up(f"{prism_url}/v1/videos/lip-sync", prism, headers=auth)
+        servers["prism"] = prism_url
+    ceiling_url = f"http://127.0.0.1:{ceiling_port}/kling"
+    wait_until_up(f"{ceiling_url}/v1/videos/lip-sync", ceiling)
+    servers["ceiling"] = ceiling_url
+    operations = {
+        "create": ("create.lua", "/v1/videos/lip-sync"),
+        "query": ("get.lua", f"/v1/videos/lip-sync/{task_id}"),
+        "list": ("get.lua", "/v1/videos/lip-sync?pageSize=30"),
+    }
+    results: list[Measurement] = []
+    for operation, (script, path) in operations.items():
+        for run in range(args.runs):
+            order = list(servers) if run % 2 == 0 else list(reversed(servers))
+            for name in order:
+                rps, p50, p99, errors = run_wrk(wrk, servers[name] + path, script, args.seconds, args.connections)
+                results.append(Measurement(name, operation, rps, p50, p99, errors))
+                print(f"  {operation:6} {name:7} run {run + 1}: {rps:8.0f} req/s  p50 {p50:6.2f} ms  "
+                      f"p99 {p99:6.2f} ms  errors {errors}", flush=True)  # fmt: skip
+    return results, servers
+
+
+def render(results: list[Measurement], servers: dict[str, str]) -> str:
+    lines = ["| operation | server | req/s (median) | p50 ms | p99 ms | errors | ours / Prism | ours / ceiling |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+
+    def median_rps(name: str, operation: str) -> float:
+        return statistics.median(
+            m.requests_per_second for m in results if m.server == name and m.operation == operation
+        )
+
     for operation in ("create", "query", "list"):
-        medians: dict[str, float] = {}
         for name in servers:
             runs = [m for m in results if m.server == name and m.operation == operation]
-            rps = statistics.median(m.requests_per_second for m in runs)
-            medians[name] = rps
-            ratio = ""
-            if name == "ours" and "prism" in servers:
-                prism_rps = statistics.median(
-                    m.requests_per_second for m in results if m.server == "prism" and m.operation == operation
-                )
-                ratio = f"{rps / prism_rps:.2f}x"
+            rps = median_rps(name, operation)
+            ratios = ["", ""]
+            if name == "ours":
+                for column, other in enumerate(("prism", "ceiling")):
+                    if other in servers:
+                        ratios[column] = f"{rps / median_rps(other, operation):.2f}x"
             lines.append(
                 f"| {operation} | {name} | {rps:.0f} | {statistics.median(m.p50_ms for m in runs):.2f} | "
-                f"{statistics.median(m.p99_ms for m in runs):.2f} | {sum(m.errors for m in runs)} | {ratio} |"
+                f"{statistics.median(m.p99_ms for m in runs):.2f} | {sum(m.errors for m in runs)} | "
+                f"{ratios[0]} | {ratios[1]} |"
             )
     return "\n".join(lines)
 
@@ -213,10 +265,11 @@ Measured {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} by `make bench` (`be
 - Machine: {machine()}
 - Load: {" ".join(wrk_version) or "wrk"}, 1 thread, {args.connections} connections, {args.seconds:g} s per run,
   {args.runs} runs per operation and server, servers alternating; the median run is shown.
-- Ours: `gunicorn --workers {args.workers} --worker-class {args.worker_class} --threads {args.threads}
-  'mock_server:create_app()'`, default settings (but 30 tasks in flight per account, so the list's account
-  holds a full page; creates come from a new account each),
-  SQLite file in WAL mode, validation compiled from openapi.yaml, request journal and one log line per request.
+- Ours: the production command, `python -m mock_server --workers {args.workers} --threads {args.threads}
+  --db FILE` (granian), default settings (but 30 tasks in flight per account, so the list's account holds a
+  full page; creates come from a new account each), SQLite file in WAL mode, validation compiled from
+  openapi.yaml, request journal and one log line per request.
+- Ceiling: `bench/ceiling.py`, a bare Flask app answering a fixed JSON body, on the same granian settings.
 - Prism: `@stoplight/prism-cli` 5.16.0 (`prism mock openapi.yaml`), pinned by `bench/package-lock.json`.
 - Everything on loopback, on the same 2 cores as wrk.
 

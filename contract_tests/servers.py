@@ -1,66 +1,153 @@
-"""Run the mock as a real server (gunicorn) on loopback for end-to-end tests."""
+"""Run the mock as a real server on loopback for end-to-end tests: the production command or gunicorn.
+
+Every server is started in a session of its own and stopped with its whole process group, also when the
+test fails or the run is interrupted (``atexit``), so nothing is left listening.
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import httpx
 
 from kling_lipsync.testing import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+_RUNNING: set[subprocess.Popen[str]] = set()
 
 
-class GunicornMock:
-    """``gunicorn 'mock_server:create_app()'`` with settings from the environment; ready once workers booted."""
+def _stop_all() -> None:
+    for process in list(_RUNNING):
+        _kill_group(process)
 
-    def __init__(self, env: Mapping[str, str], *, workers: int = 2, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "--workers", str(workers),
-            "--bind", f"127.0.0.1:{self.port}",
-            "--log-level", "info",
-            "mock_server:create_app()",
-        ]  # fmt: skip
+
+atexit.register(_stop_all)
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    _RUNNING.discard(process)
+
+
+class ServedMock:
+    """A mock server process: started, waited for until it answers, its log kept, stopped with its group."""
+
+    ready_marker = ""
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        port: int,
+        cwd: Path = ROOT,
+        ready_seconds: float = 60,
+    ) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
         full_env = {**os.environ, "KLING_MOCK_LOG_REQUESTS": "false", **env}
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=full_env, stderr=subprocess.PIPE, text=True, start_new_session=True
+            list(command), cwd=cwd, env=full_env, stderr=subprocess.PIPE, text=True, start_new_session=True
         )
+        _RUNNING.add(self.process)
         self.log: list[str] = []
-        booted = 0
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.log.append(line)
-            if "Booting worker" in line:
-                booted += 1
-            if booted == workers:
-                break
-        else:
-            raise RuntimeError(f"gunicorn did not start (exit {self.process.wait()})")
-        # Keep reading the log, or gunicorn blocks once the pipe is full. The listening socket accepts
-        # already, so requests wait for a worker rather than fail.
         threading.Thread(target=self._drain, daemon=True).start()
+        try:
+            self._wait_until_serving(ready_seconds)
+        except BaseException:
+            self.kill()
+            raise
 
     def _drain(self) -> None:
+        # Keep reading the log, or the server blocks once the pipe is full.
         assert self.process.stderr is not None
         for line in self.process.stderr:
             self.log.append(line)
 
+    def _wait_until_serving(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                time.sleep(0.1)  # let the drain thread read the last lines
+                raise RuntimeError(f"the server exited with {self.process.returncode}: {''.join(self.log)[-2000:]}")
+            try:
+                httpx.get(f"{self.url}/__mock__/health", timeout=2)
+                return
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{self.url} did not come up within {seconds:g} s: {''.join(self.log)[-2000:]}")
+
     def kill(self) -> None:
-        """SIGKILL the whole server (master and workers), as a crash would."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        """SIGKILL the whole server (main process and workers), as a crash would."""
+        _kill_group(self.process)
 
     def stop(self) -> None:
+        """SIGTERM, as an operator would; SIGKILL if it has not ended within 15 s."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        _kill_group(self.process)
+
+    def __enter__(self) -> ServedMock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class ProductionMock(ServedMock):
+    """The production command, ``python -m mock_server --workers N`` (granian), as the README shows it."""
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        workers: int = 2,
+        args: Sequence[str] = (),
+        port: int | None = None,
+        cwd: Path = ROOT,
+        python: str = sys.executable,
+    ) -> None:
+        chosen = port or free_port()
+        command = [python, "-m", "mock_server", "--workers", str(workers), "--port", str(chosen), *args]
+        super().__init__(command, env or {}, port=chosen, cwd=cwd)
+
+
+class GunicornMock(ServedMock):
+    """``gunicorn 'mock_server:create_app()'`` with settings from the environment.
+
+    From the repository root gunicorn reads ``gunicorn.conf.py``; from another ``cwd`` it runs with no
+    configuration unless ``config`` names one (``python:mock_server.gunicorn_conf``).
+    """
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        workers: int = 2,
+        port: int | None = None,
+        config: str | None = None,
+        cwd: Path = ROOT,
+        extra: Sequence[str] = (),
+    ) -> None:
+        chosen = port or free_port()
+        command = [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{chosen}", *extra]
+        if config:
+            command += ["-c", config]
+        command.append("mock_server:create_app()")
+        super().__init__(command, env or {}, port=chosen, cwd=cwd)

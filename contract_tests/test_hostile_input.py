@@ -1,7 +1,8 @@
-"""A catalogue of hostile input sent over real HTTP to the mock under gunicorn.
+"""A catalogue of hostile input sent over real HTTP to the mock, served by the production command (granian)
+and by gunicorn.
 
-Each kind gets its documented Kling answer (never a 500, an HTML page or a hang), and the server answers
-normally afterwards.
+Each kind gets its documented Kling answer (never a 500, an HTML page, an empty answer or a hang), and the
+server answers normally afterwards.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import pytest
 
 from contract_tests.bodies import audio_file_body, text_body
-from contract_tests.servers import GunicornMock
+from contract_tests.servers import GunicornMock, ProductionMock, ServedMock
 from kling_lipsync.spec import error_catalogue
 
 CATALOGUE = error_catalogue()
@@ -34,17 +35,17 @@ class Answer:
         return json.loads(self.body)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMock]:
+@pytest.fixture(scope="module", params=["granian", "gunicorn"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedMock]:
     db = tmp_path_factory.mktemp("hostile") / "hostile.sqlite3"
-    mock = GunicornMock({"KLING_MOCK_DB": str(db)}, workers=2)
+    env = {"KLING_MOCK_DB": str(db)}
+    mock = ProductionMock(env, workers=2) if request.param == "granian" else GunicornMock(env, workers=2)
+    mock.name = request.param  # type: ignore[attr-defined]
     yield mock
     mock.stop()
 
 
-def send(
-    server: GunicornMock, method: str, path: str, body: bytes = b"", headers: list[tuple[str, str]] = ()
-) -> Answer:
+def send(server: ServedMock, method: str, path: str, body: bytes = b"", headers: list[tuple[str, str]] = ()) -> Answer:
     """One request through http.client, which sends paths, methods and doubled headers as given."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
     connection.putrequest(method, path, skip_accept_encoding=True)
@@ -132,6 +133,18 @@ CATALOGUE_OF_HOSTILE_INPUT = [
 ]  # fmt: skip
 
 
+# Where the servers differ, before the app sees the request. gunicorn's refusals are answered in the Kling
+# envelope (mock_server/gunicorn_errors.py). granian's limits are higher, so the long header and request line
+# reach the app and get its answers; a request its HTTP parser (hyper) cannot read at all gets an empty 400
+# and a closed connection, which no hook of granian can change (README, "Serving").
+UNPARSEABLE = "an empty 400, connection closed"
+SERVER_SPECIFIC: dict[tuple[str, str], int | str] = {
+    ("granian", "header-over-gunicorns-limit"): 1201,
+    ("granian", "request-line-over-gunicorns-limit"): 1203,
+    ("granian", "malformed-header-name"): UNPARSEABLE,
+}
+
+
 @pytest.mark.parametrize(
     ("kind", "method", "path", "body", "headers", "code"),
     CATALOGUE_OF_HOSTILE_INPUT,
@@ -139,6 +152,10 @@ CATALOGUE_OF_HOSTILE_INPUT = [
 )
 def test_hostile_input_gets_its_documented_answer(server, kind, method, path, body, headers, code) -> None:
     answer = send(server, method, path, body, headers)
+    code = SERVER_SPECIFIC.get((server.name, kind), code)
+    if code == UNPARSEABLE:
+        assert (answer.status, answer.body) == (400, b"")
+        return
     assert answer.content_type.startswith("application/json"), (answer.status, answer.body[:200])
     parsed = answer.json()
     if code is None:

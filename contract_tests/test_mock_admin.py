@@ -105,13 +105,15 @@ def test_config_changes_apply_and_bad_values_are_refused(mock: KlingMock) -> Non
     assert mock.http.get("/__mock__/config").json()["config"]["max_in_flight"] == 2
 
 
-def test_admin_token_protects_everything_but_the_videos(make_mock) -> None:
+def test_admin_token_protects_everything_but_health_videos_and_docs(make_mock) -> None:
     mock = make_mock(admin_token="let-me-in")
-    assert mock.http.get("/__mock__/health").json()["code"] == 1001
-    assert mock.http.get("/__mock__/health", headers={"Authorization": "Bearer wrong"}).json()["code"] == 1002
-    ok = mock.http.get("/__mock__/health", headers={"Authorization": "Bearer let-me-in"})
-    assert ok.json()["status"] == "ok"
+    assert mock.http.get("/__mock__/config").json()["code"] == 1001
+    assert mock.http.get("/__mock__/config", headers={"Authorization": "Bearer wrong"}).json()["code"] == 1002
+    ok = mock.http.get("/__mock__/config", headers={"Authorization": "Bearer let-me-in"})
+    assert ok.json()["config"]["admin_token"] == "***"
+    assert mock.http.get("/__mock__/health").json()["status"] == "ok", "liveness probes send no token"
     assert mock.http.get("/__mock__/videos/any.mp4").status_code == 200
+    assert mock.http.get("/__mock__/docs").status_code == 200
     assert mock.advance(1) == mock.settings.virtual_clock_start_ms + 1000, "KlingMock sends the token"
 
 

@@ -41,8 +41,10 @@ def test_flags_are_read_like_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     "flags", [["--max-in-flight", "0"], ["--clock", "sometimes"], ["--extra-access-keys", "no-colon"]]
 )
 def test_impossible_settings_stop_the_mock_with_a_message(flags: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(flags) == 2
-    assert capsys.readouterr().err.startswith("mock_server: ")
+    assert main(flags, prog="kling-lipsync mock") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kling-lipsync mock: "), "named as the user typed it"
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_public_url_is_the_base_of_result_links(make_mock) -> None:

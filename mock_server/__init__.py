@@ -21,6 +21,7 @@ from .context import Call
 from .errors import KlingError, ProxyAuthError, new_request_id
 from .redact import redact_authorization, without_audio_bytes
 from .runtime import MockRuntime, mock_runtime
+from .serving import serving_context, share_store
 from .settings import Settings
 
 __all__ = ["Settings", "create_app"]
@@ -41,8 +42,11 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     else:
         resolved = Settings.from_mapping(settings)
 
+    context = serving_context()
+    resolved = share_store(resolved, context)
     app = Flask(__name__)
     mock = MockRuntime(resolved)
+    mock.store.begin_run(context.run_id)
     app.extensions["kling_mock"] = mock
     app.config["MOCK_SETTINGS"] = resolved
     app.config["MAX_CONTENT_LENGTH"] = mock.rules.max_request_bytes

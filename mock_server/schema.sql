@@ -75,3 +75,10 @@ CREATE TABLE IF NOT EXISTS mock_state (
     config_changes TEXT NOT NULL DEFAULT '{}',
     generation INTEGER NOT NULL DEFAULT 0
 );
+
+-- Which run of the server last opened this file: a new run drops the run-time changes of the last one,
+-- so the settings given at start win (README, "What a restart keeps").
+CREATE TABLE IF NOT EXISTS mock_run (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    run_id TEXT NOT NULL
+);

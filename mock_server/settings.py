@@ -13,57 +13,68 @@ __all__ = ["ENV_PREFIX", "RUNTIME_FIELDS", "Settings", "parse_setting"]
 ENV_PREFIX = "KLING_MOCK_"
 
 
+def _setting(default: Any, help: str) -> Any:
+    """A setting's default and its one-sentence help (shown by ``--help`` and ``GET /__mock__/config``)."""
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every knob of the mock. Environment variables are ``KLING_MOCK_<FIELD>`` (for example ``KLING_MOCK_DB``)."""
 
-    #: SQLite file; ``:memory:`` keeps everything in this process only (tests).
-    db: str = ":memory:"
-    #: ``real``: wall time. ``virtual``: time stands still until ``POST /__mock__/clock/advance``.
-    clock: Literal["real", "virtual"] = "real"
-    #: Where a virtual clock starts, Unix ms (2026-01-01T00:00:00Z), so runs are reproducible.
-    virtual_clock_start_ms: int = 1_767_225_600_000
-    #: Seconds a task stays ``submitted``, then ``processing`` (scenario ``slow`` multiplies the latter).
-    queue_seconds: float = 1.0
-    processing_seconds: float = 4.0
-    slow_factor: float = 10.0
-    #: Tasks in flight per account before 429/1303.
-    max_in_flight: int = 5
-    #: Reject a well-formed ``video_id`` the mock never produced.
-    strict_video_ids: bool = False
-    #: Official face: the account's access key and secret key (JWT), and its static API key.
-    access_key: str = "mock-access-key"
-    secret_key: str = "mock-secret-key-for-local-testing-only"
-    api_key: str = "mock-api-key"
-    #: Protects ``/__mock__/`` when set (``Authorization: Bearer <admin_token>``).
-    admin_token: str | None = None
-    #: ``whsec_...``: sign callbacks the Standard Webhooks way. None: send no signature headers.
-    webhook_secret: str | None = None
-    #: Hosts besides loopback addresses that callbacks may be sent to.
-    callback_allowed_hosts: tuple[str, ...] = ()
-    callback_max_attempts: int = 4
-    callback_backoff_seconds: float = 1.0
-    callback_timeout_seconds: float = 5.0
-    #: How often (real seconds) each worker looks for due callbacks on the real clock.
-    dispatch_interval_seconds: float = 0.2
-    #: Chaos: this share of API requests fails with 5000/5001/5002/1302, reproducibly from the seed.
-    chaos_rate: float = 0.0
-    chaos_seed: int = 0
-    #: Chaos: this share of API requests is delayed by ``chaos_latency_ms`` (real time).
-    chaos_latency_rate: float = 0.0
-    chaos_latency_ms: int = 0
-    #: Send ``Retry-After`` on 429 and 503 answers (Kling documents none).
-    retry_after_seconds: int | None = None
-    #: Requests kept in the journal.
-    journal_size: int = 10_000
-    #: One log line per request on stderr.
-    log_requests: bool = True
-    #: Base URL for result links and callbacks' bodies; by default taken from the create request.
-    public_url: str | None = None
-    #: The API reference page served at ``/__mock__/docs`` (``make docs`` builds it); default build/api-reference.html.
-    docs_file: str | None = None
-    #: Extra accounts for the official face, ``access_key -> secret_key``.
-    extra_access_keys: Mapping[str, str] = field(default_factory=dict)
+    db: str = _setting(":memory:", "SQLite file; ':memory:' keeps everything in this one process.")
+    clock: Literal["real", "virtual"] = _setting(
+        "real", "'real': wall time. 'virtual': time stands still until POST /__mock__/clock/advance."
+    )
+    virtual_clock_start_ms: int = _setting(
+        1_767_225_600_000, "Where a virtual clock starts, Unix ms (2026-01-01T00:00:00Z), so runs are reproducible."
+    )
+    queue_seconds: float = _setting(1.0, "Seconds a task stays 'submitted'.")
+    processing_seconds: float = _setting(4.0, "Seconds a task then stays 'processing'.")
+    slow_factor: float = _setting(10.0, "How many times longer scenario 'slow' processes.")
+    max_in_flight: int = _setting(5, "Unfinished tasks per account before 429/1303.")
+    strict_video_ids: bool = _setting(False, "Reject a well-formed video_id the mock never produced.")
+    access_key: str = _setting("mock-access-key", "Official gateway: the account's access key (the JWT's iss).")
+    secret_key: str = _setting(
+        "mock-secret-key-for-local-testing-only", "Official gateway: the key that signs the account's JWTs."
+    )
+    api_key: str = _setting("mock-api-key", "Official gateway: the account's static API key.")
+    admin_token: str | None = _setting(
+        None, "Protects /__mock__/ when set (Authorization: Bearer <admin_token>); health and videos stay open."
+    )
+    webhook_secret: str | None = _setting(
+        None, "whsec_...: sign callbacks the Standard Webhooks way; unset, no signature headers are sent."
+    )
+    callback_allowed_hosts: tuple[str, ...] = _setting(
+        (), "A host besides loopback addresses that callbacks may be sent to (repeatable)."
+    )
+    callback_max_attempts: int = _setting(4, "Delivery attempts per task transition.")
+    callback_backoff_seconds: float = _setting(1.0, "First callback retry delay, doubling after each attempt.")
+    callback_timeout_seconds: float = _setting(5.0, "Seconds each callback attempt may take.")
+    dispatch_interval_seconds: float = _setting(
+        0.2, "How often (real seconds) each worker looks for due callbacks on the real clock."
+    )
+    chaos_rate: float = _setting(
+        0.0, "Share of API requests that fail with 5000/5001/5002/1302, reproducibly from the seed."
+    )
+    chaos_seed: int = _setting(0, "Seed of the chaos draws.")
+    chaos_latency_rate: float = _setting(0.0, "Share of API requests delayed by chaos_latency_ms (real time).")
+    chaos_latency_ms: int = _setting(0, "The chaos delay, in milliseconds.")
+    retry_after_seconds: int | None = _setting(
+        None, "Send Retry-After with this value on 429 and 503 answers (Kling documents none)."
+    )
+    journal_size: int = _setting(10_000, "Requests kept in the journal.")
+    log_requests: bool = _setting(True, "One log line per request on stderr.")
+    public_url: str | None = _setting(
+        None, "Base URL of result links and callback bodies; by default taken from each create request."
+    )
+    docs_file: str | None = _setting(
+        None, "An API reference page to serve at /__mock__/docs instead of the one in the package."
+    )
+    extra_access_keys: Mapping[str, str] = field(
+        default_factory=dict,
+        metadata={"help": "Another official-gateway account as ACCESS_KEY:SECRET_KEY (repeatable)."},
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

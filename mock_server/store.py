@@ -37,6 +37,7 @@ _SHOWN = (
     "parent_video_id, parent_video_url, parent_video_duration, result_video_id, base_url"
 )
 _JOURNAL_BATCH = 200
+_OPEN_PATIENCE_SECONDS = 30.0
 _JOURNAL_FLUSH_SECONDS = 0.25
 
 
@@ -91,15 +92,18 @@ class Store:
     # -- connection ---------------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        # timeout=0: waiting for another process's write lock is done by `_begin_write`, in short steps.
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=0)
+        # Opening may race other workers opening the same new file: switching it to WAL and creating the
+        # tables take locks, so the connection waits for them (SQLite's busy handler, up to 30 s) ...
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=_OPEN_PATIENCE_SECONDS)
         db.row_factory = sqlite3.Row
-        if self.path != ":memory:":
+        if self.path != ":memory:" and db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode: a committed transaction survives a killed process (not a power cut).
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.executescript(_SCHEMA)
+        # ... and from then on never: waiting for another process's write lock is `_begin_write`'s, in short steps.
+        db.execute("PRAGMA busy_timeout=0")
         return db
 
     def _db(self) -> sqlite3.Connection:
@@ -144,6 +148,20 @@ class Store:
             state = MockState(row["clock_ms"], json.loads(changes), row["generation"])
             self._state_cache = (state.generation, state)
             return state
+
+    def begin_run(self, run_id: str) -> bool:
+        """Mark this file as opened by run ``run_id``; a new run drops the run-time settings changes.
+
+        Every worker of one server run passes the same id, so a worker that starts (or restarts) later does
+        not undo what ``PUT /__mock__/config`` changed meanwhile. Returns whether this was a new run.
+        """
+        with self.transaction() as db:
+            row = db.execute("SELECT run_id FROM mock_run WHERE id = 1").fetchone()
+            if row is not None and row[0] == run_id:
+                return False
+            db.execute("INSERT OR REPLACE INTO mock_run (id, run_id) VALUES (1, ?)", (run_id,))
+            db.execute("UPDATE mock_state SET config_changes = '{}', generation = generation + 1 WHERE id = 1")
+            return True
 
     def advance_clock(self, milliseconds: int) -> int:
         with self.transaction() as db:

@@ -1,0 +1,191 @@
+"""Serving with several processes: one consistent mock whatever the server and the worker count.
+
+Each server is real (granian through the production command, gunicorn as the README shows it) and every
+request opens a new connection, so the kernel spreads them over the workers.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from contract_tests.bodies import text_body
+from contract_tests.servers import GunicornMock, ProductionMock, ServedMock
+from kling_lipsync.testing import free_port
+
+TASKS = "/kling/v1/videos/lip-sync"
+ACCOUNTS = 10
+TASKS_PER_ACCOUNT = 5  # the default max_in_flight: no create is refused
+POLLS = 5
+
+
+@dataclass(frozen=True)
+class Answer:
+    status_code: int
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def fresh(method: str, url: str, *, json_body: object = None, headers: Mapping[str, str] | None = None) -> Answer:
+    """One request on a connection of its own (http.client: an httpx client per request costs 10 ms)."""
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    body = None if json_body is None else json.dumps(json_body).encode()
+    sent = {**(headers or {}), **({"Content-Type": "application/json"} if body is not None else {})}
+    connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=sent)
+    response = connection.getresponse()
+    answer = Answer(response.status, response.read())
+    connection.close()
+    return answer
+
+
+def assert_one_consistent_mock(server: ServedMock) -> None:
+    """50 tasks created over 10 accounts, each polled 5 times: every poll finds it, ids never repeat."""
+    created: list[tuple[str, str]] = []
+    for account in range(ACCOUNTS):
+        auth = {"Authorization": f"Bearer sk-serving-{account}"}
+        for _ in range(TASKS_PER_ACCOUNT):
+            answer = fresh("POST", server.url + TASKS, json_body=text_body(), headers=auth)
+            assert answer.status_code == 200, answer.text
+            created.append((auth["Authorization"], answer.json()["data"]["task_id"]))
+    ids = [task_id for _, task_id in created]
+    assert len(set(ids)) == len(ids), "a task id was handed out twice"
+    missing = []
+    for authorization, task_id in created:
+        for _ in range(POLLS):
+            answer = fresh("GET", f"{server.url}{TASKS}/{task_id}", headers={"Authorization": authorization})
+            if answer.status_code != 200:
+                missing.append((task_id, answer.status_code, answer.json().get("code")))
+    assert missing == [], f"{len(missing)} of {len(created) * POLLS} polls did not find their task"
+    listed = fresh("GET", f"{server.url}{TASKS}?pageSize=30", headers={"Authorization": created[0][0]})
+    assert len(listed.json()["data"]) == TASKS_PER_ACCOUNT
+
+
+@pytest.mark.parametrize("workers", [2, 4])
+def test_the_production_command_serves_one_mock_over_its_workers(workers: int, tmp_path: Path) -> None:
+    with ProductionMock(workers=workers, cwd=tmp_path) as server:
+        assert_one_consistent_mock(server)
+        announced = "".join(server.log)
+        assert f"{workers} workers" in announced
+        shared = announced.split("db ", 1)[1].split(" (made for this run", 1)[0]
+        assert Path(shared).exists()
+    assert not Path(shared).exists(), "the database made for the run is removed when the server exits"
+
+
+@pytest.mark.parametrize("workers", [2, 4])
+def test_the_readme_gunicorn_command_serves_one_mock_without_a_configuration(workers: int, tmp_path: Path) -> None:
+    """No config file (outside the repository) and no database: the workers still share one store."""
+    with GunicornMock(workers=workers, cwd=tmp_path) as server:
+        assert_one_consistent_mock(server)
+        assert "share the database" in "".join(server.log)
+
+
+@pytest.mark.parametrize("workers", [2, 4])
+def test_gunicorn_with_the_packaged_configuration_serves_one_mock(workers: int, tmp_path: Path) -> None:
+    with GunicornMock(workers=workers, cwd=tmp_path, config="python:mock_server.gunicorn_conf") as server:
+        assert_one_consistent_mock(server)
+        too_large = fresh("GET", server.url + TASKS, headers={"X-Big": "x" * 9000, "Authorization": "Bearer sk-a"})
+        assert too_large.json()["code"] == 1200, "gunicorn's own refusals come in the Kling envelope"
+        assert "request_id" in too_large.json()
+
+
+def test_cold_starts_of_four_workers_on_a_new_file_never_fail(tmp_path: Path) -> None:
+    """Workers that open a new database file at the same moment all boot (no 'database is locked')."""
+    for start in range(20):
+        db = tmp_path / f"cold-{start}.sqlite3"
+        server = GunicornMock({"KLING_MOCK_DB": str(db)}, workers=4, cwd=tmp_path)
+        try:
+            for _ in range(8):  # with fresh connections, several workers answer
+                assert fresh("GET", server.url + "/__mock__/health").status_code == 200
+        finally:
+            server.kill()
+        assert "Worker failed to boot" not in "".join(server.log)
+        assert "database is locked" not in "".join(server.log)
+
+
+def test_settings_given_at_start_beat_run_time_changes_of_an_earlier_run(tmp_path: Path) -> None:
+    db = tmp_path / "precedence.sqlite3"
+    with ProductionMock(workers=2, args=["--db", str(db), "--clock", "virtual"], cwd=tmp_path) as first:
+        changed = fresh("PUT", first.url + "/__mock__/config", json_body={"processing_seconds": 100})
+        assert changed.json()["config"]["processing_seconds"] == 100
+        fresh("POST", first.url + "/__mock__/clock/advance", json_body={"seconds": 60})
+        task_id = fresh("POST", first.url + TASKS, json_body=text_body(), headers={"Authorization": "Bearer sk-p"})
+        task_id = task_id.json()["data"]["task_id"]
+        clock = fresh("GET", first.url + "/__mock__/clock").json()["now_ms"]
+    with ProductionMock(workers=2, args=["--db", str(db), "--processing-seconds", "3"], cwd=tmp_path) as second:
+        config = fresh("GET", second.url + "/__mock__/config").json()["config"]
+        assert config["processing_seconds"] == 3, "the flag wins over the change the earlier run left"
+        # What a restart keeps: tasks and the virtual clock's reading (a task's times stay in the past).
+        kept = fresh("GET", f"{second.url}{TASKS}/{task_id}", headers={"Authorization": "Bearer sk-p"})
+        assert kept.status_code == 200
+    with ProductionMock(workers=1, args=["--db", str(db), "--clock", "virtual"], cwd=tmp_path) as third:
+        assert fresh("GET", third.url + "/__mock__/clock").json()["now_ms"] == clock
+
+
+def test_run_time_changes_reach_every_worker_of_the_same_run(tmp_path: Path) -> None:
+    """A worker never drops what another changed (on the real clock a change takes up to 50 ms to spread)."""
+    with ProductionMock(workers=2, args=["--clock", "virtual"], cwd=tmp_path) as server:
+        fresh("PUT", server.url + "/__mock__/config", json_body={"max_in_flight": 1})
+        seen = {fresh("GET", server.url + "/__mock__/config").json()["config"]["max_in_flight"] for _ in range(20)}
+        assert seen == {1}
+
+
+def run_mock(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mock_server", *args], cwd=cwd, capture_output=True, text=True, timeout=30
+    )
+
+
+def test_port_zero_announces_the_port_really_bound(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "--port", "0"],
+        cwd=tmp_path, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert process.stderr is not None
+        first = process.stderr.readline()
+        assert first.startswith("Kling lip-sync mock on http://127.0.0.1:"), first
+        port = int(first.split("http://127.0.0.1:", 1)[1].split(" ", 1)[0])
+        assert port != 0
+        server = ServedMock.__new__(ServedMock)
+        server.url, server.process, server.log = f"http://127.0.0.1:{port}", process, []
+        server._wait_until_serving(30)
+        assert fresh("GET", server.url + "/__mock__/health").json()["status"] == "ok"
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_a_port_in_use_is_one_line_and_a_failure(tmp_path: Path) -> None:
+    with ProductionMock(workers=1, cwd=tmp_path) as server:
+        taken = run_mock("--port", str(server.port), cwd=tmp_path)
+    assert taken.returncode == 1
+    assert taken.stderr.strip().splitlines() == [
+        f"python -m mock_server: cannot listen on 127.0.0.1:{server.port}: address already in use"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("db", "says"),
+    [("missing-dir/x.sqlite3", "does not exist"), (".", "is a folder")],
+)
+def test_a_database_path_that_cannot_work_is_one_line(db: str, says: str, tmp_path: Path) -> None:
+    refused = run_mock("--db", db, "--port", str(free_port()), cwd=tmp_path)
+    assert refused.returncode == 2
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1, refused.stderr
+    assert says in lines[0]
+    assert lines[0].startswith("python -m mock_server: --db ")
