@@ -111,7 +111,10 @@ class ServedMock:
 
 
 class ProductionMock(ServedMock):
-    """The production command, ``python -m mock_server --workers N`` (granian), as the README shows it."""
+    """The production command, ``python -m mock_server --workers N`` (granian), as the README shows it.
+
+    ``launcher``: how it is typed, ``kling-lipsync mock`` being the other way.
+    """
 
     def __init__(
         self,
@@ -121,10 +124,10 @@ class ProductionMock(ServedMock):
         args: Sequence[str] = (),
         port: int | None = None,
         cwd: Path = ROOT,
-        python: str = sys.executable,
+        launcher: Sequence[str] = (sys.executable, "-m", "mock_server"),
     ) -> None:
         chosen = port or free_port()
-        command = [python, "-m", "mock_server", "--workers", str(workers), "--port", str(chosen), *args]
+        command = [*launcher, "--workers", str(workers), "--port", str(chosen), *args]
         super().__init__(command, env or {}, port=chosen, cwd=cwd)
 
 

@@ -1,0 +1,80 @@
+"""What a pip user gets: the sdist and the wheel built from it, installed into a new venv outside the checkout.
+
+From there, with no `make` and no repository: the production command serves one consistent mock over two
+workers and its API reference, the CLI works against it, and a downstream project's pytest file uses the
+``kling_mock`` / ``kling_client`` fixtures. Slow (a venv and an install), so it is one test that runs while
+the rest of the suite does.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tarfile
+import textwrap
+import zipfile
+from pathlib import Path
+
+from contract_tests.servers import ROOT, ProductionMock
+from contract_tests.test_serving import assert_one_consistent_mock, fresh
+
+DOWNSTREAM_TEST = """
+import pytest
+from kling_lipsync import TaskFailed
+
+
+@pytest.mark.kling_mock(processing_seconds=160)
+def test_my_pipeline(kling_mock, kling_client):
+    created = kling_client.create_text("Hi", "AOT", voice_language="en", video_url="https://example.com/a.mp4")
+    assert kling_client.wait(created.task_id).task_status == "succeed"
+    kling_mock.assert_request_made(method="POST", count=1)
+
+
+def test_a_failing_scenario(kling_mock):
+    with kling_mock.lipsync(scenario="no-human") as failing, pytest.raises(TaskFailed):
+        failing.wait(failing.create_text("Hi", "AOT", voice_language="en", video_url="https://example.com/a.mp4").task_id)
+"""
+
+
+def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([str(part) for part in command], cwd=cwd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{command}: {done.stdout[-3000:]}{done.stderr[-3000:]}"
+    return done
+
+
+def test_the_wheel_alone_serves_the_mock_runs_the_cli_and_the_fixtures(tmp_path: Path) -> None:
+    dist, elsewhere = tmp_path / "dist", tmp_path / "project"
+    elsewhere.mkdir()
+    run(sys.executable, "-m", "build", "--outdir", dist, ROOT, cwd=tmp_path)
+    (sdist,) = dist.glob("*.tar.gz")
+    (wheel,) = dist.glob("*.whl")
+    with tarfile.open(sdist) as archive:
+        assert any(name.endswith("/LICENSE") for name in archive.getnames())
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    assert any(name.endswith("licenses/LICENSE") for name in names)
+    assert "mock_server/assets/api-reference.html" in names
+    assert "mock_server/gunicorn_conf.py" in names
+
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
+    python, bin_dir = venv / "bin" / "python", venv / "bin"
+    run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel, "pytest", cwd=elsewhere)
+    imported = run(python, "-c", "import mock_server, kling_lipsync; print(mock_server.__file__)", cwd=elsewhere)
+    assert str(venv) in imported.stdout, "the installed package, not the checkout"
+
+    server = ProductionMock(workers=2, cwd=elsewhere, launcher=[str(bin_dir / "kling-lipsync"), "mock"])
+    try:
+        assert_one_consistent_mock(server)
+        docs = fresh("GET", server.url + "/__mock__/docs")
+        assert docs.status_code == 200
+        assert b"Create a lip-sync task" in docs.body
+        listed = run(bin_dir / "kling-lipsync", "--base-url", f"{server.url}/kling", "--token", "sk-serving-0",
+                     "--json", "list", cwd=elsewhere)  # fmt: skip
+        assert len(listed.stdout.splitlines()) == 5
+    finally:
+        server.stop()
+
+    (elsewhere / "test_downstream.py").write_text(textwrap.dedent(DOWNSTREAM_TEST))
+    tested = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_downstream.py", cwd=elsewhere)
+    assert "2 passed" in tested.stdout
