@@ -26,7 +26,6 @@ from .settings import Settings
 
 __all__ = ["Settings", "create_app"]
 
-log = logging.getLogger("mock_server.requests")
 
 # HTTP errors raised by routing or Werkzeug, as the Kling table words them.
 _HTTP_TO_KLING = {404: (1203, None), 405: (1202, None), 413: (1200, 413)}
@@ -67,11 +66,6 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(ProxyAuthError, lambda exc: exc.to_response())
     app.register_error_handler(HTTPException, _render_http_error)
     app.register_error_handler(Exception, _render_unexpected)
-    if resolved.log_requests and not log.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
     return app
 
 
@@ -137,14 +131,8 @@ def _finish(response: Response) -> Response:
         )
     if settings.log_requests:
         task = f" task={call.task_id}" if call.task_id else ""
-        log.info(
-            "%s %s -> %d code=%s %.1fms%s",
-            req.method,
-            req.path,
-            response.status_code,
-            call.kling_code,
-            elapsed_ms,
-            task,
+        mock.request_log.line(
+            f"{req.method} {req.path} -> {response.status_code} code={call.kling_code} {elapsed_ms:.1f}ms{task}"
         )
     if call.deliver_after_response:
         response.call_on_close(mock.dispatcher.deliver_due)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from flask import Response
 
 from kling_lipsync.spec import ErrorCode, error_catalogue
@@ -63,5 +63,9 @@ class ProxyAuthError(Exception):
 
 
 def envelope(body: Mapping[str, Any]) -> Response:
-    """A JSON response with the body as given (UTF-8, no ASCII escaping, as Kling answers)."""
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), mimetype="application/json")
+    """A JSON response with the body as given (compact UTF-8, no ASCII escaping, as Kling answers).
+
+    orjson: encoding is a measurable share of a query's time, and orjson writes the same bytes as
+    ``json.dumps(ensure_ascii=False, separators=(",", ":"))`` several times faster.
+    """
+    return Response(orjson.dumps(body), mimetype="application/json")

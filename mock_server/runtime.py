@@ -14,6 +14,7 @@ from flask import Flask, current_app
 
 from .callbacks import CallbackDispatcher
 from .clock import Clock, SystemClock, VirtualClock
+from .requestlog import RequestLog
 from .settings import Settings
 from .store import Store
 from .validation import RequestRules
@@ -40,6 +41,7 @@ class MockRuntime:
         self.clock: Clock = VirtualClock(self.store.clock_ms) if settings.clock == "virtual" else SystemClock()
         self.rules = RequestRules()
         self.dispatcher = CallbackDispatcher(self.store, self.clock, self.settings)
+        self.request_log = RequestLog()
         self._settings_cache: tuple[int, Settings] = (-1, settings)
         self._state_fresh_until = 0.0
         self._generation = 0
@@ -86,7 +88,11 @@ class MockRuntime:
         """In this process: deliver due callbacks (real clock) and flush the journal, every so often."""
         self.housekeeping_pid = os.getpid()
         interval = self.base_settings.dispatch_interval_seconds
-        self.dispatcher.start(interval, deliver=not self.clock.virtual, also=self.store.flush_journal)
+        self.dispatcher.start(interval, deliver=not self.clock.virtual, also=self._flush)
+
+    def _flush(self) -> None:
+        self.store.flush_journal()
+        self.request_log.flush()
 
     def chaos_draw(self, seed: int) -> float:
         """The next number of the seeded chaos sequence (restarted when the seed changes)."""
@@ -106,6 +112,7 @@ class MockRuntime:
 
     def close(self) -> None:
         self.dispatcher.stop()
+        self.request_log.flush()
         self.store.flush_journal()
         self.store.close()
 
