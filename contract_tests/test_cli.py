@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -167,3 +168,7 @@ def test_make_demo_runs_end_to_end() -> None:
     for name in ("text2video.mp4", "audio2video.mp4"):
         assert (ROOT / "out" / name).read_bytes()[4:8] == b"ftyp"
         assert f"out/{name}" in done.stdout
+    shown = [shlex.split(line[2:]) for line in done.stdout.splitlines() if line.startswith("$ ")]
+    assert shown, "the demo shows the commands it runs"
+    assert all(command[0] == "kling-lipsync" for command in shown)
+    assert "Hello from the Kling lip-sync toolkit" in shown[0], "each shown command pastes back into a shell"

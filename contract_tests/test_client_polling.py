@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
 
-from kling_lipsync import TaskFailed, WaitTimeout
+from kling_lipsync import PollSchedule, TaskFailed, WaitTimeout
+from kling_lipsync.cli import build_parser
 from kling_lipsync.testing import KlingMock
 from kling_lipsync_client.models import TaskStatus
 
@@ -87,3 +89,41 @@ def test_wait_respects_its_deadline_while_every_request_fails(kling_mock, kling_
     assert kling_mock.now_ms() - start <= 60_000
     made = kling_mock.requests(method="GET")
     assert 3 <= len(made) <= 10, "backing off, not hammering"
+
+
+@pytest.mark.kling_mock(queue_seconds=1.0, processing_seconds=4.0)
+def test_a_five_second_task_is_seen_within_2_seconds_of_its_end_with_the_cli_default(kling_mock: KlingMock) -> None:
+    expected_seconds = build_parser().parse_args(["wait", "1"]).expected_seconds
+    assert expected_seconds == 180
+    with kling_mock.lipsync(poll=PollSchedule(expected_seconds=expected_seconds)) as client:
+        created = client.create_text("hi", "AOT", voice_language="en", video_url=VIDEO)
+        task = client.wait(created.task_id)
+    assert task.updated_at - task.created_at == 5_000
+    assert polls(kling_mock, created.task_id)[-1]["at"] - task.updated_at <= 2000
+
+
+@pytest.mark.parametrize(
+    ("settings", "elapsed", "interval"),
+    [
+        pytest.param({}, 0, 1, id="at-once-then-every-second"),
+        pytest.param({}, 3, 1, id="every-second-for-the-first-four"),
+        pytest.param({}, 4, 2, id="then-growing"),
+        pytest.param({}, 6, 4, id="doubling-1"),
+        pytest.param({}, 10, 8, id="doubling-2"),
+        pytest.param({}, 100, 80 * 2 / 3, id="closing-in-on-the-expected-end"),
+        pytest.param({}, 170, 10 * 2 / 3, id="closing-in-near-the-end"),
+        pytest.param({}, 179.5, 1, id="never-below-the-minimum"),
+        pytest.param({}, 180, 1, id="due"),
+        pytest.param({}, 200, 10, id="overdue-half-the-time-overdue"),
+        pytest.param({}, 1000, 60, id="overdue-at-most-the-maximum"),
+        pytest.param({"expected_seconds": 2}, 0.5, 1, id="short-expected-minimum"),
+        pytest.param({"expected_seconds": 600}, 300, 60, id="long-expected-maximum"),
+        pytest.param({"min_interval": 2, "quick_seconds": 0}, 1, 2, id="own-minimum"),
+    ],
+)
+def test_the_poll_schedule(settings: dict[str, float], elapsed: float, interval: float) -> None:
+    schedule = PollSchedule(**settings)
+    assert schedule.interval(elapsed) == pytest.approx(interval)
+    assert schedule.interval(elapsed) == schedule.interval(elapsed), "a pure function of the elapsed time"
+    spread = [schedule.next_wait(elapsed, random.Random(seed)) for seed in range(50)]
+    assert all(max(schedule.min_interval, interval * 0.9) <= s <= interval * 1.1 + 1e-9 for s in spread)

@@ -6,6 +6,7 @@ Everything runs on this machine; the result videos land in ./out/. Takes a few s
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -20,7 +21,8 @@ BIN = Path(sys.executable).parent
 
 def run_cli(url: str, *args: str) -> None:
     command = [str(BIN / "kling-lipsync"), "--base-url", f"{url}/kling", "--token", "sk-demo", *args]
-    print("$", " ".join(["kling-lipsync", *command[1:]]), flush=True)
+    # Quoted as a shell would need it, so a line can be pasted back to try it by hand.
+    print("$", shlex.join(["kling-lipsync", *command[1:]]), flush=True)
     subprocess.run(command, check=True)
 
 

@@ -8,20 +8,31 @@ JSON for scripts. Errors are one line with the Kling code, and the exit code say
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from kling_lipsync.audio import MAX_AUDIO_BYTES
-from kling_lipsync.client import AudioFileError, LipSync
-from kling_lipsync.errors import APIError, KlingError, TaskFailed, TransportError, WaitTimeout
+from kling_lipsync.client import LipSync
+from kling_lipsync.errors import (
+    APIError,
+    KlingError,
+    LocalFileError,
+    TaskFailed,
+    TaskNotFinished,
+    TransportError,
+    WaitTimeout,
+)
 from kling_lipsync.retry import PollSchedule, RetryPolicy
 from kling_lipsync.spec import load_spec
 from kling_lipsync_client.models import LipSyncTask, TaskCreated, VoiceLanguage
 
-__all__ = ["EXIT_CODES", "main"]
+__all__ = ["EXIT_CODES", "Voice", "languages_of", "main", "voice_catalogue"]
 
 # Limits shown in --help come from the spec, like everything else.
 _SCHEMAS = load_spec()["components"]["schemas"]
@@ -37,10 +48,65 @@ EXIT_CODES = {
     5: "the task had not finished by the deadline",
     6: "a local file is unusable",
 }
+#: Ctrl-C: the shell's convention (128 + SIGINT), not a failure of the command.
+_INTERRUPTED = 130
+
+
+# -- the voice catalogue --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One voice: the pair (``voice_id``, ``voice_language``) selects it; ``name`` as the spec gives it."""
+
+    voice_id: str
+    voice_language: str
+    name: str | None
+
+
+@functools.cache
+def voice_catalogue() -> tuple[Voice, ...]:
+    """Every voice of the spec, by language, read from the rule that picks ``voice_id``'s enum by language.
+
+    The spec says: for ``text2video``, if ``voice_language`` is X then ``voice_id`` is one of schema A, else
+    (any other language, or none: the default) one of schema B. Reading that rule, not the schema names,
+    keeps this in step with whatever the spec decides.
+    """
+    languages: list[str] = _SCHEMAS["VoiceLanguage"]["enum"]
+    text_rule = next(
+        rule["then"]
+        for rule in _SCHEMAS["LipSyncInput"]["allOf"]
+        if rule.get("if", {}).get("properties", {}).get("mode", {}).get("const") == "text2video"
+    )
+    chosen: str = text_rule["if"]["properties"]["voice_language"]["const"]
+    schema_of = {
+        language: _referenced(text_rule["then" if language == chosen else "else"]["properties"]["voice_id"])
+        for language in languages
+    }
+    voices: list[Voice] = []
+    for language in languages:
+        schema = schema_of[language]
+        names: list[str | None] = list(schema.get("x-enum-descriptions", []))
+        names += [None] * (len(schema["enum"]) - len(names))
+        voices += [Voice(voice_id, language, name) for voice_id, name in zip(schema["enum"], names, strict=True)]
+    return tuple(voices)
+
+
+def _referenced(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    ref = schema.get("$ref", "")
+    return _SCHEMAS[ref.rsplit("/", 1)[-1]] if ref.startswith("#/components/schemas/") else schema
+
+
+def languages_of(voice_id: str) -> list[str]:
+    """The languages that have a voice with this id, in the spec's order."""
+    return [voice.voice_language for voice in voice_catalogue() if voice.voice_id == voice_id]
+
+
+# -- rendering ---------------------------------------------------------------------------------------------
 
 
 class Progress:
-    """Renders task updates and download progress on stderr: one redrawn line on a terminal, else lines."""
+    """Renders task updates, retries and download progress on stderr: one redrawn line on a terminal, else lines."""
 
     def __init__(self, stream: TextIO, *, quiet: bool = False) -> None:
         self._stream = stream
@@ -48,28 +114,41 @@ class Progress:
         self._quiet = quiet
         self._last_status: str | None = None
         self._started = time.monotonic()
+        self._line_open = False  # something is on the redrawn line, so the next message needs a newline first
+
+    def _redraw(self, text: str) -> None:
+        self._stream.write(f"\r\x1b[2K{text}")
+        self._stream.flush()
+        self._line_open = True
 
     def task(self, task: LipSyncTask) -> None:
         status = str(task.task_status)
         if self._live:
             elapsed = time.monotonic() - self._started
-            self._stream.write(f"\r\x1b[2Ktask {task.task_id}: {status} ({elapsed:.0f} s)")
-            self._stream.flush()
+            self._redraw(f"task {task.task_id}: {status} ({elapsed:.0f} s)")
         elif status != self._last_status and not self._quiet:
             self._stream.write(f"task {task.task_id}: {status}\n")
         self._last_status = status
+
+    def retry(self, error: KlingError, attempt: int, seconds: float) -> None:
+        """A request failed and is tried again in ``seconds``: say so on a terminal, where silence looks hung.
+
+        Elsewhere (logs, scripts) only the outcome is printed, as for any other command.
+        """
+        if self._live:
+            self._redraw(f"retrying in {seconds:.0f} s (attempt {attempt + 1}): {error}")
 
     def download(self, done: int, total: int | None) -> None:
         if not self._live:
             return
         shown = f"{done * 100 // total}% of {total // 1024} KiB" if total else f"{done // 1024} KiB"
-        self._stream.write(f"\r\x1b[2Kdownloading: {shown}")
-        self._stream.flush()
+        self._redraw(f"downloading: {shown}")
 
     def end_line(self) -> None:
-        if self._live:
+        if self._line_open:
             self._stream.write("\n")
             self._stream.flush()
+            self._line_open = False
 
 
 def _task_json(task: LipSyncTask | TaskCreated) -> dict[str, Any]:
@@ -88,8 +167,10 @@ def _print_task(task: LipSyncTask, as_json: bool) -> None:
     print(line)
 
 
-def _wait_and_save(lip: LipSync, args: argparse.Namespace, task_id: str) -> int:
-    progress = Progress(sys.stderr, quiet=args.json)
+# -- the commands ------------------------------------------------------------------------------------------
+
+
+def _wait_and_save(lip: LipSync, args: argparse.Namespace, progress: Progress, task_id: str) -> int:
     poll = PollSchedule(expected_seconds=args.expected_seconds)
     try:
         task = lip.wait(task_id, timeout=args.timeout, on_update=progress.task, poll=poll)
@@ -108,7 +189,7 @@ def _wait_and_save(lip: LipSync, args: argparse.Namespace, task_id: str) -> int:
     return 0
 
 
-def _submit(lip: LipSync, args: argparse.Namespace) -> int:
+def _submit(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
     video = {"video_id": args.video_id, "video_url": args.video_url}
     created: TaskCreated
     if args.mode == "text":
@@ -129,15 +210,15 @@ def _submit(lip: LipSync, args: argparse.Namespace) -> int:
         return 0
     if not args.json:
         print(f"created {created.task_id}", file=sys.stderr)
-    return _wait_and_save(lip, args, created.task_id)
+    return _wait_and_save(lip, args, progress, created.task_id)
 
 
-def _status(lip: LipSync, args: argparse.Namespace) -> int:
+def _status(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
     _print_task(lip.get(args.task_id), args.json)
     return 0
 
 
-def _list(lip: LipSync, args: argparse.Namespace) -> int:
+def _list(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
     for shown, task in enumerate(lip.tasks(page_size=args.page_size)):
         if args.limit is not None and shown >= args.limit:
             break
@@ -145,19 +226,31 @@ def _list(lip: LipSync, args: argparse.Namespace) -> int:
     return 0
 
 
-def _wait(lip: LipSync, args: argparse.Namespace) -> int:
-    return _wait_and_save(lip, args, args.task_id)
+def _wait(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
+    return _wait_and_save(lip, args, progress, args.task_id)
 
 
-def _download(lip: LipSync, args: argparse.Namespace) -> int:
-    progress = Progress(sys.stderr, quiet=args.json)
+def _download(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
     path = lip.download(args.task_id, args.file, on_progress=progress.download)
     progress.end_line()
     print(json.dumps({"task_id": args.task_id, "saved_to": str(path)}) if args.json else f"saved {path}")
     return 0
 
 
-COMMANDS: dict[str, Callable[[LipSync, argparse.Namespace], int]] = {
+def _voices(args: argparse.Namespace) -> int:
+    """The catalogue needs no service and no token: it is the spec's."""
+    shown = [voice for voice in voice_catalogue() if args.language in (None, voice.voice_language)]
+    width = max(len(voice.voice_id) for voice in shown)
+    for voice in shown:
+        if args.json:
+            print(json.dumps({"voice_id": voice.voice_id, "voice_language": voice.voice_language,
+                              "name": voice.name}, ensure_ascii=False))  # fmt: skip
+        else:
+            print(f"{voice.voice_language}  {voice.voice_id:<{width}}  {voice.name or ''}".rstrip())
+    return 0
+
+
+COMMANDS: dict[str, Callable[[LipSync, argparse.Namespace, Progress], int]] = {
     "submit": _submit,
     "status": _status,
     "list": _list,
@@ -166,36 +259,88 @@ COMMANDS: dict[str, Callable[[LipSync, argparse.Namespace], int]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+# -- parsing -----------------------------------------------------------------------------------------------
+
+
+def _positive(kind: Callable[[str], int | float]) -> Callable[[str], int | float]:
+    def parse(text: str) -> int | float:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+
+    # argparse names the type in its message ("invalid int value: 'x'"), so keep the wrapped type's name.
+    parse.__name__ = getattr(kind, "__name__", "number")
+    return parse
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, with_defaults: bool) -> None:
+    """The options every command takes, before or after its name.
+
+    Each subcommand repeats them with no default (``SUPPRESS``), so a value given before the command name
+    is not reset by the subcommand's parser, and one given after it wins.
+    """
+
+    def default(value: Any) -> Any:
+        return value if with_defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--base-url",
+        default=default(None),
+        help="API root (default: $KLING_BASE_URL, else DMXAPI or Kling by token)",
+    )
+    parser.add_argument(
+        "--token",
+        default=default(None),
+        help="sk-... or API key (default: $KLING_API_TOKEN; or KLING_ACCESS_KEY/SECRET_KEY)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", default=default(False), help="print results as JSON, one object per line"
+    )
+    parser.add_argument(
+        "--max-attempts",
+        type=_positive(int),
+        default=default(RetryPolicy.max_attempts),
+        help=f"tries per request on 429/5xx ({RetryPolicy.max_attempts})",
+    )
+
+
+def _build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
         prog="kling-lipsync",
         description="Kling AI lip-sync from the shell (DMXAPI or Kling directly).",
         epilog="exit codes: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()),
     )
-    parser.add_argument("--base-url", help="API root (default: $KLING_BASE_URL, else DMXAPI or Kling by token)")
-    parser.add_argument("--token", help="sk-... or API key (default: $KLING_API_TOKEN; or KLING_ACCESS_KEY/SECRET_KEY)")
-    parser.add_argument("--json", action="store_true", help="print results as JSON, one object per line")
-    parser.add_argument(
-        "--max-attempts", type=int, default=RetryPolicy.max_attempts, help="tries per request on 429/5xx (5)"
-    )
+    _add_global_options(parser, with_defaults=True)
     commands = parser.add_subparsers(dest="command", required=True)
+    subparsers: dict[str, argparse.ArgumentParser] = {}
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        _add_global_options(sub, with_defaults=False)
+        subparsers[name] = sub
+        return sub
 
     def waiting(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--timeout", type=float, default=900.0, help="give up after this many seconds (900)")
-        sub.add_argument("--expected-seconds", type=float, default=180.0, help="how long tasks usually take (180)")
-        sub.add_argument("--out", help="save the result video to this file (implies --wait)")
+        sub.add_argument(
+            "--timeout", type=_positive(float), default=900.0, help="give up after this many seconds (900)"
+        )
+        sub.add_argument(
+            "--expected-seconds", type=_positive(float), default=180.0, help="how long tasks usually take (180)"
+        )
+        sub.add_argument("--out", help="save the result video to this file, or in this folder (implies --wait)")
 
-    submit = commands.add_parser("submit", help="create a task")
+    submit = command("submit", "create a task")
     submit.add_argument("mode", choices=["text", "audio"], help="text2video or audio2video")
     video = submit.add_mutually_exclusive_group(required=True)
     video.add_argument("--video-id", help="a Kling video id")
     video.add_argument("--video-url", help="an http(s) .mp4/.mov URL")
     submit.add_argument("--text", help=f"text mode: what to say (at most {_INPUT['text']['maxLength']} characters)")
-    submit.add_argument("--voice-id", help="text mode: a voice id")
+    submit.add_argument("--voice-id", help="text mode: a voice id (`kling-lipsync voices` lists them)")
     submit.add_argument(
         "--voice-language",
         choices=[language.value for language in VoiceLanguage],
-        help=f"text mode: the voice's language ({_SCHEMAS['VoiceLanguage']['default']})",
+        help="text mode: the voice's language (default: the only language that has --voice-id)",
     )
     speed = _INPUT["voice_speed"]
     submit.add_argument("--voice-speed", type=float, help=f"text mode: {speed['minimum']} to {speed['maximum']}")
@@ -208,30 +353,56 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--wait", action="store_true", help="wait until the task ends")
     waiting(submit)
 
-    status = commands.add_parser("status", help="show one task")
+    status = command("status", "show one task")
     status.add_argument("task_id")
 
-    listing = commands.add_parser("list", help="list tasks, newest first")
-    listing.add_argument("--page-size", type=int, default=30)
-    listing.add_argument("--limit", type=int, help="show at most this many")
+    listing = command("list", "list tasks, newest first")
+    listing.add_argument("--page-size", type=_positive(int), default=30)
+    listing.add_argument("--limit", type=_positive(int), help="show at most this many")
 
-    wait = commands.add_parser("wait", help="wait until a task ends")
+    wait = command("wait", "wait until a task ends")
     wait.add_argument("task_id")
     waiting(wait)
 
-    download = commands.add_parser("download", help="save a task's result video")
+    download = command("download", "save a task's result video")
     download.add_argument("task_id")
-    download.add_argument("file")
+    download.add_argument("file", metavar="PATH", help="a file, or a folder to save <task_id>.mp4 in")
+
+    voices = command("voices", "list the voices of text mode (from the spec; no token needed)")
+    voices.add_argument(
+        "--language", choices=[language.value for language in VoiceLanguage], help="only the voices of this language"
+    )
 
     commands.add_parser("mock", help="run the mock server (all further arguments go to it)", add_help=False)
-    return parser
+    return parser, subparsers
 
 
-def _check_submit(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+def build_parser() -> argparse.ArgumentParser:
+    return _build_parsers()[0]
+
+
+def _check_submit(submit: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """What argparse cannot say about ``submit``; fills in ``voice_language`` when the voice id decides it."""
     if args.mode == "text" and not (args.text and args.voice_id):
-        parser.error("submit text needs --text and --voice-id")
+        submit.error("submit text needs --text and --voice-id")
     if args.mode == "audio" and not (args.audio_url or args.audio_file):
-        parser.error("submit audio needs --audio-url or --audio-file")
+        submit.error("submit audio needs --audio-url or --audio-file")
+    if args.mode == "text" and args.voice_language is None:
+        # The service would otherwise read the voice as Chinese (its default) and refuse an English one
+        # with "Voice id not found". An explicit --voice-language is sent as given, so a voice newer
+        # than this spec still works.
+        languages = languages_of(args.voice_id)
+        if not languages:
+            submit.error(
+                f"unknown voice id {args.voice_id!r}: `kling-lipsync voices` lists them "
+                "(or give --voice-language to send it anyway)"
+            )
+        if len(languages) > 1:
+            submit.error(
+                f"voice id {args.voice_id!r} exists in {' and '.join(languages)}: choose one with --voice-language"
+            )
+        args.voice_language = languages[0]
+    args.wait = args.wait or bool(args.out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -240,18 +411,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mock_server.__main__ import main as mock_main
 
         return mock_main(arguments[arguments.index("mock") + 1 :])
-    parser = build_parser()
-    args = parser.parse_args(arguments)
+    parser, subparsers = _build_parsers()
+    args, unknown = parser.parse_known_args(arguments)
+    if unknown:
+        # Shown with the usage of the command that was meant, not the top-level one.
+        subparsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "submit":
-        _check_submit(parser, args)
-        args.wait = args.wait or bool(args.out)
+        _check_submit(subparsers["submit"], args)
+    progress = Progress(sys.stderr, quiet=args.json)
     try:
-        with LipSync(args.base_url, args.token, retry=RetryPolicy(max_attempts=max(1, args.max_attempts))) as lip:
-            return COMMANDS[args.command](lip, args)
+        try:
+            exit_code = _run(args, progress)
+            sys.stdout.flush()  # a reader gone away shows here, where it is handled, rather than at exit
+            return exit_code
+        finally:
+            progress.end_line()  # a retry or progress line is left open: the error goes on a line of its own
     except TaskFailed as exc:
         return _fail(1, f"task {exc.task_id} failed: {exc.message}", args)
-    except AudioFileError as exc:
+    except LocalFileError as exc:
         return _fail(6, str(exc), args)
+    except TaskNotFinished as exc:
+        hint = f"`kling-lipsync wait {exc.task_id} --out PATH` waits for it and saves the video"
+        return _fail(5, f"{exc}: {hint}", args)
     except ValueError as exc:
         return _fail(2, str(exc), args)
     except APIError as exc:
@@ -262,6 +443,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(5, str(exc), args)
     except KlingError as exc:
         return _fail(2, str(exc), args)
+    except KeyboardInterrupt:
+        return _fail(_INTERRUPTED, "interrupted", args)
+    except BrokenPipeError:
+        # The reader went away (`kling-lipsync list | head -1`): nothing left to say, and nowhere to say it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _run(args: argparse.Namespace, progress: Progress) -> int:
+    if args.command == "voices":
+        return _voices(args)
+    # A connection that never opens is reported at once rather than after ~15 s of silent retries: the
+    # server is down or the URL wrong. While waiting for a task, the deadline is the limit instead.
+    retry = RetryPolicy(max_attempts=args.max_attempts, max_connect_attempts=1)
+    with LipSync(args.base_url, args.token, retry=retry, on_retry=progress.retry) as lip:
+        return COMMANDS[args.command](lip, args, progress)
 
 
 def _first_positional(arguments: list[str]) -> int:

@@ -11,7 +11,7 @@ import asyncio
 import base64
 import os
 import random
-import tempfile
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -21,13 +21,16 @@ from typing import Any, BinaryIO, TypeVar
 
 import httpx
 
-from kling_lipsync.audio import MAX_AUDIO_BYTES, audio_format
+from kling_lipsync.audio import read_audio_file
 from kling_lipsync.auth import BearerAuth, KlingJwtSigner, StaticToken
 from kling_lipsync.errors import (
+    AudioFileError,
     KlingError,
+    LocalFileError,
     RateLimitError,
     ServerError,
     TaskFailed,
+    TaskNotFinished,
     TransportError,
     UnexpectedResponse,
     WaitTimeout,
@@ -59,10 +62,8 @@ _REFUSED_BEFORE_ACCEPTING = frozenset({1302, 1303, 5001})
 T = TypeVar("T")
 ProgressCallback = Callable[[int, int | None], None]
 UpdateCallback = Callable[[LipSyncTask], None]
-
-
-class AudioFileError(KlingError, ValueError):
-    """A local audio file that the service would refuse (format or size), caught before sending."""
+#: Called before each retry with the error, the number of the attempt that failed and the seconds until the next.
+RetryCallback = Callable[[KlingError, int, float], None]
 
 
 # -- the steps an operation asks its driver to take ---------------------------------------------------
@@ -85,11 +86,41 @@ class _NoAnswer:
     @property
     def maybe_received(self) -> bool:
         """Could the server have got the request? Not if the connection never opened."""
-        return not isinstance(self.error, httpx.ConnectError | httpx.ConnectTimeout)
+        return not isinstance(self.error, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol)
 
 
 _Step = _Send | _Sleep
 _Flow = Generator[_Step, Any, T]
+
+
+def _origin(url: str | httpx.URL) -> str:
+    """``scheme://host:port/path`` with the port always written, so "which server?" has one answer."""
+    parsed = httpx.URL(url)
+    host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
+    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme)
+    return f"{parsed.scheme}://{host}:{port}{parsed.path.rstrip('/')}"
+
+
+def _why_no_answer(error: httpx.TransportError) -> str:
+    """A reader's reason for a transport error: ``connection refused``, not ``[Errno 111] ...``."""
+    if isinstance(error, httpx.TimeoutException):
+        return {
+            httpx.ConnectTimeout: "timed out connecting",
+            httpx.WriteTimeout: "timed out sending the request",
+            httpx.PoolTimeout: "timed out waiting for a free connection",
+        }.get(type(error), "timed out waiting for the answer")
+    cause: BaseException | None = error
+    while cause is not None:
+        # The operating system's words (refused, unreachable, name not known) are the clearest.
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror[:1].lower() + cause.strerror[1:]
+        cause = cause.__cause__ or cause.__context__
+    return str(error) or type(error).__name__
+
+
+def _no_answer(where: str | httpx.URL, error: httpx.TransportError) -> TransportError:
+    # The exception's class name stays in brackets: it is what a search engine or an issue tracker knows.
+    return TransportError(f"no answer from {_origin(where)}: {_why_no_answer(error)} [{type(error).__name__}]")
 
 
 def _json(response: httpx.Response) -> Any:
@@ -99,18 +130,48 @@ def _json(response: httpx.Response) -> Any:
         return response.text[:200]
 
 
-@contextmanager
-def _written_whole(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
-    """A file that appears at ``path`` only once everything was written (no half videos)."""
+def _destination(path: str | os.PathLike[str], task_id: str) -> Path:
+    """Where a result video goes: ``path``, or ``<task_id>.mp4`` inside it when it is a folder (like ``wget -P``).
+
+    A path ending in a separator names a folder too, created if need be.
+    """
+    named_a_folder = os.fspath(path).endswith((os.sep, "/"))
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    return target / f"{task_id}.mp4" if named_a_folder or target.is_dir() else target
+
+
+def _open_partial(target: Path) -> tuple[int, Path]:
+    """A new hidden file next to ``target``, created with mode 0666 so that the umask decides, as for any file.
+
+    ``tempfile.mkstemp`` would make it 0600, and ``os.replace`` keeps that mode: a video only its owner reads.
+    """
+    while True:
+        partial = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            return os.open(partial, flags, 0o666), partial
+        except FileExistsError:
+            continue  # another download chose the same random name; draw again
+
+
+@contextmanager
+def _written_whole(target: Path) -> Iterator[BinaryIO]:
+    """A file that appears at ``target`` only once everything was written (no half videos).
+
+    Local failures (a missing or read-only folder, a full disk) are ``LocalFileError`` naming the file.
+    """
+    partial: Path | None = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, partial = _open_partial(target)
         with os.fdopen(fd, "wb") as handle:
             yield handle
         os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
+    except BaseException as exc:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise LocalFileError(f"cannot write {target}: {exc.strerror or exc}") from exc
         raise
 
 
@@ -140,6 +201,7 @@ class _Core:
         poll: PollSchedule,
         monotonic: Callable[[], float],
         rng: random.Random | None,
+        on_retry: RetryCallback | None,
     ) -> None:
         token = token or os.environ.get("KLING_API_TOKEN")
         access_key = access_key or os.environ.get("KLING_ACCESS_KEY")
@@ -153,8 +215,16 @@ class _Core:
         else:
             raise KlingError("no credentials: pass token=, or set KLING_API_TOKEN or KLING_ACCESS_KEY/KLING_SECRET_KEY")
         self.base_url = (base_url or os.environ.get("KLING_BASE_URL") or default_url).rstrip("/")
+        # A typo here would otherwise surface as "no answer" after retries, not as the mistake it is.
+        try:
+            parsed = httpx.URL(self.base_url)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"base URL {self.base_url!r}: {exc}") from exc
+        if parsed.scheme not in ("http", "https") or not parsed.host:
+            raise ValueError(f"base URL {self.base_url!r} must be http:// or https:// and name a host")
         self.retry = retry
         self.poll = poll
+        self.on_retry = on_retry
         self._monotonic = monotonic
         self._rng = rng or random.Random()
         self._auth = BearerAuth(self._token_source)
@@ -236,13 +306,8 @@ class _Core:
 
     @staticmethod
     def audio_file_base64(path: str | os.PathLike[str]) -> str:
-        """Read, check (format, size) and encode a local audio file."""
-        content = Path(path).read_bytes()
-        if len(content) > MAX_AUDIO_BYTES:
-            raise AudioFileError(f"{path}: {len(content)} bytes, more than the {MAX_AUDIO_BYTES} the service takes")
-        if audio_format(content[:16]) is None:
-            raise AudioFileError(f"{path}: not MP3, WAV, M4A or AAC audio")
-        return base64.b64encode(content).decode()
+        """Read, check (readable, format, size) and encode a local audio file; ``AudioFileError`` if unusable."""
+        return base64.b64encode(read_audio_file(path)).decode()
 
     # -- flows --------------------------------------------------------------------------------------
 
@@ -252,6 +317,7 @@ class _Core:
         """Send until an answer with code 0, retrying what may be retried; raise the typed error otherwise.
 
         ``safe`` is False for a create: then only answers proving the request was refused are retried.
+        ``attempts`` (while waiting, where the deadline is the limit) overrides the policy's counts.
         """
         limit = self.retry.max_attempts if attempts is None else attempts
         attempt = 0
@@ -260,9 +326,11 @@ class _Core:
             outcome = yield _Send(request)
             retry_after = None
             if isinstance(outcome, _NoAnswer):
-                error: KlingError = TransportError(f"{type(outcome.error).__name__}: {outcome.error}")
+                error: KlingError = _no_answer(self.base_url, outcome.error)
                 if not safe and outcome.maybe_received:
                     raise error
+                if not outcome.maybe_received and attempts is None and self.retry.max_connect_attempts is not None:
+                    limit = min(limit, self.retry.max_connect_attempts)
             else:
                 body = _json(outcome)
                 if outcome.status_code == 200 and isinstance(body, dict) and body.get("code") == 0:
@@ -278,6 +346,8 @@ class _Core:
             if deadline is not None and self._monotonic() + delay >= deadline:
                 yield _Sleep(max(0.0, deadline - self._monotonic()))
                 raise error
+            if self.on_retry is not None:
+                self.on_retry(error, attempt, delay)
             yield _Sleep(delay)
 
     def _parse(self, module: Any, response: httpx.Response) -> Any:
@@ -320,7 +390,7 @@ class _Core:
                 # Errors worth retrying are retried until the deadline, not a fixed number of times.
                 task = yield from self.get_flow(task_id, deadline=deadline, attempts=1_000_000)
             except (RateLimitError, ServerError, TransportError) as exc:
-                raise WaitTimeout(task_id, timeout, task) from exc
+                raise WaitTimeout(task_id, timeout, task, last_error=exc) from exc
             if on_update is not None:
                 on_update(task)
             if task.task_status == TaskStatus.SUCCEED:
@@ -330,10 +400,15 @@ class _Core:
             now = self._monotonic()
             if now >= deadline:
                 raise WaitTimeout(task_id, timeout, task)
-            yield _Sleep(min(schedule.interval(now - start, self._rng), deadline - now))
+            yield _Sleep(min(schedule.next_wait(now - start, self._rng), deadline - now))
 
     @staticmethod
     def result_url(task: LipSyncTask) -> str:
+        """The result video's URL; ``TaskFailed`` or ``TaskNotFinished`` when the task has none to give."""
+        if task.task_status == TaskStatus.FAILED:
+            raise TaskFailed(task)
+        if task.task_status in (TaskStatus.SUBMITTED, TaskStatus.PROCESSING):
+            raise TaskNotFinished(task)
         videos = task.task_result.videos
         if task.task_status != TaskStatus.SUCCEED or not videos:
             raise KlingError(f"task {task.task_id} has no result video (status {task.task_status})")
@@ -362,6 +437,8 @@ class LipSync:
     * **token** - a DMXAPI ``sk-`` key or a Kling API key; or **access_key** and **secret_key**, from
       which the JWT is signed and re-signed before it expires.
     * **retry**, **poll** - the backoff for retryable errors and the polling schedule of ``wait``.
+    * **on_retry** - called as ``on_retry(error, attempt, seconds)`` before each retry, to show that
+      something is being waited for.
     * **transport** - an ``httpx`` transport (for example ``httpx.WSGITransport`` to an in-process mock).
     * **sleep**, **monotonic**, **rng** - the clock and randomness, replaceable for tests.
     """
@@ -380,9 +457,18 @@ class LipSync:
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        on_retry: RetryCallback | None = None,
     ) -> None:
         self._core = _Core(
-            base_url, token, access_key, secret_key, retry or RetryPolicy(), poll or PollSchedule(), monotonic, rng
+            base_url,
+            token,
+            access_key,
+            secret_key,
+            retry or RetryPolicy(),
+            poll or PollSchedule(),
+            monotonic,
+            rng,
+            on_retry,
         )
         self.base_url = self._core.base_url
         self._sleep = sleep
@@ -484,11 +570,18 @@ class LipSync:
     def download(
         self, task: LipSyncTask | str, path: str | os.PathLike[str], *, on_progress: ProgressCallback | None = None
     ) -> Path:
-        """Stream the result video to ``path`` (written whole or not at all); ``on_progress(done, total)``."""
+        """Stream the result video to ``path`` (written whole or not at all); ``on_progress(done, total)``.
+
+        ``path`` may be a folder: the video is then ``<task_id>.mp4`` inside it. Returns where it was saved.
+
+        :raise TaskFailed: the task failed. :raise TaskNotFinished: it has not ended yet.
+        :raise LocalFileError: ``path`` cannot be written.
+        """
         finished = self.get(task) if isinstance(task, str) else task
         url = _Core.result_url(finished)
+        target = _destination(path, finished.task_id)
         try:
-            with _written_whole(path) as handle, self._downloads.stream("GET", url) as response:
+            with _written_whole(target) as handle, self._downloads.stream("GET", url) as response:
                 if response.status_code != 200:
                     raise error_from_response(response.status_code, response.read()[:200].decode("latin-1"))
                 total, done = _content_length(response), 0
@@ -498,8 +591,8 @@ class LipSync:
                     if on_progress is not None:
                         on_progress(done, total)
         except httpx.TransportError as exc:
-            raise TransportError(f"download of {url} failed: {exc}") from exc
-        return Path(path)
+            raise _no_answer(url, exc) from exc
+        return target
 
     def close(self) -> None:
         self._http.close()
@@ -532,9 +625,18 @@ class AsyncLipSync:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        on_retry: RetryCallback | None = None,
     ) -> None:
         self._core = _Core(
-            base_url, token, access_key, secret_key, retry or RetryPolicy(), poll or PollSchedule(), monotonic, rng
+            base_url,
+            token,
+            access_key,
+            secret_key,
+            retry or RetryPolicy(),
+            poll or PollSchedule(),
+            monotonic,
+            rng,
+            on_retry,
         )
         self.base_url = self._core.base_url
         self._sleep = sleep
@@ -627,8 +729,9 @@ class AsyncLipSync:
     ) -> Path:
         finished = await self.get(task) if isinstance(task, str) else task
         url = _Core.result_url(finished)
+        target = _destination(path, finished.task_id)
         try:
-            with _written_whole(path) as handle:
+            with _written_whole(target) as handle:
                 async with self._downloads.stream("GET", url) as response:
                     if response.status_code != 200:
                         body = (await response.aread())[:200].decode("latin-1")
@@ -640,8 +743,8 @@ class AsyncLipSync:
                         if on_progress is not None:
                             on_progress(done, total)
         except httpx.TransportError as exc:
-            raise TransportError(f"download of {url} failed: {exc}") from exc
-        return Path(path)
+            raise _no_answer(url, exc) from exc
+        return target
 
     async def aclose(self) -> None:
         await self._http.aclose()

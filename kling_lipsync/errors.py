@@ -12,7 +12,10 @@
     │   ├── RateLimitError          1302, 1303: too fast, too many tasks in flight (retryable)
     │   ├── ServerError             5000-5002 (retryable)
     │   └── UnexpectedResponse      an answer the spec does not describe
+    ├── LocalFileError              a local file is unusable: missing, a folder, unreadable, unwritable
+    │   └── AudioFileError          ... or not MP3/WAV/M4A/AAC audio within the size limit
     ├── TaskFailed                  the task ended in ``failed``; ``message`` is the service's reason
+    ├── TaskNotFinished             the task has no result yet (``download`` before it ended)
     └── WaitTimeout                 the task had not ended by the deadline
 """
 
@@ -26,13 +29,16 @@ from kling_lipsync.spec import error_catalogue
 __all__ = [
     "APIError",
     "AccountError",
+    "AudioFileError",
     "AuthenticationError",
     "InvalidRequestError",
     "KlingError",
+    "LocalFileError",
     "PolicyError",
     "RateLimitError",
     "ServerError",
     "TaskFailed",
+    "TaskNotFinished",
     "TransportError",
     "UnexpectedResponse",
     "WaitTimeout",
@@ -62,7 +68,9 @@ class APIError(KlingError):
 
     def __str__(self) -> str:
         code = f"Kling {self.code}" if self.code is not None else "proxy"
-        return f"{code} (HTTP {self.http_status}): {self.message} [request_id {self.request_id}]"
+        # The request id is what Kling's support asks for; "[request_id None]" would only be noise.
+        request_id = f" [request_id {self.request_id}]" if self.request_id is not None else ""
+        return f"{code} (HTTP {self.http_status}): {self.message}{request_id}"
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, http_status={self.http_status!r}, message={self.message!r})"
@@ -100,6 +108,14 @@ class UnexpectedResponse(APIError):
     """An answer the spec does not describe (not JSON, an unknown code or shape)."""
 
 
+class LocalFileError(KlingError):
+    """A local file cannot be used: missing, a folder, unreadable, or a destination that cannot be written."""
+
+
+class AudioFileError(LocalFileError, ValueError):
+    """A local audio file that the service would refuse (format or size), caught before sending."""
+
+
 class TaskFailed(KlingError):
     """The task ended in ``failed``."""
 
@@ -110,14 +126,28 @@ class TaskFailed(KlingError):
         super().__init__(f"task {self.task_id} failed: {self.message}")
 
 
-class WaitTimeout(KlingError):
-    """The task had not ended by the deadline; ``task`` is the last state seen (if any)."""
+class TaskNotFinished(KlingError):
+    """The task has no result yet: it is still ``submitted`` or ``processing``."""
 
-    def __init__(self, task_id: str, timeout: float, task: Any | None) -> None:
+    def __init__(self, task: Any) -> None:
+        self.task = task
+        self.task_id: str = task.task_id
+        super().__init__(f"task {self.task_id} has not finished yet (status {task.task_status})")
+
+
+class WaitTimeout(KlingError):
+    """The task had not ended by the deadline; ``task`` is the last state seen (if any).
+
+    ``last_error`` is why the last poll got no task, when it got none (the service down, rate limits).
+    """
+
+    def __init__(self, task_id: str, timeout: float, task: Any | None, *, last_error: KlingError | None = None) -> None:
         self.task_id = task_id
         self.task = task
+        self.last_error = last_error
         status = getattr(task, "task_status", "unknown")
-        super().__init__(f"task {task_id} still {status} after {timeout:g} s")
+        message = f"task {task_id} still {status} after {timeout:g} s"
+        super().__init__(f"{message}; last error: {last_error}" if last_error is not None else message)
 
 
 #: The family of each code (``x-kling-error-codes`` in openapi.yaml) decides the class: one table, no if-chains.
