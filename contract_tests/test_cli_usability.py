@@ -37,11 +37,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMock]:
     mock = GunicornMock(
         {
             "KLING_MOCK_DB": str(db),
-            "KLING_MOCK_QUEUE_SECONDS": "0.1",
-            "KLING_MOCK_PROCESSING_SECONDS": "0.2",
+            # Tasks end 10 ms after they start, before the CLI that waits for them has even started...
+            "KLING_MOCK_QUEUE_SECONDS": "0",
+            "KLING_MOCK_PROCESSING_SECONDS": "0.01",
             "KLING_MOCK_MAX_IN_FLIGHT": "50",
-            # Scenario "slow" then takes 200 s: a task that is surely unfinished while a test runs.
-            "KLING_MOCK_SLOW_FACTOR": "1000",
+            # ... but scenario "slow" takes 200 s: a task that is surely unfinished while a test runs.
+            "KLING_MOCK_SLOW_FACTOR": "20000",
         },
         workers=1,
     )
