@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kling_lipsync.spec import load_spec
+from kling_spec import load_spec
 
 _CREATE = load_spec()["paths"]["/v1/videos/lip-sync"]["post"]["requestBody"]["content"]["application/json"]
 

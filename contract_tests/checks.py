@@ -14,7 +14,7 @@ import schemathesis
 from schemathesis.core.failures import Failure
 
 from contract_tests.strict import StrictResponseValidator
-from kling_lipsync.spec import error_catalogue, load_spec
+from kling_spec import error_catalogue, load_spec
 
 __all__ = [
     "CHECKS",

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from contract_tests.strict import StrictResponseValidator
-from kling_lipsync.spec import load_spec
 from kling_lipsync.testing import KlingMock
+from kling_spec import load_spec
 
 # `make test` uses "default"; `make test-thorough` (nightly) ten times the examples.
 settings.register_profile(
@@ -124,6 +124,6 @@ def make_mock() -> Iterator[Callable[..., KlingMock]]:
 
 @pytest.fixture
 def dmx(mock: KlingMock) -> Iterator[httpx.Client]:
-    """Raw HTTP to the mock's DMXAPI face as account ``sk-test``."""
+    """Raw HTTP to the mock's DMXAPI gateway as account ``sk-test``."""
     with mock.httpx_client("sk-test") as client:
         yield client

@@ -11,14 +11,12 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-import mock_server.api
-import mock_server.callbacks
 import mock_server.errors
 import mock_server.runtime
-import mock_server.tasks
-from kling_lipsync.spec import load_spec
+from kling_spec import load_spec
+from mock_server.families import Families
+from mock_server.families.lipsync import LipSyncFamily
 from mock_server.timeline import TaskTimeline
-from mock_server.validation import RequestRules
 
 
 def wrong_status() -> None:
@@ -30,15 +28,14 @@ def wrong_status() -> None:
 
 def missing_field() -> None:
     """The task object loses ``task_status_msg``."""
-    original = mock_server.tasks.render_task
+    original = LipSyncFamily.render
 
-    def render_without_message(row: Any, now_ms: int) -> dict[str, Any]:
-        task = original(row, now_ms)
+    def render_without_message(self: LipSyncFamily, row: Any, now_ms: int) -> dict[str, Any]:
+        task = original(self, row, now_ms)
         task.pop("task_status_msg")
         return task
 
-    mock_server.api.render_task = render_without_message  # type: ignore[assignment]
-    mock_server.callbacks.render_task = render_without_message  # type: ignore[assignment]
+    LipSyncFamily.render = render_without_message  # type: ignore[method-assign]
 
 
 def status_goes_backwards() -> None:
@@ -57,7 +54,7 @@ def changed_limit() -> None:
     """A limit from the spec written again in Python, differently: text may be 200 characters."""
     spec = copy.deepcopy(dict(load_spec()))
     spec["components"]["schemas"]["LipSyncInput"]["properties"]["text"]["maxLength"] = 200
-    mock_server.runtime.RequestRules = lambda: RequestRules(spec)  # type: ignore[assignment,misc]
+    mock_server.runtime.Families = lambda: Families(spec)  # type: ignore[assignment,misc]
 
 
 MUTANTS: dict[str, Callable[[], None]] = {

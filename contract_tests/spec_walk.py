@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kling_lipsync.spec import iter_operations, load_spec
+from kling_spec import iter_operations, load_spec
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from typing import Any
 import schemathesis
 from hypothesis import strategies as st
 
-from kling_lipsync.spec import load_spec
 from kling_lipsync_client.models import (
     AudioType,
     LipSyncCreateRequest,
@@ -23,6 +22,7 @@ from kling_lipsync_client.models import (
     VoiceIdZh,
     VoiceLanguage,
 )
+from kling_spec import load_spec
 
 ASSETS = Path(__file__).with_name("assets")
 

@@ -15,9 +15,9 @@ from openapi_core import Config, OpenAPI
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.testing import MockRequest, MockResponse
 
-from kling_lipsync.spec import SPEC_PATH
+from kling_spec import SPEC_PATH
 
-# The mock's faces and scenario prefixes all serve the spec's paths.
+# The mock's gateways and scenario prefixes all serve the spec's paths.
 _PREFIX = re.compile(r"^(/scenario/[^/]+)?(/kling)?(?=/v1/)")
 _SERVER = "http://127.0.0.1:8000"
 

@@ -20,8 +20,8 @@ import pytest
 
 from contract_tests.servers import ROOT, GunicornMock
 from kling_lipsync.audio import MAX_AUDIO_BYTES
-from kling_lipsync.spec import load_spec
 from kling_lipsync.testing import free_port
+from kling_spec import load_spec
 
 CLI = str(Path(sys.executable).with_name("kling-lipsync"))
 VIDEO = "https://example.com/face.mp4"

@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract_tests.strategies import TEXT_MAX, create_requests
-from kling_lipsync.spec import error_catalogue, load_spec
 from kling_lipsync.testing import KlingMock
 from kling_lipsync_client.api.lip_sync import create_lip_sync_task, get_lip_sync_task, list_lip_sync_tasks
 from kling_lipsync_client.models import (
@@ -27,6 +26,7 @@ from kling_lipsync_client.models import (
     VoiceIdEn,
     VoiceIdZh,
 )
+from kling_spec import error_catalogue, load_spec
 
 CATALOGUE = error_catalogue()
 INPUT_SCHEMA = load_spec()["components"]["schemas"]["LipSyncInput"]["properties"]

@@ -30,9 +30,9 @@ from kling_lipsync import (
 from kling_lipsync.audio import MAX_AUDIO_BYTES
 from kling_lipsync.auth import KlingJwtSigner
 from kling_lipsync.errors import error_from_response
-from kling_lipsync.spec import error_catalogue
 from kling_lipsync.testing import KlingMock
 from kling_lipsync_client.models import LipSyncTask, TaskStatus
+from kling_spec import error_catalogue
 from mock_server.scenarios import NO_HUMAN_MESSAGE
 
 VIDEO = "https://example.com/face.mp4"
@@ -233,7 +233,7 @@ def test_credentials_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
 def test_access_keys_sign_a_jwt_that_the_official_face_accepts(kling_mock: KlingMock) -> None:
     settings = kling_mock.settings
     with kling_mock.lipsync(
-        face="kling", token=None, access_key=settings.access_key, secret_key=settings.secret_key
+        gateway="kling", token=None, access_key=settings.access_key, secret_key=settings.secret_key
     ) as c:
         created = c.create_text("hi", "AOT", voice_language="en", video_url=VIDEO)
         assert c.get(created.task_id).task_id == created.task_id

@@ -17,7 +17,7 @@ import pytest
 
 from contract_tests.bodies import audio_file_body, text_body
 from contract_tests.servers import GunicornMock, ProductionMock, ServedMock
-from kling_lipsync.spec import error_catalogue
+from kling_spec import error_catalogue
 
 CATALOGUE = error_catalogue()
 TASKS = "/kling/v1/videos/lip-sync"

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from contract_tests.strategies import create_requests
-from kling_lipsync.spec import error_catalogue, load_spec
 from kling_lipsync.testing import CallbackReceiver, KlingMock
+from kling_spec import error_catalogue, load_spec
 
 TASKS = "/v1/videos/lip-sync"
 CATALOGUE = error_catalogue()

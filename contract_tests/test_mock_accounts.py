@@ -18,7 +18,7 @@ def test_two_accounts_cannot_see_each_others_tasks(mock: KlingMock) -> None:
         assert alice.get(f"{TASKS}/{bob_task}").json()["code"] == 1203
         assert [t["task_id"] for t in alice.get(TASKS).json()["data"]] == [alice_task]
         assert [t["task_id"] for t in bob.get(TASKS).json()["data"]] == [bob_task]
-    with mock.httpx_client(mock.settings.api_key, face="kling") as official:
+    with mock.httpx_client(mock.settings.api_key, gateway="kling") as official:
         assert official.get(TASKS).json()["data"] == [], "faces are separate account spaces"
 
 

@@ -73,7 +73,7 @@ def test_journal_records_each_api_request(mock: KlingMock, dmx: httpx.Client) ->
     ]
     assert entries[0]["scenario"] == "slow"
     assert entries[0]["body"] == text_body()
-    assert entries[0]["face"] == "dmxapi"
+    assert entries[0]["gateway"] == "dmxapi"
     assert mock.requests(code=1203)[0]["path"] == f"/kling{TASKS}/nope"
 
 

@@ -16,7 +16,7 @@ TASKS = "/v1/videos/lip-sync"
 
 
 def official(mock: KlingMock, token: str | None) -> httpx.Response:
-    with mock.httpx_client(token, face="kling") as client:
+    with mock.httpx_client(token, gateway="kling") as client:
         return client.get(TASKS)
 
 
@@ -29,9 +29,9 @@ def test_official_face_accepts_a_fresh_jwt(mock: KlingMock) -> None:
 
 def test_official_face_accepts_the_api_key_as_the_same_account(mock: KlingMock) -> None:
     token = make_jwt(mock.settings.access_key, mock.settings.secret_key)
-    with mock.httpx_client(token, face="kling") as client:
+    with mock.httpx_client(token, gateway="kling") as client:
         task_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
-    with mock.httpx_client(mock.settings.api_key, face="kling") as client:
+    with mock.httpx_client(mock.settings.api_key, gateway="kling") as client:
         assert client.get(f"{TASKS}/{task_id}").json()["code"] == 0
 
 
@@ -82,7 +82,7 @@ def _claims(mock: KlingMock, **claims: object) -> str:
 )
 def test_official_token_failures(mock: KlingMock, token, code: int) -> None:
     value = token(mock)
-    with mock.httpx_client(None, face="kling") as client:
+    with mock.httpx_client(None, gateway="kling") as client:
         headers = {} if value is None else {"Authorization": f"Bearer {value}" if value else ""}
         response = client.get(TASKS, headers=headers)
     assert response.status_code == 401
@@ -94,9 +94,9 @@ def test_extra_official_accounts_are_isolated(make_mock) -> None:
     mock = make_mock(extra_access_keys={"team-b": "secret-b-of-at-least-thirty-two-bytes"})
     a = make_jwt(mock.settings.access_key, mock.settings.secret_key)
     b = make_jwt("team-b", "secret-b-of-at-least-thirty-two-bytes")
-    with mock.httpx_client(a, face="kling") as client:
+    with mock.httpx_client(a, gateway="kling") as client:
         task_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
-    with mock.httpx_client(b, face="kling") as client:
+    with mock.httpx_client(b, gateway="kling") as client:
         assert client.get(f"{TASKS}/{task_id}").json()["code"] == 1203
 
 
@@ -121,7 +121,7 @@ def test_tokens_never_reach_the_journal(mock: KlingMock) -> None:
     secret_jwt = make_jwt(mock.settings.access_key, mock.settings.secret_key)
     with mock.httpx_client(secret_proxy) as client:
         client.get(TASKS)
-    with mock.httpx_client(secret_jwt, face="kling") as client:
+    with mock.httpx_client(secret_jwt, gateway="kling") as client:
         client.get(TASKS)
     journal = mock.http.get("/__mock__/requests").text
     assert "very-secret" not in journal

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from contract_tests.bodies import text_body
-from kling_lipsync.spec import schema_validator
 from kling_lipsync.testing import CallbackReceiver, KlingMock
+from kling_spec import schema_validator
 from mock_server.callbacks import host_allowed, sign_webhook
 
 TASKS = "/v1/videos/lip-sync"

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from contract_tests.bodies import audio_file_body, text_body
 from contract_tests.strategies import AUDIO_SAMPLES
-from kling_lipsync.spec import error_catalogue
 from kling_lipsync.testing import KlingMock
+from kling_spec import error_catalogue
+from kling_spec.families import family
 from mock_server.scenarios import SCENARIOS
 
 TASKS = "/v1/videos/lip-sync"
@@ -108,7 +109,7 @@ def test_unreadable_bodies_are_1200(dmx: httpx.Client, content: bytes, headers: 
 
 
 def test_body_over_the_limit_is_413_in_the_envelope(mock: KlingMock, dmx: httpx.Client) -> None:
-    limit = mock.app.extensions["kling_mock"].rules.max_request_bytes
+    limit = family("lip-sync").operation("create").spec["x-kling-max-request-bytes"]
     body = assert_kling_error(
         dmx.post(TASKS, content=b" " * (limit + 1), headers={"Content-Type": "application/json"}), 1200, 413
     )

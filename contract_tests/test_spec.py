@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from contract_tests.spec_walk import named_examples, resolve
-from kling_lipsync.spec import SPEC_PATH, compile_schema, error_catalogue, iter_operations, schema_validator
+from kling_spec import SPEC_PATH, compile_schema, error_catalogue, iter_operations, schema_validator
 
 # The Kling business-code table as published (official error-code page, DMXAPI's copy): code -> HTTP status.
 KLING_TABLE = {

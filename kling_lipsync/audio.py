@@ -1,33 +1,13 @@
-"""What counts as audio for ``audio_file``: MP3, WAV, M4A or AAC, told apart by their first bytes."""
+"""A local audio file for ``audio_file``, checked the way the service checks it (``kling_spec.audio``)."""
 
 from __future__ import annotations
 
 import os
 
 from kling_lipsync.errors import AudioFileError
-from kling_lipsync.spec import load_spec
+from kling_spec.audio import MAX_AUDIO_BYTES, audio_format
 
 __all__ = ["MAX_AUDIO_BYTES", "audio_format", "read_audio_file"]
-
-#: The decoded size limit of ``audio_file`` (``x-max-decoded-bytes`` in openapi.yaml).
-MAX_AUDIO_BYTES: int = load_spec()["components"]["schemas"]["LipSyncInput"]["properties"]["audio_file"][
-    "x-max-decoded-bytes"
-]
-
-
-def audio_format(head: bytes) -> str | None:
-    """``mp3``, ``wav``, ``m4a`` or ``aac`` from a file's first bytes (16 are plenty), else None."""
-    if head.startswith(b"ID3"):
-        return "mp3"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "wav"
-    if head[4:8] == b"ftyp":
-        return "m4a"
-    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xF6 == 0xF0:
-        return "aac"  # ADTS: 12-bit sync, layer bits 00
-    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06:
-        return "mp3"  # MPEG audio frame: 11-bit sync, layer set
-    return None
 
 
 def read_audio_file(path: str | os.PathLike[str]) -> bytes:

@@ -29,8 +29,8 @@ from kling_lipsync.errors import (
     WaitTimeout,
 )
 from kling_lipsync.retry import PollSchedule, RetryPolicy
-from kling_lipsync.spec import load_spec
 from kling_lipsync_client.models import LipSyncTask, TaskCreated, VoiceLanguage
+from kling_spec import load_spec
 
 __all__ = ["EXIT_CODES", "Voice", "languages_of", "main", "voice_catalogue"]
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kling_lipsync.spec import error_catalogue
+from kling_spec import error_catalogue
 
 __all__ = [
     "APIError",

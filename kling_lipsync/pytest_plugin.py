@@ -41,7 +41,7 @@ def kling_mock(request: pytest.FixtureRequest) -> Iterator[KlingMock]:
 
 @pytest.fixture
 def kling_client(kling_mock: KlingMock) -> Iterator[LipSync]:
-    """A ``LipSync`` (token ``sk-test``, DMXAPI face) talking to ``kling_mock``; its sleeps advance the clock."""
+    """A ``LipSync`` (token ``sk-test``, DMXAPI gateway) talking to ``kling_mock``; its sleeps advance the clock."""
     client: LipSync = kling_mock.lipsync("sk-test")
     yield client
     client.close()

@@ -77,7 +77,7 @@ def wait_until_up(
 
 
 class AsyncTransport(httpx.AsyncBaseTransport):
-    """An async face for a synchronous transport (the in-process mock answers at once)."""
+    """An async front for a synchronous transport (the in-process mock answers at once)."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self._inner = inner
@@ -118,26 +118,26 @@ class KlingMock:
 
     # -- clients ------------------------------------------------------------------------------------
 
-    def url(self, face: str = "dmxapi", scenario: str | None = None) -> str:
-        """Base URL of one face, ``dmxapi`` (``/kling``) or ``kling`` (official paths), with a scenario prefix."""
+    def url(self, gateway: str = "dmxapi", scenario: str | None = None) -> str:
+        """Base URL of one gateway, ``dmxapi`` (``/kling``) or ``kling`` (official paths), with a scenario prefix."""
         prefix = f"/scenario/{scenario}" if scenario else ""
-        return f"{self.base_url}{prefix}{'/kling' if face == 'dmxapi' else ''}"
+        return f"{self.base_url}{prefix}{'/kling' if gateway == 'dmxapi' else ''}"
 
-    def httpx_client(self, token: str | None = "sk-test", *, face: str = "dmxapi", **kwargs: Any) -> httpx.Client:
+    def httpx_client(self, token: str | None = "sk-test", *, gateway: str = "dmxapi", **kwargs: Any) -> httpx.Client:
         """An ``httpx.Client`` wired to the in-process mock, with a Bearer token when given."""
         headers = dict(kwargs.pop("headers", {}))
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        return httpx.Client(transport=self.transport, base_url=self.url(face), headers=headers, **kwargs)
+        return httpx.Client(transport=self.transport, base_url=self.url(gateway), headers=headers, **kwargs)
 
-    def generated_client(self, token: str = "sk-test", *, face: str = "dmxapi") -> AuthenticatedClient:
+    def generated_client(self, token: str = "sk-test", *, gateway: str = "dmxapi") -> AuthenticatedClient:
         """The generated ``AuthenticatedClient``, wired to the in-process mock."""
-        client = AuthenticatedClient(base_url=self.url(face), token=token, raise_on_unexpected_status=True)
-        client.set_httpx_client(self.httpx_client(token, face=face))
+        client = AuthenticatedClient(base_url=self.url(gateway), token=token, raise_on_unexpected_status=True)
+        client.set_httpx_client(self.httpx_client(token, gateway=gateway))
         return client
 
     def lipsync(
-        self, token: str = "sk-test", *, face: str = "dmxapi", scenario: str | None = None, **kwargs: Any
+        self, token: str = "sk-test", *, gateway: str = "dmxapi", scenario: str | None = None, **kwargs: Any
     ) -> LipSync:
         """A ``LipSync`` wired to this mock; its sleeps advance the virtual clock, so ``wait`` takes no time.
 
@@ -147,10 +147,10 @@ class KlingMock:
         if self.settings.clock == "virtual":
             options.setdefault("sleep", self.advance)
             options.setdefault("monotonic", lambda: self.now_ms() / 1000)
-        return LipSync(self.url(face, scenario), token, transport=self.transport, **options)
+        return LipSync(self.url(gateway, scenario), token, transport=self.transport, **options)
 
     def async_lipsync(
-        self, token: str = "sk-test", *, face: str = "dmxapi", scenario: str | None = None, **kwargs: Any
+        self, token: str = "sk-test", *, gateway: str = "dmxapi", scenario: str | None = None, **kwargs: Any
     ) -> AsyncLipSync:
         """An ``AsyncLipSync`` wired to this mock, sleeping on its virtual clock."""
 
@@ -161,7 +161,7 @@ class KlingMock:
         if self.settings.clock == "virtual":
             options.setdefault("sleep", advance)
             options.setdefault("monotonic", lambda: self.now_ms() / 1000)
-        return AsyncLipSync(self.url(face, scenario), token, transport=AsyncTransport(self.transport), **options)
+        return AsyncLipSync(self.url(gateway, scenario), token, transport=AsyncTransport(self.transport), **options)
 
     # -- control ------------------------------------------------------------------------------------
 

@@ -48,12 +48,14 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     mock.store.begin_run(context.run_id)
     app.extensions["kling_mock"] = mock
     app.config["MOCK_SETTINGS"] = resolved
-    app.config["MAX_CONTENT_LENGTH"] = mock.rules.max_request_bytes
+    app.config["MAX_CONTENT_LENGTH"] = mock.families.max_request_bytes
 
-    app.register_blueprint(api.bp)
-    app.register_blueprint(api.bp, url_prefix="/kling", name="dmxapi")
-    app.register_blueprint(api.bp, url_prefix="/scenario/<mock_scenario>", name="scenario_kling")
-    app.register_blueprint(api.bp, url_prefix="/scenario/<mock_scenario>/kling", name="scenario_dmxapi")
+    # Every family's API on both gateways, and behind a scenario prefix for clients that set no headers.
+    families_api = api.blueprint(mock.families)
+    app.register_blueprint(families_api)
+    app.register_blueprint(families_api, url_prefix="/kling", name="dmxapi")
+    app.register_blueprint(families_api, url_prefix="/scenario/<mock_scenario>", name="scenario_kling")
+    app.register_blueprint(families_api, url_prefix="/scenario/<mock_scenario>/kling", name="scenario_dmxapi")
     app.register_blueprint(admin.bp)
     for rule in app.url_map.iter_rules():
         # Kling answers a method a path does not have with 404/1202, OPTIONS included.
@@ -116,7 +118,8 @@ def _finish(response: Response) -> Response:
                 "method": req.method,
                 "path": req.path,
                 "query": req.query_string.decode("latin-1")[:1000],
-                "face": call.face,
+                "gateway": call.gateway,
+                "family": call.family,
                 "status": response.status_code,
                 "code": call.kling_code,
                 "request_id": call.request_id,

@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request, send_file
 
-from kling_lipsync.spec import SPEC_PATH
+from kling_spec import SPEC_PATH
 
 from .context import current_call
 from .errors import KlingError, envelope
@@ -142,6 +142,7 @@ def deliver_callbacks() -> Response:
 
 @bp.get("/scenarios")
 def scenarios() -> Response:
+    example = next(iter(mock_runtime().families.by_name.values())).spec.collection_path
     return envelope(
         {
             "scenarios": [s.to_json() for s in SCENARIOS.values()],
@@ -149,7 +150,7 @@ def scenarios() -> Response:
                 "header X-Mock-Scenario: NAME",
                 "header Prefer: scenario=NAME",
                 "header Prefer: code=KLING_CODE_OR_HTTP_STATUS",
-                "URL prefix /scenario/NAME (for example /scenario/no-human/kling/v1/videos/lip-sync)",
+                f"URL prefix /scenario/NAME (for example /scenario/no-human/kling{example})",
             ],
         }
     )

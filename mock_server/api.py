@@ -1,8 +1,21 @@
-"""The lip-sync API itself: create, query one, list. Registered once per face (official, DMXAPI)."""
+"""The API's views, generic over families: create, query one, list, for every family of the spec.
+
+``blueprint(families)`` makes one blueprint with a route per family operation (paths from the spec's
+registry); the app registers it once per gateway (Kling's ``/v1``, DMXAPI's ``/kling/v1``) and per
+scenario prefix. A request goes through, in this order:
+
+1. ``_begin`` (app): the request id, the clock reading and the settings in force, in one ``Call``.
+2. ``_pop_url_scenario``: a ``/scenario/NAME`` prefix, if any.
+3. ``_authenticate_and_choose_fate``: the gateway and the account (401s), chaos, then the requested
+   scenario (header, ``Prefer``, URL): an error scenario answers here.
+4. The view: body parsing (1200), the family's validation (1201, its wording), the account's concurrency
+   (1303, shared by every family), the store; or a query of the family's tasks.
+5. ``_finish`` (app): the journal entry, the request log line, callbacks due after the answer.
+"""
 
 from __future__ import annotations
 
-import json
+import re
 import time
 import uuid
 from typing import Any
@@ -12,23 +25,20 @@ from flask import Blueprint, Response, request
 from . import auth
 from .context import Call, current_call
 from .errors import CATALOGUE, KlingError, envelope
-from .media import result_duration, result_video_id, video_id_for_url
-from .redact import without_audio_bytes
+from .families import Families, TaskFamily
 from .runtime import mock_runtime
 from .scenarios import DEFAULT_SCENARIO, SCENARIOS, Scenario
 from .settings import Settings
 from .store import Store
-from .tasks import render_task, result_url, seq_of, task_id_of
+from .tasks import seq_of, task_id_of
 from .timeline import SUBMITTED, plan_timeline
-from .validation import UNKNOWN_VIDEO, BodyError, parse_json_body
+from .validation import BodyError, parse_json_body
 
-__all__ = ["bp"]
-
-bp = Blueprint("kling", __name__)
+__all__ = ["blueprint", "choose_scenario"]
 
 SUCCEED = "SUCCEED"
 CHAOS_CODES = (5000, 5001, 5002, 1302)
-_PROXY_BLUEPRINTS = frozenset({"dmxapi", "scenario_dmxapi"})
+PROXY_BLUEPRINTS = frozenset({"dmxapi", "scenario_dmxapi"})
 
 
 def _ok(call: Call, data: Any) -> Response:
@@ -36,13 +46,11 @@ def _ok(call: Call, data: Any) -> Response:
     return envelope({"code": 0, "message": SUCCEED, "request_id": call.request_id, "data": data})
 
 
-@bp.url_value_preprocessor
 def _pop_url_scenario(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values and "mock_scenario" in values:
         current_call().url_scenario = values.pop("mock_scenario")
 
 
-@bp.before_request
 def _authenticate_and_choose_fate() -> None:
     """Resolve the account, then apply chaos and any requested error scenario (in that order)."""
     call = current_call()
@@ -50,10 +58,10 @@ def _authenticate_and_choose_fate() -> None:
     headers = req.headers
     if req.view_args:
         call.task_id = req.view_args.get("task_id")
-    call.face = auth.PROXY_FACE if req.blueprint in _PROXY_BLUEPRINTS else auth.OFFICIAL_FACE
-    call.account = auth.account_for(call.face, headers.get("Authorization"), call.settings)
+    call.gateway = auth.DMXAPI_GATEWAY if req.blueprint in PROXY_BLUEPRINTS else auth.KLING_GATEWAY
+    call.account = auth.account_for(call.gateway, headers.get("Authorization"), call.settings)
     _apply_chaos(call.settings)
-    scenario = _requested_scenario(headers, call.url_scenario)
+    scenario = choose_scenario(headers.get("X-Mock-Scenario"), headers.get("Prefer"), call.url_scenario)
     if isinstance(scenario, KlingError):
         raise scenario
     call.scenario = scenario
@@ -72,10 +80,13 @@ def _apply_chaos(settings: Settings) -> None:
         raise KlingError(CHAOS_CODES[int(pick * len(CHAOS_CODES)) % len(CHAOS_CODES)])
 
 
-def _requested_scenario(headers: Any, url_scenario: str | None) -> Scenario | KlingError:
-    """The scenario asked for by header, ``Prefer`` (Prism's convention) or URL prefix; ``succeed`` if none."""
-    name = headers.get("X-Mock-Scenario")
-    prefer_header = headers.get("Prefer")
+def choose_scenario(header: str | None, prefer_header: str | None, url_scenario: str | None) -> Scenario | KlingError:
+    """The fate a request asks for: by ``X-Mock-Scenario``, ``Prefer`` (Prism's convention) or URL prefix.
+
+    ``succeed`` if none; a ``KlingError`` for an unknown name or ``Prefer: code=...`` (a pure function of
+    the three, unit-tested in ``contract_tests/test_pure_cores.py``).
+    """
+    name = header
     if name is None and prefer_header is None and url_scenario is None:
         return DEFAULT_SCENARIO
     prefer = _parse_prefer(prefer_header or "")
@@ -111,14 +122,14 @@ def _error_for_prefer_code(value: str) -> KlingError:
     return KlingError(1201, f"Prefer code={value[:10]} is neither a Kling code nor an HTTP status of the table")
 
 
-# -- create -----------------------------------------------------------------------------------------
+# -- the views, for any family ---------------------------------------------------------------------------
 
 
-@bp.post("/v1/videos/lip-sync")
-def create() -> Response:
+def create(family: TaskFamily) -> Response:
     """Create a task: validate, check the account's concurrency, store the task and its planned callbacks."""
     mock = mock_runtime()
     call = current_call()
+    call.family = family.name
     settings = call.settings
     if request.mimetype != "application/json":
         raise KlingError(1200, "Invalid request parameters: Content-Type must be application/json")
@@ -127,10 +138,12 @@ def create() -> Response:
     except BodyError as exc:
         raise KlingError(1200, f"Invalid request parameters: {exc}") from None
     call.body = body
-    mock.rules.check_create(body)
-    data = body["input"]
+    family.check_create(body)
     account = call.account or ""
-    parent = _parent_video(data, account, settings.strict_video_ids, mock.store)
+    base_url = settings.public_url or request.host_url
+    columns = family.task_columns(
+        body, account, strict_video_ids=settings.strict_video_ids, store=mock.store, base_url=base_url
+    )
     scenario = call.scenario or DEFAULT_SCENARIO
     now = call.now_ms
     timeline = plan_timeline(
@@ -141,9 +154,9 @@ def create() -> Response:
         outcome=scenario.outcome,
         failure_message=scenario.failure_message,
     )
-    base_url = settings.public_url or request.host_url
     callback_url = body.get("callback_url")
     with mock.store.transaction() as db:
+        # The account's slots are shared by every family, as Kling's concurrency rules count tasks.
         if Store.count_in_flight(db, account, now) >= settings.max_in_flight:
             raise KlingError(1303)
         seq = Store.next_seq(db)
@@ -152,6 +165,7 @@ def create() -> Response:
             db,
             {
                 "seq": seq,
+                "kind": family.name,
                 "account": account,
                 "scenario": scenario.name,
                 "created_at": timeline.created_at,
@@ -159,13 +173,10 @@ def create() -> Response:
                 "finished_at": timeline.finished_at,
                 "outcome": timeline.outcome,
                 "failure_message": timeline.failure_message,
-                "parent_video_id": parent[0],
-                "parent_video_url": parent[1] or result_url(base_url, parent[0]),
-                "parent_video_duration": parent[2],
-                "result_video_id": result_video_id(task_id),
+                "result_video_id": family.result_video(task_id),
                 "base_url": base_url,
                 "callback_url": callback_url,
-                "request_input": json.dumps(without_audio_bytes(data), ensure_ascii=False),
+                **columns,
             },
         )
         if callback_url:
@@ -177,39 +188,50 @@ def create() -> Response:
     return _ok(call, {"task_id": task_id, "task_status": SUBMITTED, "created_at": now, "updated_at": now})
 
 
-def _parent_video(data: dict[str, Any], account: str, strict: bool, store: Store) -> tuple[str, str | None, str]:
-    """``(id, url, duration)`` of the input video; a ``None`` URL means "the mock serves it"."""
-    video_url = data.get("video_url")
-    if video_url:
-        return video_id_for_url(video_url), video_url, result_duration()
-    video_id: str = data["video_id"]
-    own = store.task_by_result_video(video_id)
-    if own is not None and own["account"] == account:
-        return video_id, None, result_duration()
-    if strict:
-        raise KlingError(1201, UNKNOWN_VIDEO)
-    return video_id, None, result_duration()
-
-
-# -- query ------------------------------------------------------------------------------------------
-
-
-@bp.get("/v1/videos/lip-sync/<task_id>")
-def get_task(task_id: str) -> Response:
-    """One task of the account, as it stands now."""
+def get_task(family: TaskFamily, task_id: str) -> Response:
+    """One task of the account and family, as it stands now."""
     call = current_call()
+    call.family = family.name
     seq = seq_of(task_id)
-    row = mock_runtime().store.get_task(call.account or "", seq) if seq is not None else None
+    row = mock_runtime().store.get_task(call.account or "", seq, family.name) if seq is not None else None
     if row is None:
         raise KlingError(1203, f"task {task_id[:64]} not found")
-    return _ok(call, render_task(row, call.now_ms))
+    return _ok(call, family.render(row, call.now_ms))
 
 
-@bp.get("/v1/videos/lip-sync")
-def list_tasks() -> Response:
-    """A page of the account's tasks, newest first."""
+def list_tasks(family: TaskFamily) -> Response:
+    """A page of the account's tasks of the family, newest first."""
     mock = mock_runtime()
     call = current_call()
-    page = mock.rules.check_page(request.args)
-    rows = mock.store.list_tasks(call.account or "", page.size, (page.number - 1) * page.size)
-    return _ok(call, [render_task(row, call.now_ms) for row in rows])
+    call.family = family.name
+    page = mock.families.pages[family.name].check_page(request.args)
+    rows = mock.store.list_tasks(call.account or "", family.name, page.size, (page.number - 1) * page.size)
+    return _ok(call, [family.render(row, call.now_ms) for row in rows])
+
+
+def _flask_path(path: str) -> str:
+    """A path template of the spec (``{task_id}``) as Flask writes it (``<task_id>``)."""
+    return re.sub(r"\{(\w+)\}", r"<\1>", path)
+
+
+def blueprint(families: Families) -> Blueprint:
+    """The API of every family, as one blueprint (registered once per gateway and scenario prefix)."""
+    bp = Blueprint("kling", __name__)
+    bp.url_value_preprocessor(_pop_url_scenario)
+    bp.before_request(_authenticate_and_choose_fate)
+    views = {"create": create, "get": get_task, "list": list_tasks}
+    for family in families.by_name.values():
+        for role, operation in family.spec.operations.items():
+            view = views[role]
+
+            def bound(*args: Any, _view: Any = view, _family: TaskFamily = family, **kwargs: Any) -> Response:
+                response: Response = _view(_family, *args, **kwargs)
+                return response
+
+            bp.add_url_rule(
+                _flask_path(operation.path),
+                endpoint=f"{family.name}_{role}",
+                view_func=bound,
+                methods=[operation.method.upper()],
+            )
+    return bp

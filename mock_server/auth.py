@@ -1,9 +1,9 @@
-"""Who is calling: the Bearer token of each face of the API, turned into an account.
+"""Who is calling: the Bearer token of each gateway of the API, turned into an account.
 
-* DMXAPI face (``/kling/...``): any ``sk-`` token is an account of its own; anything else is refused
+* DMXAPI gateway (``/kling/...``): any ``sk-`` token is an account of its own; anything else is refused
   with the proxy's own 401 body.
-* Official face: a JWT (HS256, ``iss`` = access key, ``nbf``/``exp`` checked against wall time) or the
-  static API key. Missing 1001, invalid 1002, not yet valid 1003, expired 1004.
+* Kling gateway (``/v1/...``, the official service): a JWT (HS256, ``iss`` = access key, ``nbf``/``exp``
+  checked against wall time) or the static API key. Missing 1001, invalid 1002, not yet valid 1003, expired 1004.
 
 Tokens are never stored or logged: an account is named by a hash of its proxy token, or by its access key.
 """
@@ -21,10 +21,10 @@ from .errors import KlingError, ProxyAuthError
 from .redact import PROXY_TOKEN_PREFIX
 from .settings import Settings
 
-__all__ = ["OFFICIAL_FACE", "PROXY_FACE", "account_for", "make_jwt"]
+__all__ = ["DMXAPI_GATEWAY", "KLING_GATEWAY", "account_for", "make_jwt"]
 
-PROXY_FACE = "dmxapi"
-OFFICIAL_FACE = "kling"
+DMXAPI_GATEWAY = "dmxapi"
+KLING_GATEWAY = "kling"
 
 
 def _bearer(header: str | None) -> str | None:
@@ -42,10 +42,10 @@ def _bearer(header: str | None) -> str | None:
     return token
 
 
-def account_for(face: str, authorization: str | None, settings: Settings) -> str:
-    """The account behind an Authorization header on one face, or the face's 401."""
+def account_for(gateway: str, authorization: str | None, settings: Settings) -> str:
+    """The account behind an Authorization header on one gateway, or the gateway's 401."""
     token = _bearer(authorization)
-    if face == PROXY_FACE:
+    if gateway == DMXAPI_GATEWAY:
         if not token or not token.startswith(PROXY_TOKEN_PREFIX) or len(token) <= len(PROXY_TOKEN_PREFIX):
             raise ProxyAuthError()
         return "dmx:" + hashlib.sha256(token.encode()).hexdigest()[:24]

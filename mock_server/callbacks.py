@@ -22,9 +22,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from .clock import Clock
+from .families import Families
 from .settings import Settings
 from .store import Store
-from .tasks import render_task, task_id_of
+from .tasks import task_id_of
 
 __all__ = ["CallbackDispatcher", "host_allowed", "sign_webhook"]
 
@@ -59,8 +60,9 @@ def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> tuple[bool, str]:
 class CallbackDispatcher:
     """Finds due deliveries and sends them; runs on demand (virtual clock) or in a thread (real clock)."""
 
-    def __init__(self, store: Store, clock: Clock, settings: Callable[[], Settings]) -> None:
+    def __init__(self, store: Store, clock: Clock, settings: Callable[[], Settings], families: Families) -> None:
         self._store = store
+        self._families = families
         self._clock = clock
         self._settings = settings
         self._http = httpx.Client(follow_redirects=False, headers={"User-Agent": "kling-lipsync-mock"})
@@ -81,7 +83,7 @@ class CallbackDispatcher:
                 made += 1
 
     def _attempt(self, row: Any, settings: Settings) -> None:
-        body_obj = render_task(row, row["due_at"])
+        body_obj = self._families[row["kind"]].render(row, row["due_at"])
         body = json.dumps(body_obj, ensure_ascii=False, separators=(",", ":")).encode()
         url: str = row["callback_url"]
         attempt_no = row["attempts"] + 1

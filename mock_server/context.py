@@ -30,7 +30,8 @@ class Call:
     kling_code: int | None = None
     task_id: str | None = None
     account: str | None = None
-    face: str | None = None
+    gateway: str | None = None
+    family: str | None = None
     scenario: Scenario | None = None
     url_scenario: str | None = None
     body: dict[str, Any] | None = None

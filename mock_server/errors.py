@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from flask import Response
 
-from kling_lipsync.spec import ErrorCode, error_catalogue
+from kling_spec import ErrorCode, error_catalogue
 
 from .context import current_call
 

@@ -14,10 +14,10 @@ from flask import Flask, current_app
 
 from .callbacks import CallbackDispatcher
 from .clock import Clock, SystemClock, VirtualClock
+from .families import Families
 from .requestlog import RequestLog
 from .settings import Settings
 from .store import Store
-from .validation import RequestRules
 
 __all__ = ["MockRuntime", "RequestView", "mock_runtime"]
 
@@ -39,8 +39,8 @@ class MockRuntime:
         self.base_settings = settings
         self.store = Store(settings.db, clock_start_ms=settings.virtual_clock_start_ms)
         self.clock: Clock = VirtualClock(self.store.clock_ms) if settings.clock == "virtual" else SystemClock()
-        self.rules = RequestRules()
-        self.dispatcher = CallbackDispatcher(self.store, self.clock, self.settings)
+        self.families = Families()
+        self.dispatcher = CallbackDispatcher(self.store, self.clock, self.settings, self.families)
         self.request_log = RequestLog()
         self._settings_cache: tuple[int, Settings] = (-1, settings)
         self._state_fresh_until = 0.0

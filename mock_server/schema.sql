@@ -1,6 +1,7 @@
 -- The mock's persistent state. AUTOINCREMENT: a task id is never handed out twice, even after a reset.
 CREATE TABLE IF NOT EXISTS tasks (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL, -- the task's family (x-kling-family in openapi.yaml)
     account TEXT NOT NULL,
     scenario TEXT NOT NULL,
     created_at INTEGER NOT NULL,
@@ -16,7 +17,7 @@ CREATE TABLE IF NOT EXISTS tasks (
     callback_url TEXT,
     request_input TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS tasks_by_account ON tasks (account, seq);
+CREATE INDEX IF NOT EXISTS tasks_by_account ON tasks (account, kind, seq);
 CREATE INDEX IF NOT EXISTS tasks_in_flight ON tasks (account, finished_at);
 CREATE INDEX IF NOT EXISTS tasks_by_result ON tasks (result_video_id);
 
@@ -56,7 +57,8 @@ CREATE TABLE IF NOT EXISTS journal (
     method TEXT NOT NULL,
     path TEXT NOT NULL,
     query TEXT NOT NULL,
-    face TEXT,
+    gateway TEXT,
+    family TEXT,
     status INTEGER NOT NULL,
     code INTEGER,
     request_id TEXT NOT NULL,

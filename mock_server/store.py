@@ -25,19 +25,21 @@ _SCHEMA = Path(__file__).with_name("schema.sql").read_text(encoding="utf-8")
 TaskRow = sqlite3.Row
 
 _JOURNAL_COLUMNS = (
-    "at", "method", "path", "query", "face", "status", "code", "request_id", "task_id", "account",
+    "at", "method", "path", "query", "gateway", "family", "status", "code", "request_id", "task_id", "account",
     "authorization", "scenario", "body", "duration_ms",
 )  # fmt: skip
 _JOURNAL_INSERT = (
     f"INSERT INTO journal ({', '.join(_JOURNAL_COLUMNS)}) VALUES ({', '.join('?' * len(_JOURNAL_COLUMNS))})"
 )
-# The columns a task's answer is made of (``tasks.render_task``): reading fewer is measurably faster.
+# The columns a task's answer is made of (a family's ``render``): reading fewer is measurably faster.
 _SHOWN = (
-    "seq, account, created_at, processing_at, finished_at, outcome, failure_message, "
+    "seq, kind, account, created_at, processing_at, finished_at, outcome, failure_message, "
     "parent_video_id, parent_video_url, parent_video_duration, result_video_id, base_url"
 )
 _JOURNAL_BATCH = 200
 _OPEN_PATIENCE_SECONDS = 30.0
+#: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families).
+SCHEMA_VERSION = 2
 _JOURNAL_FLUSH_SECONDS = 0.25
 
 
@@ -104,7 +106,16 @@ class Store:
         # COMMIT every 1000 pages: a third of a create's time under load (bench/RESULTS.md).
         db.execute("PRAGMA synchronous=OFF")
         db.execute("PRAGMA foreign_keys=ON")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tasks'").fetchone()[0]
+        if has_tables and version != SCHEMA_VERSION:
+            db.close()
+            raise sqlite3.DatabaseError(
+                f"{self.path} holds the mock's data in an older layout (version {version}, now {SCHEMA_VERSION}): "
+                "start the mock on a new file"
+            )
         db.executescript(_SCHEMA)
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         # ... and from then on never: waiting for another process's write lock is `_begin_write`'s, in short steps.
         db.execute("PRAGMA busy_timeout=0")
         return db
@@ -232,23 +243,24 @@ class Store:
             [(task_seq, status, due, due, message_id) for status, due, message_id in planned],
         )
 
-    def get_task(self, account: str, seq: int) -> TaskRow | None:
+    def get_task(self, account: str, seq: int, kind: str) -> TaskRow | None:
+        """The account's task ``seq`` of family ``kind`` (another family's task is not found there)."""
         with self._lock:
             row: TaskRow | None = (
                 self._db()
-                .execute(f"SELECT {_SHOWN} FROM tasks WHERE seq = ? AND account = ?", (seq, account))
+                .execute(f"SELECT {_SHOWN} FROM tasks WHERE seq = ? AND account = ? AND kind = ?", (seq, account, kind))
                 .fetchone()
             )
             return row
 
-    def list_tasks(self, account: str, limit: int, offset: int) -> list[TaskRow]:
-        """A page of the account's tasks, newest first."""
+    def list_tasks(self, account: str, kind: str, limit: int, offset: int) -> list[TaskRow]:
+        """A page of the account's tasks of family ``kind``, newest first."""
         with self._lock:
             return (
                 self._db()
                 .execute(
-                    f"SELECT {_SHOWN} FROM tasks WHERE account = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-                    (account, limit, offset),
+                    f"SELECT {_SHOWN} FROM tasks WHERE account = ? AND kind = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                    (account, kind, limit, offset),
                 )
                 .fetchall()
             )

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kling_lipsync_client.models import TaskStatus
+from kling_spec import task_statuses
 
 __all__ = ["FAILED", "PROCESSING", "SUBMITTED", "SUCCEED", "TaskTimeline", "plan_timeline"]
 
-# The statuses are the spec's TaskStatus enum (as the generated client spells it), never retyped.
-SUBMITTED = TaskStatus.SUBMITTED.value
-PROCESSING = TaskStatus.PROCESSING.value
-SUCCEED = TaskStatus.SUCCEED.value
-FAILED = TaskStatus.FAILED.value
+# The statuses are the spec's TaskStatus enum, in its order: a status renamed there fails here at import.
+SUBMITTED, PROCESSING, SUCCEED, FAILED = task_statuses()
 
 
 @dataclass(frozen=True)

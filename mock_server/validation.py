@@ -1,62 +1,26 @@
-"""Request rules, compiled once from openapi.yaml, with Kling's own wording for what breaks them.
+"""Request rules compiled from openapi.yaml, phrased the way Kling's validator phrases them.
 
 The schema decides what is valid (a compiled JSON Schema validator, about a microsecond per request);
-this module only phrases the first broken rule the way Kling's validator does, and checks what JSON
-Schema cannot say: that ``audio_file`` decodes to real audio within its size, and which ``video_id``s
-the mock knows.
+this module only phrases the first broken rule, from a family's ``Wording`` (its field order and its
+messages: ``families/lipsync.py``), and reads the list operations' page parameters. Pure functions, so
+the wording is unit-tested without HTTP (``contract_tests/test_pure_cores.py``).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema_rs import ValidationErrorKind as Kind
 
-from kling_lipsync.audio import audio_format
-from kling_lipsync.spec import compile_schema, load_spec
+from kling_spec import compile_schema
+from kling_spec.families import Operation
 
 from .errors import KlingError
 
-__all__ = ["BodyError", "RequestRules", "parse_json_body"]
-
-# The order Kling's validator reports problems in (live observations): the first broken field wins.
-_FIELD_ORDER = (
-    "input",
-    "input.mode",
-    "input.video",
-    "input.video_id",
-    "input.video_url",
-    "input.audio_type",
-    "input.audio_file",
-    "input.audio_url",
-    "input.text",
-    "input.voice_language",
-    "input.voice_id",
-    "input.voice_speed",
-)
-_RANK = {name: rank for rank, name in enumerate(_FIELD_ORDER)}
-
-# Kling's wording where it is known; everything else names the field the same way.
-_MISSING = {
-    "input": "input: must not be null",
-    "input.mode": "input.mode: must not be null",
-    "input.audio_type": "Audio type is null",
-    "input.text": "text is required",
-    "input.voice_id": "voice_id is required",
-    "input.audio_file": "audio_file is required",
-    "input.audio_url": "audio_url is required",
-}
-NO_VIDEO = "video_id or video_url is required"
-TWO_VIDEOS = "only one of video_id and video_url may be given"
-BAD_BASE64 = "File is not in a valid base64 format"
-UNKNOWN_VOICE = "Voice id not found"
-UNSUPPORTED_AUDIO = "Audio file format is not supported"
-UNKNOWN_VIDEO = "video_id not found"
+__all__ = ["BodyError", "Page", "PageRules", "Wording", "first_broken_rule", "parse_json_body", "phrase"]
 
 
 class BodyError(ValueError):
@@ -85,56 +49,44 @@ class Page:
     size: int
 
 
-class RequestRules:
-    """Validators for each operation's input, compiled from the spec at start-up."""
+@dataclass(frozen=True)
+class Wording:
+    """How a family's validator words a broken rule: field order, messages for missing fields and the rest."""
 
-    def __init__(self, spec: Mapping[str, Any] | None = None) -> None:
-        document = load_spec() if spec is None else spec
-        create = document["paths"]["/v1/videos/lip-sync"]["post"]
-        schema = create["requestBody"]["content"]["application/json"]["schema"]
-        self._create = compile_schema(schema, document)
-        self.max_request_bytes: int = create["x-kling-max-request-bytes"]
-        audio_file = document["components"]["schemas"]["LipSyncInput"]["properties"]["audio_file"]
-        self.max_audio_bytes: int = audio_file["x-max-decoded-bytes"]
-        listing = document["paths"]["/v1/videos/lip-sync"]["get"]
-        self._page_params = {p["name"]: p["schema"] for p in listing["parameters"]}
-        self._page_validators = {name: compile_schema(s, document) for name, s in self._page_params.items()}
+    field_order: tuple[str, ...]
+    missing: Mapping[str, str] = field(default_factory=dict)
+    #: The name a top-level ``oneOf`` of the body is reported under, and its two messages.
+    one_of_field: str = ""
+    one_of_none: str = ""
+    one_of_many: str = ""
+    #: A field whose value is not in its enum, by field: the message.
+    enum_messages: Mapping[str, str] = field(default_factory=dict)
+    #: A field whose value breaks its pattern or minimum length (a format), by field: the message.
+    format_messages: Mapping[str, str] = field(default_factory=dict)
 
-    # -- create ---------------------------------------------------------------------------------------
 
-    def check_create(self, body: Mapping[str, Any]) -> None:
-        """Raise ``KlingError(1201)`` naming the first broken rule; accept what the schema accepts."""
-        try:
-            if self._create.is_valid(body):
-                self._check_audio_file(body)
-                return
-            errors = list(self._create.iter_errors(body))
-        except (ValueError, OverflowError) as exc:  # numbers the validator cannot represent
-            raise KlingError(1201, f"invalid value: {exc}") from None
-        first = min(errors, key=_error_rank)
-        raise KlingError(1201, _phrase(first))
+def first_broken_rule(validator: Any, body: Any, wording: Wording) -> str | None:
+    """The message for the first rule ``body`` breaks, in the family's order and words; None if valid."""
+    try:
+        if validator.is_valid(body):
+            return None
+        errors = list(validator.iter_errors(body))
+    except (ValueError, OverflowError) as exc:  # numbers the validator cannot represent
+        return f"invalid value: {exc}"
+    rank = {name: index for index, name in enumerate(wording.field_order)}
+    return phrase(min(errors, key=lambda error: _error_rank(error, wording, rank)), wording)
 
-    def _check_audio_file(self, body: Mapping[str, Any]) -> None:
-        data = body["input"]
-        if data.get("mode") != "audio2video" or data.get("audio_type") != "file":
-            return
-        encoded: str = data["audio_file"]
-        padding = len(encoded) - len(encoded.rstrip("="))
-        if len(encoded) // 4 * 3 - padding > self.max_audio_bytes:
-            raise KlingError(1201, f"input.audio_file: decoded size must be at most {self.max_audio_bytes} bytes")
-        try:
-            head = base64.b64decode(encoded[:24], validate=True)
-        except (binascii.Error, ValueError):
-            raise KlingError(1201, BAD_BASE64) from None
-        if audio_format(head) is None:
-            raise KlingError(1201, UNSUPPORTED_AUDIO)
 
-    # -- list -------------------------------------------------------------------------------------------
+class PageRules:
+    """``pageNum`` and ``pageSize`` of a list operation, with the spec's defaults and bounds."""
+
+    def __init__(self, operation: Operation, spec: Mapping[str, Any]) -> None:
+        self._params = dict(operation.query_parameters)
+        self._validators = {name: compile_schema(schema, spec) for name, schema in self._params.items()}
 
     def check_page(self, args: Mapping[str, str]) -> Page:
-        """Read ``pageNum`` and ``pageSize`` with the spec's defaults and bounds."""
         values: dict[str, int] = {}
-        for name, schema in self._page_params.items():
+        for name, schema in self._params.items():
             raw = args.get(name)
             if raw is None:
                 values[name] = schema["default"]
@@ -143,43 +95,45 @@ class RequestRules:
                 number = int(raw, 10)
             except ValueError:
                 raise KlingError(1201, f"{name} value '{_short(raw)}' is invalid") from None
-            errors = list(self._page_validators[name].iter_errors(number))
+            errors = list(self._validators[name].iter_errors(number))
             if errors:
                 raise KlingError(1201, _phrase_bound(name, errors[0]))
             values[name] = number
         return Page(values["pageNum"], values["pageSize"])
 
 
-def _field_of(error: Any) -> str:
+def _field_of(error: Any, wording: Wording) -> str:
     path = [str(part) for part in error.instance_path]
     kind = error.kind
     if isinstance(kind, Kind.Required):
         path.append(kind.property)
-    if isinstance(kind, Kind.OneOfNotValid | Kind.OneOfMultipleValid) and path == ["input"]:
-        return "input.video"
+    if wording.one_of_field and isinstance(kind, Kind.OneOfNotValid | Kind.OneOfMultipleValid):
+        parent = wording.one_of_field.rsplit(".", 1)[0]
+        if ".".join(path) == parent:
+            return wording.one_of_field
     return ".".join(path)
 
 
-def _error_rank(error: Any) -> tuple[int, int]:
-    field = _field_of(error)
+def _error_rank(error: Any, wording: Wording, rank: Mapping[str, int]) -> tuple[int, int]:
+    field = _field_of(error, wording)
     top = ".".join(field.split(".")[:2])
-    return _RANK.get(top, len(_RANK)), 0 if isinstance(error.kind, Kind.Required) else 1
+    return rank.get(top, len(rank)), 0 if isinstance(error.kind, Kind.Required) else 1
 
 
-def _phrase(error: Any) -> str:
-    """Kling's wording for one schema error."""
-    field = _field_of(error)
+def phrase(error: Any, wording: Wording) -> str:
+    """Kling's wording for one schema error of a family."""
+    field = _field_of(error, wording)
     kind = error.kind
     if isinstance(kind, Kind.Required):
-        return _MISSING.get(field, f"{field}: must not be null")
+        return wording.missing.get(field, f"{field}: must not be null")
     if isinstance(kind, Kind.OneOfNotValid):
-        return NO_VIDEO if field == "input.video" else f"{field} value is invalid"
+        return wording.one_of_none if field == wording.one_of_field else f"{field} value is invalid"
     if isinstance(kind, Kind.OneOfMultipleValid):
-        return TWO_VIDEOS if field == "input.video" else f"{field} value is invalid"
-    if field == "input.voice_id" and isinstance(kind, Kind.Enum):
-        return UNKNOWN_VOICE
-    if field == "input.audio_file" and isinstance(kind, Kind.Pattern | Kind.MinLength):
-        return BAD_BASE64
+        return wording.one_of_many if field == wording.one_of_field else f"{field} value is invalid"
+    if isinstance(kind, Kind.Enum) and field in wording.enum_messages:
+        return wording.enum_messages[field]
+    if isinstance(kind, Kind.Pattern | Kind.MinLength) and field in wording.format_messages:
+        return wording.format_messages[field]
     if isinstance(kind, Kind.Enum):
         options = ", ".join(str(option) for option in kind.options)
         return f"{field} value '{_short(error.instance)}' is invalid, allowed values: {options}"

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from contract_tests import checks  # noqa: F401 - registers the Kling checks
 from contract_tests.remote.conftest import RemoteServer
 from contract_tests.strategies import register_schemathesis_formats
-from kling_lipsync.spec import SPEC_PATH, error_catalogue
 from kling_lipsync_client import AuthenticatedClient
 from kling_lipsync_client.api.lip_sync import create_lip_sync_task, get_lip_sync_task, list_lip_sync_tasks
 from kling_lipsync_client.models import (
@@ -31,6 +30,7 @@ from kling_lipsync_client.models import (
     TaskListResponse,
     TaskResponse,
 )
+from kling_spec import SPEC_PATH, error_catalogue
 
 register_schemathesis_formats()
 CATALOGUE = error_catalogue()

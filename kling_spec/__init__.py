@@ -1,7 +1,9 @@
 """The OpenAPI document, loaded once, and what the rest of the toolkit reads from it.
 
-Everything that states a rule of the API (limits, enums, error codes, their HTTP statuses and messages)
-comes from ``openapi.yaml`` through this module, so no rule is written twice in Python.
+Everything that states a rule of the API (limits, enums, error codes, their HTTP statuses and messages,
+the families of operations) comes from ``openapi.yaml`` through this package, so no rule is written twice
+in Python. It is the leaf both the client layer (``kling_lipsync``) and the mock (``mock_server``) import:
+it needs only PyYAML and jsonschema-rs, never httpx, Flask or the generated client.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ __all__ = [
     "iter_operations",
     "load_spec",
     "schema_validator",
+    "task_statuses",
 ]
 
-#: The document shipped with the package (a link to the repository's root ``openapi.yaml``).
+#: The document shipped with the package (in the repository, a link to the root ``openapi.yaml``).
 SPEC_PATH = Path(__file__).with_name("openapi.yaml")
 
 _JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -99,3 +102,9 @@ def iter_operations(
         for method in _HTTP_METHODS:
             if method in item:
                 yield path, method, item[method]
+
+
+@functools.cache
+def task_statuses() -> tuple[str, ...]:
+    """The spec's ``TaskStatus`` enum, in its order (submitted, processing, succeed, failed)."""
+    return tuple(load_spec()["components"]["schemas"]["TaskStatus"]["enum"])

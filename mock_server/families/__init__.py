@@ -1,0 +1,71 @@
+"""The mock's side of each family of the spec: what a family's tasks validate, store and look like.
+
+``kling_spec.families`` finds the families in openapi.yaml (``x-kling-family``); here each gets its
+implementation. Everything else of the mock (views, authentication, fate choice, the journal, callbacks,
+the store) is generic and asks a family for these few things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Protocol
+
+from kling_spec import load_spec
+from kling_spec.families import Family, families
+
+from ..store import Store, TaskRow
+from ..validation import PageRules
+from .lipsync import LipSyncFamily
+
+__all__ = ["Families", "TaskFamily"]
+
+
+class TaskFamily(Protocol):
+    """A family of asynchronous tasks (roles create, get, list), as the mock serves it."""
+
+    name: str
+    spec: Family
+    max_request_bytes: int
+
+    def check_create(self, body: Mapping[str, Any]) -> None:
+        """Raise ``KlingError(1201)`` for the first broken rule, in the family's words."""
+
+    def task_columns(
+        self, body: Mapping[str, Any], account: str, *, strict_video_ids: bool, store: Store, base_url: str
+    ) -> dict[str, Any]:
+        """The columns a new task of this family stores besides the generic ones."""
+        ...
+
+    def render(self, row: TaskRow, now_ms: int) -> dict[str, Any]:
+        """The task object as it stands at ``now_ms``."""
+        ...
+
+    def result_video(self, task_id: str) -> str:
+        """The id of a task's result video."""
+        ...
+
+
+#: Which class serves which family of the spec.
+_IMPLEMENTATIONS: Mapping[str, type[LipSyncFamily]] = {"lip-sync": LipSyncFamily}
+
+
+class Families:
+    """The families of one mock app, compiled from the spec at start-up, with their list rules."""
+
+    def __init__(self, spec: Mapping[str, Any] | None = None) -> None:
+        document = load_spec() if spec is None else spec
+        found = families(document)
+        missing = sorted(set(found) - set(_IMPLEMENTATIONS))
+        if missing:
+            raise RuntimeError(f"the spec names families the mock does not serve: {', '.join(missing)}")
+        self.by_name: Mapping[str, TaskFamily] = MappingProxyType(
+            {name: _IMPLEMENTATIONS[name](family, document) for name, family in found.items()}
+        )
+        self.pages: Mapping[str, PageRules] = MappingProxyType(
+            {name: PageRules(family.operation("list"), document) for name, family in found.items()}
+        )
+        self.max_request_bytes = max(family.max_request_bytes for family in self.by_name.values())
+
+    def __getitem__(self, name: str) -> TaskFamily:
+        return self.by_name[name]

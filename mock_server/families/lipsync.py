@@ -1,0 +1,163 @@
+"""The legacy lip-sync family (text2video / audio2video): what is its own in the mock.
+
+Its validator's wording (the order Kling reports fields in, its messages), what a task of it stores (the
+input video), and how its task object looks. Paths and schemas come from the spec's family registry.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from kling_spec import compile_schema
+from kling_spec.audio import audio_format
+from kling_spec.families import Family
+
+from ..errors import KlingError
+from ..media import result_duration, result_video_id, video_id_for_url
+from ..redact import without_audio_bytes
+from ..store import Store, TaskRow
+from ..tasks import result_url, task_id_of, timeline_of
+from ..timeline import SUCCEED
+from ..validation import Wording, first_broken_rule
+
+__all__ = ["NO_VIDEO", "UNKNOWN_VIDEO", "WORDING", "LipSyncFamily"]
+
+NO_VIDEO = "video_id or video_url is required"
+TWO_VIDEOS = "only one of video_id and video_url may be given"
+BAD_BASE64 = "File is not in a valid base64 format"
+UNKNOWN_VOICE = "Voice id not found"
+UNSUPPORTED_AUDIO = "Audio file format is not supported"
+UNKNOWN_VIDEO = "video_id not found"
+
+#: Kling's validator, as observed (docs/sources.md: OBS-VAL, OBS-AT).
+WORDING = Wording(
+    # The order Kling's validator reports problems in: the first broken field wins.
+    field_order=(
+        "input",
+        "input.mode",
+        "input.video",
+        "input.video_id",
+        "input.video_url",
+        "input.audio_type",
+        "input.audio_file",
+        "input.audio_url",
+        "input.text",
+        "input.voice_language",
+        "input.voice_id",
+        "input.voice_speed",
+    ),
+    missing={
+        "input": "input: must not be null",
+        "input.mode": "input.mode: must not be null",
+        "input.audio_type": "Audio type is null",
+        "input.text": "text is required",
+        "input.voice_id": "voice_id is required",
+        "input.audio_file": "audio_file is required",
+        "input.audio_url": "audio_url is required",
+    },
+    # ``oneOf`` over the input: exactly one video.
+    one_of_field="input.video",
+    one_of_none=NO_VIDEO,
+    one_of_many=TWO_VIDEOS,
+    enum_messages={"input.voice_id": UNKNOWN_VOICE},
+    format_messages={"input.audio_file": BAD_BASE64},
+)
+
+
+class LipSyncFamily:
+    """The mock's lip-sync tasks: validation compiled from the spec, stored columns, the task object."""
+
+    def __init__(self, family: Family, spec: Mapping[str, Any]) -> None:
+        self.name = family.name
+        self.spec = family
+        create = family.operation("create")
+        self._create = compile_schema(create.request_schema or {}, spec)
+        self.max_request_bytes: int = create.spec["x-kling-max-request-bytes"]
+        audio_file = spec["components"]["schemas"]["LipSyncInput"]["properties"]["audio_file"]
+        self.max_audio_bytes: int = audio_file["x-max-decoded-bytes"]
+
+    # -- create -------------------------------------------------------------------------------------------
+
+    def check_create(self, body: Mapping[str, Any]) -> None:
+        """Raise ``KlingError(1201)`` naming the first broken rule; accept what the schema accepts."""
+        message = first_broken_rule(self._create, body, WORDING)
+        if message is not None:
+            raise KlingError(1201, message)
+        self._check_audio_file(body)
+
+    def _check_audio_file(self, body: Mapping[str, Any]) -> None:
+        """What JSON Schema cannot say: the base64 decodes to real audio within its size."""
+        data = body["input"]
+        if data.get("mode") != "audio2video" or data.get("audio_type") != "file":
+            return
+        encoded: str = data["audio_file"]
+        padding = len(encoded) - len(encoded.rstrip("="))
+        if len(encoded) // 4 * 3 - padding > self.max_audio_bytes:
+            raise KlingError(1201, f"input.audio_file: decoded size must be at most {self.max_audio_bytes} bytes")
+        try:
+            head = base64.b64decode(encoded[:24], validate=True)
+        except (binascii.Error, ValueError):
+            raise KlingError(1201, BAD_BASE64) from None
+        if audio_format(head) is None:
+            raise KlingError(1201, UNSUPPORTED_AUDIO)
+
+    def task_columns(
+        self, body: Mapping[str, Any], account: str, *, strict_video_ids: bool, store: Store, base_url: str
+    ) -> dict[str, Any]:
+        """What a task of this family stores besides the generic columns: its input video and request."""
+        data = body["input"]
+        video_id, video_url, duration = self._parent_video(data, account, strict_video_ids, store)
+        return {
+            "parent_video_id": video_id,
+            "parent_video_url": video_url or result_url(base_url, video_id),
+            "parent_video_duration": duration,
+            "request_input": json.dumps(without_audio_bytes(data), ensure_ascii=False),
+        }
+
+    @staticmethod
+    def _parent_video(data: Mapping[str, Any], account: str, strict: bool, store: Store) -> tuple[str, str | None, str]:
+        """``(id, url, duration)`` of the input video; a ``None`` URL means "the mock serves it"."""
+        video_url = data.get("video_url")
+        if video_url:
+            return video_id_for_url(video_url), video_url, result_duration()
+        video_id: str = data["video_id"]
+        own = store.task_by_result_video(video_id)
+        if own is not None and own["account"] == account:
+            return video_id, None, result_duration()
+        if strict:
+            raise KlingError(1201, UNKNOWN_VIDEO)
+        return video_id, None, result_duration()
+
+    # -- the task object ------------------------------------------------------------------------------------
+
+    def render(self, row: TaskRow, now_ms: int) -> dict[str, Any]:
+        """The task object (``LipSyncTask`` in the spec) as it stands at ``now_ms``."""
+        timeline = timeline_of(row)
+        status, updated_at = timeline.status_at(now_ms)
+        videos = []
+        if status == SUCCEED:
+            video_id = row["result_video_id"]
+            videos.append({"id": video_id, "url": result_url(row["base_url"], video_id), "duration": result_duration()})
+        return {
+            "task_id": task_id_of(row["seq"]),
+            "task_status": status,
+            "task_status_msg": timeline.message_at(now_ms),
+            "task_info": {
+                "parent_video": {
+                    "id": row["parent_video_id"],
+                    "url": row["parent_video_url"],
+                    "duration": row["parent_video_duration"],
+                }
+            },
+            "task_result": {"videos": videos},
+            "created_at": timeline.created_at,
+            "updated_at": updated_at,
+        }
+
+    @staticmethod
+    def result_video(task_id: str) -> str:
+        return result_video_id(task_id)
