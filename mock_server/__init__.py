@@ -23,6 +23,7 @@ from .redact import redact_authorization, without_audio_bytes
 from .runtime import MockRuntime, mock_runtime
 from .serving import serving_context, share_store
 from .settings import Settings
+from .store import JournalEntry
 
 __all__ = ["Settings", "create_app"]
 
@@ -113,23 +114,23 @@ def _finish(response: Response) -> Response:
     if req.blueprint in _API_BLUEPRINTS or req.blueprint is None:
         body = without_audio_bytes(call.body)
         mock.store.journal_append(
-            {
-                "at": call.now_ms,
-                "method": req.method,
-                "path": req.path,
-                "query": req.query_string.decode("latin-1")[:1000],
-                "gateway": call.gateway,
-                "family": call.family,
-                "status": response.status_code,
-                "code": call.kling_code,
-                "request_id": call.request_id,
-                "task_id": call.task_id,
-                "account": call.account,
-                "authorization": redact_authorization(req.headers.get("Authorization")),
-                "scenario": call.scenario.name if call.scenario else None,
-                "body": json.dumps(body, ensure_ascii=False)[:4000] if body is not None else None,
-                "duration_ms": round(elapsed_ms, 3),
-            },
+            JournalEntry(
+                at=call.now_ms,
+                method=req.method,
+                path=req.path,
+                query=req.query_string.decode("latin-1")[:1000],
+                gateway=call.gateway,
+                family=call.family,
+                status=response.status_code,
+                code=call.kling_code,
+                request_id=call.request_id,
+                task_id=call.task_id,
+                account=call.account,
+                authorization=redact_authorization(req.headers.get("Authorization")),
+                scenario=call.scenario.name if call.scenario else None,
+                body=json.dumps(body, ensure_ascii=False)[:4000] if body is not None else None,
+                duration_ms=round(elapsed_ms, 3),
+            ),
             keep=settings.journal_size,
         )
     if settings.log_requests:

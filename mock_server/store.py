@@ -16,18 +16,36 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["MockState", "Store", "TaskRow"]
+__all__ = ["JournalEntry", "MockState", "Store", "TaskRow"]
 
 _SCHEMA = Path(__file__).with_name("schema.sql").read_text(encoding="utf-8")
 
 TaskRow = sqlite3.Row
 
-_JOURNAL_COLUMNS = (
-    "at", "method", "path", "query", "gateway", "family", "status", "code", "request_id", "task_id", "account",
-    "authorization", "scenario", "body", "duration_ms",
-)  # fmt: skip
+
+class JournalEntry(NamedTuple):
+    """One request as the journal keeps it; its fields are the journal table's columns, in order."""
+
+    at: int
+    method: str
+    path: str
+    query: str
+    gateway: str | None
+    family: str | None
+    status: int
+    code: int | None
+    request_id: str
+    task_id: str | None
+    account: str | None
+    authorization: str | None
+    scenario: str | None
+    body: str | None
+    duration_ms: float
+
+
+_JOURNAL_COLUMNS = JournalEntry._fields
 _JOURNAL_INSERT = (
     f"INSERT INTO journal ({', '.join(_JOURNAL_COLUMNS)}) VALUES ({', '.join('?' * len(_JOURNAL_COLUMNS))})"
 )
@@ -82,7 +100,7 @@ class Store:
         self._pid = 0
         self._state_cache: tuple[int, MockState] | None = None
         self._journal_lock = threading.Lock()
-        self._journal_pending: list[tuple[Any, ...]] = []
+        self._journal_pending: list[JournalEntry] = []
         self._journal_keep = 10_000
         self._journal_flush_at = time.monotonic() + _JOURNAL_FLUSH_SECONDS
         with self.transaction() as db:
@@ -324,14 +342,14 @@ class Store:
 
     # -- journal ------------------------------------------------------------------------------------
 
-    def journal_append(self, entry: Mapping[str, Any], keep: int) -> None:
+    def journal_append(self, entry: JournalEntry, keep: int) -> None:
         """Queue a journal entry; entries reach the database in batches (see ``flush_journal``).
 
         Writing each request's entry in a transaction of its own would make every query a write and put
         the workers in line for SQLite's write lock; a batch every quarter second costs one.
         """
         with self._journal_lock:
-            self._journal_pending.append(tuple(entry.get(column) for column in _JOURNAL_COLUMNS))
+            self._journal_pending.append(entry)
             self._journal_keep = keep
             due = len(self._journal_pending) >= _JOURNAL_BATCH or time.monotonic() >= self._journal_flush_at
         if due:
