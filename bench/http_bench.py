@@ -28,6 +28,7 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -73,7 +74,7 @@ def ensure_prism() -> Path:
     return prism
 
 
-def start_mock(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def start_mock(port: int, workers: int, threads: int) -> subprocess.Popen[Any]:
     """The production command, as the README shows it, on a fresh SQLite file."""
     WORK.mkdir(exist_ok=True)
     db = WORK / "mock.sqlite3"
@@ -85,20 +86,39 @@ def start_mock(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]
     return _start(command, "mock.log")
 
 
-def start_ceiling(port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
+def start_ceiling(port: int, workers: int, threads: int) -> subprocess.Popen[Any]:
     command = [str(BIN / "python"), str(BENCH / "ceiling.py"), "--port", str(port), "--workers", str(workers),
                "--threads", str(threads)]  # fmt: skip
     return _start(command, "ceiling.log")
 
 
-_STARTED: list[subprocess.Popen[bytes]] = []
+_STARTED: list[subprocess.Popen[Any]] = []
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
-def _start(command: list[str], log_name: str) -> subprocess.Popen[bytes]:
-    log = (WORK / log_name).open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log, start_new_session=True)
-    _STARTED.append(process)
+def _spawn(command: list[str], **options: Any) -> subprocess.Popen[Any]:
+    """Start a process in a session of its own and remember it, so ``stop_all`` stops it.
+
+    SIGTERM and SIGINT wait while it starts: arriving between the fork and the bookkeeping, they would
+    leave a process nobody knows of.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        # The child would inherit the blocked signals and then ignore a SIGTERM: unblock them there.
+        process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, preexec_fn=_unblock, **options)
+        _STARTED.append(process)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     return process
+
+
+def _unblock() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
+def _start(command: list[str], log_name: str) -> subprocess.Popen[Any]:
+    log = (WORK / log_name).open("wb")
+    return _spawn(command, stdout=log, stderr=log)
 
 
 def stop_all() -> None:
@@ -120,7 +140,7 @@ def _interrupted(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def start_prism(port: int) -> subprocess.Popen[bytes]:
+def start_prism(port: int) -> subprocess.Popen[Any]:
     prism = ensure_prism()
     return _start([str(prism), "mock", str(ROOT / "openapi.yaml"), "--host", "127.0.0.1", "--port", str(port)],
                   "prism.log")  # fmt: skip
@@ -133,7 +153,11 @@ def run_wrk(wrk: str, url: str, script: str, seconds: float, connections: int) -
     env = {**os.environ, "KLING_BENCH_BODY": str(WORK / "create.json")}
     duration = f"{max(1, round(seconds))}s"
     command = [wrk, "-t", "1", "-c", str(connections), "-d", duration, "--latency", "-s", str(BENCH / "wrk" / script)]
-    out = subprocess.run([*command, url], capture_output=True, text=True, env=env, check=True).stdout
+    process = _spawn([*command, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    out, err = process.communicate()
+    _STARTED.remove(process)
+    if process.returncode != 0:
+        raise RuntimeError(f"wrk failed ({process.returncode}): {err}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     latency = {p: float(v) * _UNITS[u] for p, v, u in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)}
     errors_found = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)

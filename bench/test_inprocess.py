@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from kling_lipsync.testing import KlingMock
+from kling_lipsync.testing import KlingMock, MockPool
 from kling_lipsync_client import AuthenticatedClient
 from kling_lipsync_client.api.lip_sync import create_lip_sync_task, get_lip_sync_task
 from kling_lipsync_client.models import (
@@ -65,3 +65,24 @@ def test_a_thousand_lifecycles_on_the_virtual_clock(benchmark: Any) -> None:
                 assert all(status(c, t) is TaskStatus.SUCCEED for c, t in ids)
 
     benchmark.pedantic(thousand_lifecycles, rounds=3, iterations=1)
+
+
+def test_what_kling_mock_costs_a_test(benchmark: Any) -> None:
+    """The ``kling_mock`` fixture's cost per test: a session mock reset and handed out again."""
+    pool = MockPool()
+    pool.release(pool.acquire())
+
+    def one_test() -> None:
+        pool.release(pool.acquire({"max_in_flight": 1}))
+
+    benchmark(one_test)
+    pool.close()
+
+
+def test_what_a_new_mock_costs(benchmark: Any) -> None:
+    """What each test paid before the pool: a new app, its compiled rules and database."""
+
+    def new_mock() -> None:
+        KlingMock().close()
+
+    benchmark(new_mock)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from kling_spec import load_spec
+from kling_spec.families import family
 
-_CREATE = load_spec()["paths"]["/v1/videos/lip-sync"]["post"]["requestBody"]["content"]["application/json"]
+_CREATE = family("lip-sync").operation("create").spec["requestBody"]["content"]["application/json"]
 
 
 def example_body(name: str, **input_changes: Any) -> dict[str, Any]:

@@ -101,25 +101,15 @@ def every_response_matches_the_spec() -> Iterator[StrictResponseValidator]:
 
 
 @pytest.fixture
-def mock() -> Iterator[KlingMock]:
-    """The mock in-process, on a virtual clock, with an empty in-memory store."""
-    with KlingMock() as instance:
-        yield instance
+def mock(kling_mock: KlingMock) -> KlingMock:
+    """The published ``kling_mock`` (virtual clock, empty store, answers checked against the spec)."""
+    return kling_mock
 
 
 @pytest.fixture
-def make_mock() -> Iterator[Callable[..., KlingMock]]:
-    """Build mocks with other settings; all are closed after the test."""
-    made: list[KlingMock] = []
-
-    def build(**settings: Any) -> KlingMock:
-        instance = KlingMock(settings)
-        made.append(instance)
-        return instance
-
-    yield build
-    for instance in made:
-        instance.close()
+def make_mock(kling_mocks: Callable[..., KlingMock]) -> Callable[..., KlingMock]:
+    """The published ``kling_mocks``: more mocks in one test, each with its settings."""
+    return kling_mocks
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ from kling_lipsync.errors import (
     WaitTimeout,
     error_from_response,
 )
-from kling_lipsync.retry import PollSchedule, RetryPolicy
+from kling_lipsync.retry import PollSchedule, RetryPolicy, may_send_again
 from kling_lipsync_client import Client
 from kling_lipsync_client.api.lip_sync import create_lip_sync_task, get_lip_sync_task, list_lip_sync_tasks
 from kling_lipsync_client.models import (
@@ -55,9 +55,6 @@ __all__ = ["DEFAULT_DMXAPI_URL", "DEFAULT_KLING_URL", "AsyncLipSync", "AudioFile
 
 DEFAULT_DMXAPI_URL = "https://www.dmxapi.cn/kling"
 DEFAULT_KLING_URL = "https://api-singapore.klingai.com"
-
-# Answers that prove the service refused a create before accepting it: safe to send again.
-_REFUSED_BEFORE_ACCEPTING = frozenset({1302, 1303, 5001})
 
 T = TypeVar("T")
 ProgressCallback = Callable[[int, int | None], None]
@@ -327,7 +324,7 @@ class _Core:
             retry_after = None
             if isinstance(outcome, _NoAnswer):
                 error: KlingError = _no_answer(self.base_url, outcome.error)
-                if not safe and outcome.maybe_received:
+                if not may_send_again(answered=False, maybe_received=outcome.maybe_received, repeatable=safe):
                     raise error
                 if not outcome.maybe_received and attempts is None and self.retry.max_connect_attempts is not None:
                     limit = min(limit, self.retry.max_connect_attempts)
@@ -337,7 +334,9 @@ class _Core:
                     answer: httpx.Response = outcome
                     return answer
                 api_error = error_from_response(outcome.status_code, body)
-                if not api_error.retryable or (not safe and api_error.code not in _REFUSED_BEFORE_ACCEPTING):
+                if not may_send_again(
+                    answered=True, code=api_error.code, retryable=api_error.retryable, repeatable=safe
+                ):
                     raise api_error
                 error, retry_after = api_error, _retry_after(outcome)
             if attempt >= limit:

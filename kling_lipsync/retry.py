@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-__all__ = ["PollSchedule", "RetryPolicy"]
+__all__ = ["REFUSED_BEFORE_ACCEPTING", "PollSchedule", "RetryPolicy", "may_send_again"]
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,34 @@ class PollSchedule:
         if planned <= self.min_interval:
             return planned
         return max(self.min_interval, planned * rng.uniform(1 - self.jitter, 1 + self.jitter))
+
+
+#: Answers that prove the service refused a create before accepting it: safe to send again.
+REFUSED_BEFORE_ACCEPTING = frozenset({1302, 1303, 5001})
+
+
+def may_send_again(
+    *,
+    answered: bool,
+    repeatable: bool,
+    code: int | None = None,
+    retryable: bool = False,
+    maybe_received: bool = True,
+) -> bool:
+    """May a failed request be sent again? The client's one rule, a pure function (unit-tested).
+
+    * ``answered``: an answer came (an error envelope, or the proxy's own 401), or none at all.
+    * ``code``, ``retryable``: the answer's Kling code, and whether its family allows a retry (1302, 1303,
+      5000-5002).
+    * ``maybe_received``: without an answer, could the service have got the request (the connection opened)?
+    * ``repeatable``: sending twice does no harm (a query, or a create with ``retry_unsafe=True``).
+
+    A create is sent again only when the service surely did not take it: the connection never opened, or
+    the answer proves a refusal (``REFUSED_BEFORE_ACCEPTING``); after 5000, 5002 or a lost answer the
+    task may exist already, and a second create would make a second task.
+    """
+    if not answered:
+        return repeatable or not maybe_received
+    if not retryable:
+        return False
+    return repeatable or code in REFUSED_BEFORE_ACCEPTING

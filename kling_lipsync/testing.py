@@ -25,10 +25,20 @@ import httpx
 
 from kling_lipsync.client import AsyncLipSync, LipSync
 from kling_lipsync_client import AuthenticatedClient
+from kling_spec.families import family as spec_family
 from mock_server import create_app
-from mock_server.settings import Settings
+from mock_server.settings import RUNTIME_FIELDS, Settings
 
-__all__ = ["AsyncTransport", "CallbackReceiver", "KlingMock", "ReceivedCallback", "free_port", "wait_until_up"]
+__all__ = [
+    "AsyncTransport",
+    "CallbackReceiver",
+    "KlingApi",
+    "KlingMock",
+    "MockPool",
+    "ReceivedCallback",
+    "free_port",
+    "wait_until_up",
+]
 
 MOCK_BASE_URL = "http://kling-mock.test"
 
@@ -37,18 +47,19 @@ ResponseObserver = Callable[[httpx.Request, httpx.Response], None]
 
 
 class _ObservedTransport(httpx.BaseTransport):
-    """The WSGI transport, showing each exchange to the registered observers."""
+    """The WSGI transport, showing each exchange to the observers of every mock and of its own."""
 
-    def __init__(self, inner: httpx.BaseTransport, observers: list[ResponseObserver]) -> None:
+    def __init__(self, inner: httpx.BaseTransport, *observers: list[ResponseObserver]) -> None:
         self._inner = inner
         self._observers = observers
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self._inner.handle_request(request)
-        if self._observers:
+        if any(self._observers):
             response.read()
-            for observe in self._observers:
-                observe(request, response)
+            for observers in self._observers:
+                for observe in observers:
+                    observe(request, response)
         return response
 
 
@@ -99,7 +110,7 @@ class KlingMock:
     * **base_url** - the URL the in-process clients use (nothing listens there).
 
     ``KlingMock.observers`` (shared by every instance) lets a test suite see every exchange, for
-    example to validate each response against the spec.
+    example to validate each response against the spec; ``own_observers`` are this instance's.
     """
 
     observers: ClassVar[list[ResponseObserver]] = []
@@ -111,9 +122,15 @@ class KlingMock:
         else:
             values.update(settings or {})
             self.settings = Settings.from_mapping(values)
+        #: The settings it was made with; ``settings`` adds the run-time changes ``MockPool`` applied.
+        self.start_settings = self.settings
         self.app = create_app(self.settings)
         self.base_url = base_url
-        self.transport: httpx.BaseTransport = _ObservedTransport(httpx.WSGITransport(app=self.app), self.observers)
+        self.own_observers: list[ResponseObserver] = []
+        self.pool_key: tuple[tuple[str, str], ...] = ()
+        self.transport: httpx.BaseTransport = _ObservedTransport(
+            httpx.WSGITransport(app=self.app), self.observers, self.own_observers
+        )
         self.http = httpx.Client(transport=self.transport, base_url=base_url)
 
     # -- clients ------------------------------------------------------------------------------------
@@ -162,6 +179,10 @@ class KlingMock:
             options.setdefault("sleep", advance)
             options.setdefault("monotonic", lambda: self.now_ms() / 1000)
         return AsyncLipSync(self.url(gateway, scenario), token, transport=AsyncTransport(self.transport), **options)
+
+    def api(self, family: str = "lip-sync", *, gateway: str = "dmxapi", token: str = "sk-test") -> KlingApi:
+        """Raw HTTP to one family on one gateway, in the domain's words (``create``, ``status``, ``tasks``)."""
+        return KlingApi(self, family, gateway=gateway, token=token)
 
     # -- control ------------------------------------------------------------------------------------
 
@@ -224,6 +245,98 @@ class KlingMock:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class KlingApi:
+    """One family of the mock on one gateway, as tests speak of it: create a task, ask its status, list.
+
+    Paths come from the spec's family registry; each method returns the answer's ``data`` and fails with
+    the whole answer when its code is not 0. ``request`` is the raw exchange, for tests of refusals.
+    """
+
+    def __init__(
+        self, mock: KlingMock, family: str = "lip-sync", *, gateway: str = "dmxapi", token: str = "sk-test"
+    ) -> None:
+        self.family = spec_family(family)
+        self.gateway = gateway
+        self.http = mock.httpx_client(token, gateway=gateway)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.http.request(method, path, **kwargs)
+
+    def create(self, body: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Create a task; its ``data`` (``task_id``, ``task_status`` ...)."""
+        created: dict[str, Any] = self._data(self.request("POST", self.family.collection_path, json=body, **kwargs))
+        return created
+
+    def status(self, task_id: str, **kwargs: Any) -> dict[str, Any]:
+        """The task object as it stands."""
+        path = self.family.task_path.replace("{task_id}", task_id)
+        task: dict[str, Any] = self._data(self.request("GET", path, **kwargs))
+        return task
+
+    def tasks(self, **params: Any) -> list[dict[str, Any]]:
+        """A page of the account's tasks (``pageNum``, ``pageSize``)."""
+        found: list[dict[str, Any]] = self._data(self.request("GET", self.family.collection_path, params=params))
+        return found
+
+    @staticmethod
+    def _data(response: httpx.Response) -> Any:
+        answer = response.json()
+        if response.status_code != 200 or answer.get("code") != 0:
+            raise AssertionError(f"{response.request.method} {response.request.url.path} answered "
+                                 f"{response.status_code}: {answer}")  # fmt: skip
+        return answer["data"]
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> KlingApi:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class MockPool:
+    """Mocks kept for a whole test session, one per set of start-up settings, reset for each test.
+
+    A new ``KlingMock`` costs tens of milliseconds (the app, the spec's compiled rules, a database); a
+    reset (empty store, clock rewound, run-time settings dropped, chaos re-seeded) about one. Settings
+    ``PUT /__mock__/config`` can change are applied after the reset; the others choose the mock.
+    """
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple[tuple[str, str], ...], list[KlingMock]] = {}
+        self._all: list[KlingMock] = []
+
+    def acquire(self, settings: Mapping[str, Any] | None = None) -> KlingMock:
+        wanted = dict(settings or {})
+        at_run_time = {name: wanted.pop(name) for name in list(wanted) if name in RUNTIME_FIELDS}
+        key = tuple(sorted((name, repr(value)) for name, value in wanted.items()))
+        idle = self._idle.setdefault(key, [])
+        if idle:
+            mock = idle.pop()
+            mock.reset()
+        else:
+            mock = KlingMock(wanted)
+            mock.pool_key = key
+            self._all.append(mock)
+        mock.settings = mock.start_settings.with_changes(at_run_time)
+        if at_run_time:
+            mock.configure(**at_run_time)
+        return mock
+
+    def release(self, mock: KlingMock) -> None:
+        """Give a mock back for the next test (its observers of this test removed)."""
+        mock.own_observers.clear()
+        self._idle.setdefault(mock.pool_key, []).append(mock)
+
+    def close(self) -> None:
+        for mock in self._all:
+            mock.close()
+        self._all.clear()
+        self._idle.clear()
 
 
 @dataclass(frozen=True)
