@@ -230,7 +230,7 @@ def test_credentials_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> No
         LipSync()
 
 
-def test_access_keys_sign_a_jwt_that_the_official_face_accepts(kling_mock: KlingMock) -> None:
+def test_access_keys_sign_a_jwt_that_the_kling_gateway_accepts(kling_mock: KlingMock) -> None:
     settings = kling_mock.settings
     with kling_mock.lipsync(
         gateway="kling", token=None, access_key=settings.access_key, secret_key=settings.secret_key

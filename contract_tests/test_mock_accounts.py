@@ -19,7 +19,7 @@ def test_two_accounts_cannot_see_each_others_tasks(mock: KlingMock) -> None:
         assert [t["task_id"] for t in alice.get(TASKS).json()["data"]] == [alice_task]
         assert [t["task_id"] for t in bob.get(TASKS).json()["data"]] == [bob_task]
     with mock.httpx_client(mock.settings.api_key, gateway="kling") as official:
-        assert official.get(TASKS).json()["data"] == [], "faces are separate account spaces"
+        assert official.get(TASKS).json()["data"] == [], "gateways are separate account spaces"
 
 
 def test_concurrency_limit_is_per_account_and_frees_up(mock: KlingMock) -> None:

@@ -1,4 +1,4 @@
-"""Both faces' tokens: the proxy's sk- keys and the official JWT or API key, with Kling's 401 codes."""
+"""Both gateways' tokens: the proxy's sk- keys and the official JWT or API key, with Kling's 401 codes."""
 
 from __future__ import annotations
 
@@ -20,14 +20,14 @@ def official(mock: KlingMock, token: str | None) -> httpx.Response:
         return client.get(TASKS)
 
 
-def test_official_face_accepts_a_fresh_jwt(mock: KlingMock) -> None:
+def test_kling_gateway_accepts_a_fresh_jwt(mock: KlingMock) -> None:
     token = make_jwt(mock.settings.access_key, mock.settings.secret_key)
     response = official(mock, token)
     assert response.status_code == 200
     assert response.json()["code"] == 0
 
 
-def test_official_face_accepts_the_api_key_as_the_same_account(mock: KlingMock) -> None:
+def test_kling_gateway_accepts_the_api_key_as_the_same_account(mock: KlingMock) -> None:
     token = make_jwt(mock.settings.access_key, mock.settings.secret_key)
     with mock.httpx_client(token, gateway="kling") as client:
         task_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
@@ -101,7 +101,7 @@ def test_extra_official_accounts_are_isolated(make_mock) -> None:
 
 
 @pytest.mark.parametrize("token", [None, "not-an-sk-key", "sk-", "Bearer"])
-def test_proxy_face_rejects_with_its_own_body(mock: KlingMock, token: str | None) -> None:
+def test_dmxapi_gateway_rejects_with_its_own_body(mock: KlingMock, token: str | None) -> None:
     with mock.httpx_client(token) as client:
         response = client.get(TASKS)
     assert response.status_code == 401
@@ -111,7 +111,7 @@ def test_proxy_face_rejects_with_its_own_body(mock: KlingMock, token: str | None
     assert error["message"].startswith("Invalid Token (request id: ")
 
 
-def test_official_tokens_do_not_open_the_proxy_face(mock: KlingMock) -> None:
+def test_official_tokens_do_not_open_the_dmxapi_gateway(mock: KlingMock) -> None:
     with mock.httpx_client(mock.settings.api_key) as client:
         assert "error" in client.get(TASKS).json()
 

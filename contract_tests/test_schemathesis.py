@@ -1,4 +1,4 @@
-"""Schemathesis over openapi.yaml against the mock in-process: both faces, positive and negative data,
+"""Schemathesis over openapi.yaml against the mock in-process: both gateways, positive and negative data,
 examples, coverage and fuzzing phases, stateful runs through the spec's links, the Kling checks on top.
 """
 
@@ -31,13 +31,13 @@ EXAMPLES = settings.default.max_examples
 
 @DMXAPI.parametrize()
 @settings(max_examples=EXAMPLES)
-def test_dmxapi_face_conforms(case: schemathesis.Case) -> None:
+def test_dmxapi_gateway_conforms(case: schemathesis.Case) -> None:
     case.call_and_validate()
 
 
 @OFFICIAL.parametrize()
 @settings(max_examples=EXAMPLES)
-def test_official_face_conforms(case: schemathesis.Case) -> None:
+def test_kling_gateway_conforms(case: schemathesis.Case) -> None:
     case.call_and_validate()
 
 
