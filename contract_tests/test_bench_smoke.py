@@ -87,3 +87,12 @@ def test_an_interrupted_benchmark_leaves_no_server_behind() -> None:
         if process.poll() is None:
             process.kill()
     assert processes_tagged(tag) == [], "every server it started is stopped"
+
+
+def test_without_wrk_the_smoke_run_says_so_and_needs_no_root(tmp_path: Path) -> None:
+    """`make test` must not need root: with no wrk on the PATH, the HTTP part is skipped, not installed."""
+    done = subprocess.run([sys.executable, "bench/http_bench.py", "--smoke"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PATH": str(tmp_path)})  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "wrk is not installed: the HTTP benchmark is skipped" in done.stdout
+    assert "apt-get" not in done.stdout.replace("`make bench` installs it with apt-get", "")

@@ -33,3 +33,37 @@ def test_readme_documents_every_mock_setting() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [item.name for item in fields(Settings) if f"{ENV_PREFIX}{item.name.upper()}" not in readme]
     assert missing == []
+
+
+def test_everything_the_readme_names_is_in_the_repository() -> None:
+    """Paths the README shows in backticks exist here (nothing outside the repository, such as ../shared)."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(r"(?<![.\w])\.\./", readme) is None, "the README points outside the repository"
+    # Paths with a folder (bare file names are explained by the text around them).
+    named = set(re.findall(r"`((?:[\w.-]+/)+[\w.-]*)`", readme))
+    # Generated on demand, not committed: the TypeScript client's build and the virtual environment.
+    made_by_targets = ("clients/typescript/build", ".venv", "dist/", "out/", "build/")
+    missing = sorted(
+        path for path in named if not path.startswith(made_by_targets) and not (ROOT / path.rstrip("/")).exists()
+    )
+    assert len(named) > 20, "the pattern finds the README's paths"
+    assert missing == []
+
+
+def test_the_mock_command_line_names_the_command_typed_and_explains_every_flag() -> None:
+    from mock_server.__main__ import build_parser
+
+    shown = run(str(BIN / "kling-lipsync"), "mock", "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("usage: kling-lipsync mock "), "named as the user typed it"
+    for item in fields(Settings):
+        assert f"--{item.name.replace('_', '-')}" in shown.stdout
+    vague = [
+        action.option_strings[0]
+        for action in build_parser()._actions
+        if action.option_strings and action.dest != "help" and not (action.help or "").rstrip(" )").endswith(".")
+    ]
+    assert vague == [], "every flag has a sentence of help"
+    assert "default 1.0" not in shown.stdout, "help says what a flag does, not only its default"

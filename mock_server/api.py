@@ -127,8 +127,8 @@ def _error_for_prefer_code(value: str) -> KlingError:
 
 def create(family: TaskFamily) -> Response:
     """Create a task: validate, check the account's concurrency, store the task and its planned callbacks."""
-    mock = mock_runtime()
     call = current_call()
+    mock = call.mock or mock_runtime()
     call.family = family.name
     settings = call.settings
     if request.mimetype != "application/json":
@@ -193,7 +193,8 @@ def get_task(family: TaskFamily, task_id: str) -> Response:
     call = current_call()
     call.family = family.name
     seq = seq_of(task_id)
-    row = mock_runtime().store.get_task(call.account or "", seq, family.name) if seq is not None else None
+    store = (call.mock or mock_runtime()).store
+    row = store.get_task(call.account or "", seq, family.name) if seq is not None else None
     if row is None:
         raise KlingError(1203, f"task {task_id[:64]} not found")
     return _ok(call, family.render(row, call.now_ms))
@@ -201,8 +202,8 @@ def get_task(family: TaskFamily, task_id: str) -> Response:
 
 def list_tasks(family: TaskFamily) -> Response:
     """A page of the account's tasks of the family, newest first."""
-    mock = mock_runtime()
     call = current_call()
+    mock = call.mock or mock_runtime()
     call.family = family.name
     page = mock.families.pages[family.name].check_page(request.args)
     rows = mock.store.list_tasks(call.account or "", family.name, page.size, (page.number - 1) * page.size)

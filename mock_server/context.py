@@ -9,12 +9,15 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g
 
 from .scenarios import Scenario
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .runtime import MockRuntime
 
 __all__ = ["Call", "current_call"]
 
@@ -36,6 +39,10 @@ class Call:
     url_scenario: str | None = None
     body: dict[str, Any] | None = None
     deliver_after_response: bool = False
+    #: The app's runtime, looked up once per request (``mock_runtime()`` goes through Flask's proxies).
+    mock: MockRuntime | None = None
+    #: An admin request (``/__mock__/``): not journaled.
+    admin: bool = False
 
 
 def current_call() -> Call:

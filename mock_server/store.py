@@ -54,7 +54,7 @@ _SHOWN = (
     "seq, kind, account, created_at, processing_at, finished_at, outcome, failure_message, "
     "parent_video_id, parent_video_url, parent_video_duration, result_video_id, base_url"
 )
-_JOURNAL_BATCH = 200
+_JOURNAL_BATCH = 2000
 _OPEN_PATIENCE_SECONDS = 30.0
 #: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families).
 SCHEMA_VERSION = 2
