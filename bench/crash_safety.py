@@ -35,10 +35,28 @@ TASKS = "/kling/v1/videos/lip-sync"
 STATUSES = {"submitted", "processing", "succeed", "failed"}
 
 
+#: Every server started, so the way out stops each (a restart may be interrupted half-way).
+_SERVERS: list[subprocess.Popen[bytes]] = []
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
+def _unblock() -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
 def start(port: int, db: Path) -> subprocess.Popen[bytes]:
     command = [str(BIN / "python"), "-m", "mock_server", "--workers", "2", "--port", str(port), "--db", str(db),
                "--no-log-requests"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL, start_new_session=True)
+    # SIGTERM waits while the server starts, so it is on the list before anyone can ask to stop it; the
+    # server itself gets the signals unblocked.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=_unblock
+        )
+        _SERVERS.append(process)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     wait_until_up(f"http://127.0.0.1:{port}/__mock__/health", process, seconds=30)
     return process
 
@@ -92,7 +110,8 @@ class Load:
     def stop(self) -> None:
         self._stop.set()
         for thread in self._threads:
-            thread.join(timeout=10)
+            if thread.is_alive():
+                thread.join(timeout=10)
 
 
 def check(url: str, acknowledged: list[tuple[str, str, int]]) -> tuple[int, list[str]]:
@@ -136,10 +155,10 @@ def main() -> int:
     print(f"crash safety: {kills} SIGKILL(s) under load, seed {seed}", flush=True)
 
     signal.signal(signal.SIGTERM, _interrupted)
-    server = start(port, db)
     load = Load(url, args.threads)
-    load.start()
     try:
+        server = start(port, db)
+        load.start()
         for kill in range(1, kills + 1):
             pause = rng.uniform(0.3, 0.8) if args.smoke else rng.uniform(0.5, 2.5)
             time.sleep(pause)  # a random moment under load
@@ -153,7 +172,8 @@ def main() -> int:
         found, problems = check(url, load.acknowledged)
     finally:
         load.stop()
-        _stop(server, signal.SIGTERM)
+        for started in _SERVERS:
+            _stop(started, signal.SIGTERM)
     ids = [task_id for _, task_id, _ in load.acknowledged]
     repeated = len(ids) - len(set(ids))
     lost = len(load.acknowledged) - found

@@ -117,12 +117,20 @@ def _unblock() -> None:
 
 
 def _start(command: list[str], log_name: str) -> subprocess.Popen[Any]:
-    log = (WORK / log_name).open("wb")
-    return _spawn(command, stdout=log, stderr=log)
+    with (WORK / log_name).open("wb") as log:  # the child keeps its own copy of the descriptor
+        return _spawn(command, stdout=log, stderr=log)
 
 
 def stop_all() -> None:
-    """Stop every server this script started (their whole process groups)."""
+    """Stop every server this script started (their whole process groups); a second Ctrl-C waits for it."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        _stop_started()
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
+def _stop_started() -> None:
     while _STARTED:
         process = _STARTED.pop()
         if process.poll() is None:
@@ -212,7 +220,9 @@ def main() -> int:
     print()
     print(table)
     if not args.smoke:
-        (BENCH / "RESULTS.md").write_text(report(table, args), encoding="utf-8")
+        written = BENCH / "RESULTS.md"
+        kept = written.read_text(encoding="utf-8").partition(HAND_WRITTEN)[2] if written.exists() else ""
+        written.write_text(report(table, args) + "\n" + HAND_WRITTEN + kept, encoding="utf-8")
         print(f"\nwritten to {(BENCH / 'RESULTS.md').relative_to(ROOT)}")
     failed = [m for m in results if m.server == "ours" and m.errors]
     return 1 if failed else 0
@@ -278,6 +288,10 @@ def render(results: list[Measurement], servers: dict[str, str]) -> str:
                 f"{ratios[0]} | {ratios[1]} |"
             )
     return "\n".join(lines)
+
+
+#: What follows this line in RESULTS.md is written by hand (the analysis of a run) and kept by a new run.
+HAND_WRITTEN = "<!-- written by hand below this line; make bench keeps it -->"
 
 
 def report(table: str, args: argparse.Namespace) -> str:

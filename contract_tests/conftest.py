@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -48,11 +49,18 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Pick a hypothesis seed when none was given, so every run can be replayed from its header.
 
-    With ``KLING_CONTRACT_MUTANT`` set, break the mock first (see ``mutants.py``).
+    With ``KLING_CONTRACT_MUTANT`` set, break the mock first (see ``mutants.py``). SIGTERM (a cancelled CI
+    job) ends the run as Ctrl-C does: fixtures tear down, and the servers the tests started (in sessions
+    of their own, which no signal of the run reaches) are stopped.
     """
+    signal.signal(signal.SIGTERM, _interrupted)
     mutant = os.environ.get("KLING_CONTRACT_MUTANT")
     if mutant:
         from contract_tests.mutants import MUTANTS

@@ -1,8 +1,9 @@
 """A catalogue of hostile input sent over real HTTP to the mock, served by the production command (granian)
 and by gunicorn.
 
-Each kind gets its documented Kling answer (never a 500, an HTML page, an empty answer or a hang), and the
-server answers normally afterwards.
+Each kind gets its documented Kling answer (never a 500, an HTML page or a hang), and the server answers
+normally afterwards. The one exception is a request granian's HTTP parser cannot read at all: an empty 400
+(``SERVER_SPECIFIC`` below, and the README's "Serving with several processes").
 """
 
 from __future__ import annotations

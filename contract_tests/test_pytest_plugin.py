@@ -52,3 +52,44 @@ def test_plugin_fixtures_in_a_downstream_project(pytester: pytest.Pytester) -> N
 def test_marker_is_documented(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.kling_mock(**settings)*"])
+
+
+OUTSIDE_THE_SPEC = """
+import pytest
+from mock_server.families.lipsync import LipSyncFamily
+
+VIDEO = "https://example.com/face.mp4"
+
+
+@pytest.fixture(autouse=True)
+def a_mock_that_drifted(monkeypatch):
+    original = LipSyncFamily.render
+
+    def render(self, row, now_ms):
+        task = original(self, row, now_ms)
+        task["task_status"] = 42  # the spec says a string
+        return task
+
+    monkeypatch.setattr(LipSyncFamily, "render", render)
+
+
+def test_strict_by_default(kling_mock, kling_api):
+    kling_api.status(kling_api.create({"input": {"mode": "audio2video", "video_url": VIDEO,
+                                                 "audio_type": "url", "audio_url": "https://example.com/a.mp3"}})["task_id"])
+
+
+@pytest.mark.kling_lenient
+def test_lenient_when_marked(kling_mock, kling_api):
+    kling_api.status(kling_api.create({"input": {"mode": "audio2video", "video_url": VIDEO,
+                                                 "audio_type": "url", "audio_url": "https://example.com/a.mp3"}})["task_id"])
+"""
+
+
+def test_answers_outside_the_spec_fail_the_test_unless_it_is_marked_lenient(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_drift=OUTSIDE_THE_SPEC)
+    # In a process of its own: this suite's own strict check would see the drifted mock's answers too.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "--strict-markers")
+    result.assert_outcomes(passed=2, errors=1)  # the strict test passes its body, then fails at teardown
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_strict_by_default*", "*the kling mock answered outside openapi.yaml*"]
+    )

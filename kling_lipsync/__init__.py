@@ -85,14 +85,20 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'kling_lipsync' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # for type checkers the names are the imports above, so a misspelt one is an error
+
+    def __getattr__(name: str) -> Any:
+        module = _WHERE.get(name)
+        if module is None:
+            raise AttributeError(f"module 'kling_lipsync' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    """The public names and the submodules loaded so far (not the names this module itself imports)."""
+    import sys
+
+    loaded = {name.split(".")[1] for name in sys.modules if name.startswith("kling_lipsync.")}
+    return sorted(set(__all__) | loaded)

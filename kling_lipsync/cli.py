@@ -410,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "mock" in arguments and arguments.index("mock") == _first_positional(arguments):
         from mock_server.__main__ import main as mock_main
 
-        return mock_main(arguments[arguments.index("mock") + 1 :])
+        return mock_main(arguments[arguments.index("mock") + 1 :], prog="kling-lipsync mock")
     parser, subparsers = _build_parsers()
     args, unknown = parser.parse_known_args(arguments)
     if unknown:

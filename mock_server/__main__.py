@@ -12,6 +12,7 @@ import argparse
 import errno
 import os
 import socket
+import sqlite3
 import sys
 from collections.abc import Sequence
 from dataclasses import MISSING, fields
@@ -117,6 +118,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     except ServingError as refused:
         print(str(refused).replace("mock_server:", f"{parser.prog}:", 1), file=sys.stderr)
         return 2 if "--db" in str(refused) else 1
+    except sqlite3.DatabaseError as unusable:  # not SQLite, or the mock's data in another layout
+        print(f"{parser.prog}: --db {settings.db}: {unusable}", file=sys.stderr)
+        return 2
     export_settings(prepared.settings, os.environ)
     try:
         return _serve(args.host, port, args.workers, args.threads, prepared)

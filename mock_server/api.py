@@ -36,14 +36,15 @@ from .validation import BodyError, parse_json_body
 
 __all__ = ["blueprint", "choose_scenario"]
 
-SUCCEED = "SUCCEED"
+#: The message of every answer with code 0.
+SUCCEED_MESSAGE = "SUCCEED"
 CHAOS_CODES = (5000, 5001, 5002, 1302)
-PROXY_BLUEPRINTS = frozenset({"dmxapi", "scenario_dmxapi"})
+DMXAPI_BLUEPRINTS = frozenset({"dmxapi", "scenario_dmxapi"})
 
 
 def _ok(call: Call, data: Any) -> Response:
     call.kling_code = 0
-    return envelope({"code": 0, "message": SUCCEED, "request_id": call.request_id, "data": data})
+    return envelope({"code": 0, "message": SUCCEED_MESSAGE, "request_id": call.request_id, "data": data})
 
 
 def _pop_url_scenario(endpoint: str | None, values: dict[str, Any] | None) -> None:
@@ -58,7 +59,7 @@ def _authenticate_and_choose_fate() -> None:
     headers = req.headers
     if req.view_args:
         call.task_id = req.view_args.get("task_id")
-    call.gateway = auth.DMXAPI_GATEWAY if req.blueprint in PROXY_BLUEPRINTS else auth.KLING_GATEWAY
+    call.gateway = auth.DMXAPI_GATEWAY if req.blueprint in DMXAPI_BLUEPRINTS else auth.KLING_GATEWAY
     call.account = auth.account_for(call.gateway, headers.get("Authorization"), call.settings)
     _apply_chaos(call.settings)
     scenario = choose_scenario(headers.get("X-Mock-Scenario"), headers.get("Prefer"), call.url_scenario)

@@ -11,6 +11,7 @@ app sees them are answered in the Kling envelope (``gunicorn_errors``).
 from __future__ import annotations
 
 import os
+import sqlite3
 import sys
 from typing import Any
 
@@ -33,7 +34,7 @@ def on_starting(server: Any) -> None:
     """In the master, before any worker: one store for all workers, and the run id they share."""
     try:
         prepared = prepare_run(Settings.from_env(), int(server.cfg.workers))
-    except (ServingError, ValueError) as refused:
+    except (ServingError, ValueError, sqlite3.DatabaseError) as refused:
         print(str(refused), file=sys.stderr, flush=True)
         os._exit(1)  # gunicorn has not started anything yet; an exception here would print a traceback
     _prepared.append(prepared)

@@ -34,11 +34,11 @@ class Settings:
     slow_factor: float = _setting(10.0, "How many times longer scenario 'slow' processes.")
     max_in_flight: int = _setting(5, "Unfinished tasks per account before 429/1303.")
     strict_video_ids: bool = _setting(False, "Reject a well-formed video_id the mock never produced.")
-    access_key: str = _setting("mock-access-key", "Official gateway: the account's access key (the JWT's iss).")
+    access_key: str = _setting("mock-access-key", "Kling gateway: the account's access key (the JWT's iss).")
     secret_key: str = _setting(
-        "mock-secret-key-for-local-testing-only", "Official gateway: the key that signs the account's JWTs."
+        "mock-secret-key-for-local-testing-only", "Kling gateway: the key that signs the account's JWTs."
     )
-    api_key: str = _setting("mock-api-key", "Official gateway: the account's static API key.")
+    api_key: str = _setting("mock-api-key", "Kling gateway: the account's static API key.")
     admin_token: str | None = _setting(
         None, "Protects /__mock__/ when set (Authorization: Bearer <admin_token>); health and videos stay open."
     )
@@ -73,7 +73,7 @@ class Settings:
     )
     extra_access_keys: Mapping[str, str] = field(
         default_factory=dict,
-        metadata={"help": "Another official-gateway account as ACCESS_KEY:SECRET_KEY (repeatable)."},
+        metadata={"help": "Another Kling-gateway account as ACCESS_KEY:SECRET_KEY (repeatable)."},
     )
 
     @classmethod

@@ -22,6 +22,20 @@ __all__ = ["JournalEntry", "MockState", "Store", "TaskRow"]
 
 _SCHEMA = Path(__file__).with_name("schema.sql").read_text(encoding="utf-8")
 
+
+def _statements(script: str) -> list[str]:
+    """The statements of a SQL script, one by one (``executescript`` would commit each on its own)."""
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return statements
+
+
+_SCHEMA_STATEMENTS = _statements(_SCHEMA)
+
 TaskRow = sqlite3.Row
 
 
@@ -100,6 +114,8 @@ class Store:
         self._pid = 0
         self._state_cache: tuple[int, MockState] | None = None
         self._journal_lock = threading.Lock()
+        # Held from taking the queue to writing it, and by reset: a reset never falls between the two.
+        self._journal_write_lock = threading.Lock()
         self._journal_pending: list[JournalEntry] = []
         self._journal_keep = 10_000
         self._journal_flush_at = time.monotonic() + _JOURNAL_FLUSH_SECONDS
@@ -124,16 +140,25 @@ class Store:
         # COMMIT every 1000 pages: a third of a create's time under load (bench/RESULTS.md).
         db.execute("PRAGMA synchronous=OFF")
         db.execute("PRAGMA foreign_keys=ON")
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        has_tables = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tasks'").fetchone()[0]
-        if has_tables and version != SCHEMA_VERSION:
+        # One transaction for the check, the tables and the version stamp: another worker opening the same
+        # new file meanwhile sees either nothing or all of it, never tables without their version.
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            has_tables = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tasks'").fetchone()[0]
+            if has_tables and version != SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"{self.path} holds the mock's data in another layout (version {version}, now "
+                    f"{SCHEMA_VERSION}): start the mock on a new file"
+                )
+            for statement in _SCHEMA_STATEMENTS:
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
             db.close()
-            raise sqlite3.DatabaseError(
-                f"{self.path} holds the mock's data in an older layout (version {version}, now {SCHEMA_VERSION}): "
-                "start the mock on a new file"
-            )
-        db.executescript(_SCHEMA)
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            raise
         # ... and from then on never: waiting for another process's write lock is `_begin_write`'s, in short steps.
         db.execute("PRAGMA busy_timeout=0")
         return db
@@ -218,17 +243,19 @@ class Store:
 
         The id sequence is kept, so a task id is never handed out twice.
         """
-        with self._journal_lock:
-            self._journal_pending = []
-        with self.transaction() as db:
-            db.execute("DELETE FROM deliveries")
-            db.execute("DELETE FROM delivery_attempts")
-            db.execute("DELETE FROM tasks")
-            db.execute("DELETE FROM journal")
-            db.execute(
-                "UPDATE mock_state SET clock_ms = ?, config_changes = '{}', generation = generation + 1 WHERE id = 1",
-                (self._clock_start_ms,),
-            )
+        with self._journal_write_lock:
+            with self._journal_lock:
+                self._journal_pending = []
+            with self.transaction() as db:
+                db.execute("DELETE FROM deliveries")
+                db.execute("DELETE FROM delivery_attempts")
+                db.execute("DELETE FROM tasks")
+                db.execute("DELETE FROM journal")
+                db.execute(
+                    "UPDATE mock_state SET clock_ms = ?, config_changes = '{}', generation = generation + 1 "
+                    "WHERE id = 1",
+                    (self._clock_start_ms,),
+                )
 
     # -- tasks --------------------------------------------------------------------------------------
 
@@ -357,17 +384,18 @@ class Store:
 
     def flush_journal(self) -> None:
         """Write the queued journal entries and drop the oldest beyond the newest ``keep``."""
-        with self._journal_lock:
-            pending, self._journal_pending = self._journal_pending, []
-            self._journal_flush_at = time.monotonic() + _JOURNAL_FLUSH_SECONDS
-            keep = self._journal_keep
-        if not pending:
-            return
-        with self.transaction() as db:
-            db.executemany(_JOURNAL_INSERT, pending)
-            last = db.execute("SELECT MAX(id) FROM journal").fetchone()[0] or 0
-            if last > keep:
-                db.execute("DELETE FROM journal WHERE id <= ?", (last - keep,))
+        with self._journal_write_lock:
+            with self._journal_lock:
+                pending, self._journal_pending = self._journal_pending, []
+                self._journal_flush_at = time.monotonic() + _JOURNAL_FLUSH_SECONDS
+                keep = self._journal_keep
+            if not pending:
+                return
+            with self.transaction() as db:
+                db.executemany(_JOURNAL_INSERT, pending)
+                last = db.execute("SELECT MAX(id) FROM journal").fetchone()[0] or 0
+                if last > keep:
+                    db.execute("DELETE FROM journal WHERE id <= ?", (last - keep,))
 
     def journal(self, limit: int, since_id: int = 0) -> list[sqlite3.Row]:
         """Journal entries after ``since_id``, oldest first (this process's queue is written first)."""

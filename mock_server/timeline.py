@@ -8,8 +8,18 @@ from kling_spec import task_statuses
 
 __all__ = ["FAILED", "PROCESSING", "SUBMITTED", "SUCCEED", "TaskTimeline", "plan_timeline"]
 
-# The statuses are the spec's TaskStatus enum, in its order: a status renamed there fails here at import.
-SUBMITTED, PROCESSING, SUCCEED, FAILED = task_statuses()
+
+def _status(value: str) -> str:
+    """A status of the spec's ``TaskStatus`` enum: one the spec renames or drops fails here, at import."""
+    if value not in task_statuses():
+        raise RuntimeError(f"openapi.yaml's TaskStatus has no {value!r}: {task_statuses()}")
+    return value
+
+
+SUBMITTED = _status("submitted")
+PROCESSING = _status("processing")
+SUCCEED = _status("succeed")
+FAILED = _status("failed")
 
 
 @dataclass(frozen=True)
