@@ -74,6 +74,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (stable, so a module's tests stay together): with xdist's load scheduling, a
+    slow test collected last would run alone at the end while the other worker idles."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_configure_node(node: Any) -> None:
     """Hand the seed to each xdist worker, so a parallel run replays like a serial one."""
     node.workerinput["hypothesis_seed"] = node.config.option.hypothesis_seed

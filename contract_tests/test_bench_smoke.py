@@ -18,6 +18,8 @@ import pytest
 
 from contract_tests.servers import ROOT
 
+pytestmark = pytest.mark.slow
+
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     """Run a benchmark script; if the test ends early (failure, timeout, Ctrl-C) it gets SIGTERM, not SIGKILL,

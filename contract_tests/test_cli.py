@@ -16,6 +16,8 @@ from contract_tests.servers import ROOT, GunicornMock
 from kling_lipsync.cli import EXIT_CODES, Progress
 from kling_lipsync_client.models import LipSyncTask
 
+pytestmark = pytest.mark.slow
+
 CLI = str(Path(sys.executable).with_name("kling-lipsync"))
 VIDEO = "https://example.com/face.mp4"
 

@@ -23,6 +23,8 @@ from kling_lipsync.audio import MAX_AUDIO_BYTES
 from kling_lipsync.testing import free_port
 from kling_spec import load_spec
 
+pytestmark = pytest.mark.slow
+
 CLI = str(Path(sys.executable).with_name("kling-lipsync"))
 VIDEO = "https://example.com/face.mp4"
 AUDIO = str(ROOT / "demo" / "line.mp3")

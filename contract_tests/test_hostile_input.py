@@ -20,6 +20,8 @@ from contract_tests.bodies import audio_file_body, text_body
 from contract_tests.servers import GunicornMock, ProductionMock, ServedMock
 from kling_spec import error_catalogue
 
+pytestmark = pytest.mark.slow
+
 CATALOGUE = error_catalogue()
 TASKS = "/kling/v1/videos/lip-sync"
 AUTH = {"Authorization": "Bearer sk-hostile"}

@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The lifecycle machine and schemathesis catch these mutants too, but later; one file keeps four runs short.
 CONTRACT_TESTS = ["contract_tests/test_client_contract.py"]
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_contract_tests_fail_against_a_broken_mock(mutant: str, pytestconfig: pytest.Config) -> None:

@@ -15,6 +15,8 @@ import pytest
 
 from contract_tests.servers import ROOT, GunicornMock
 
+pytestmark = pytest.mark.slow
+
 
 def make(target: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

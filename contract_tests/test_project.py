@@ -7,6 +7,8 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+import pytest
+
 from mock_server.settings import ENV_PREFIX, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,6 +26,7 @@ def test_ruff_is_clean() -> None:
     assert formatting.returncode == 0, formatting.stdout + formatting.stderr
 
 
+@pytest.mark.slow
 def test_mypy_strict_is_clean() -> None:
     result = run(str(BIN / "mypy"))
     assert result.returncode == 0, result.stdout + result.stderr

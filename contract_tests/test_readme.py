@@ -19,6 +19,8 @@ import pytest
 
 from contract_tests.servers import ROOT, ProductionMock
 
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 EXAMPLES = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
 

@@ -6,7 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from contract_tests.servers import ROOT, GunicornMock
+
+pytestmark = pytest.mark.slow
 
 
 def test_remote_suite_passes_against_the_mock_under_gunicorn(tmp_path) -> None:

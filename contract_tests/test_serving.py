@@ -24,6 +24,8 @@ from contract_tests.bodies import text_body
 from contract_tests.servers import GunicornMock, ProductionMock, ServedMock
 from kling_lipsync.testing import free_port
 
+pytestmark = pytest.mark.slow
+
 TASKS = "/kling/v1/videos/lip-sync"
 ACCOUNTS = 10
 TASKS_PER_ACCOUNT = 5  # the default max_in_flight: no create is refused

@@ -22,6 +22,8 @@ DOWNSTREAM_TEST = """
 import pytest
 from kling_lipsync import TaskFailed
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.kling_mock(processing_seconds=160)
 def test_my_pipeline(kling_mock, kling_client):
