@@ -106,9 +106,14 @@ def test_gunicorn_with_the_packaged_configuration_serves_one_mock(workers: int, 
 
 def test_cold_starts_of_four_workers_on_a_new_file_never_fail(tmp_path: Path) -> None:
     """Workers that open a new database file at the same moment all boot (no 'database is locked')."""
+    # The master imports the third-party packages before it forks (a config file that only imports them),
+    # so a start costs one such import, not four; each worker still imports the mock, builds its app and
+    # opens the new file itself, at the same moment as the others.
+    config = tmp_path / "imports_the_libraries.py"
+    config.write_text("import flask, httpx, jsonschema_rs, jwt, orjson, yaml  # noqa: F401, E401\n")
     for start in range(20):
         db = tmp_path / f"cold-{start}.sqlite3"
-        server = GunicornMock({"KLING_MOCK_DB": str(db)}, workers=4, cwd=tmp_path)
+        server = GunicornMock({"KLING_MOCK_DB": str(db)}, workers=4, cwd=tmp_path, config=str(config))
         try:
             for _ in range(8):  # with fresh connections, several workers answer
                 assert fresh("GET", server.url + "/__mock__/health").status_code == 200
