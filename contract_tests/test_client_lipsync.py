@@ -119,7 +119,7 @@ def test_tasks_iterates_every_page_newest_first(kling_client: LipSync) -> None:
 
 # -- errors -------------------------------------------------------------------------------------------
 
-FAMILY_CLASSES = {
+CATEGORY_CLASSES = {
     "authentication": AuthenticationError,
     "account": AccountError,
     "invalid_request": InvalidRequestError,
@@ -130,9 +130,9 @@ FAMILY_CLASSES = {
 
 
 @pytest.mark.parametrize("row", list(error_catalogue().values()), ids=lambda row: str(row.code))
-def test_every_code_maps_to_its_family_class(row) -> None:
+def test_every_code_maps_to_its_category_class(row) -> None:
     error = error_from_response(row.http_status, {"code": row.code, "message": row.message, "request_id": "r-1"})
-    assert type(error) is FAMILY_CLASSES[row.family]
+    assert type(error) is CATEGORY_CLASSES[row.category]
     assert (error.code, error.message, error.request_id, error.http_status) == (
         row.code,
         row.message,

@@ -150,8 +150,8 @@ class WaitTimeout(KlingError):
         super().__init__(f"{message}; last error: {last_error}" if last_error is not None else message)
 
 
-#: The family of each code (``x-kling-error-codes`` in openapi.yaml) decides the class: one table, no if-chains.
-_BY_FAMILY: Mapping[str, type[APIError]] = {
+#: The category of each code (``x-kling-error-codes`` in openapi.yaml) decides the class: one table, no if-chains.
+_BY_CATEGORY: Mapping[str, type[APIError]] = {
     "authentication": AuthenticationError,
     "account": AccountError,
     "invalid_request": InvalidRequestError,
@@ -159,7 +159,9 @@ _BY_FAMILY: Mapping[str, type[APIError]] = {
     "rate_limit": RateLimitError,
     "server": ServerError,
 }
-_CLASS_BY_CODE: Mapping[int, type[APIError]] = {code: _BY_FAMILY[row.family] for code, row in error_catalogue().items()}
+_CLASS_BY_CODE: Mapping[int, type[APIError]] = {
+    code: _BY_CATEGORY[row.category] for code, row in error_catalogue().items()
+}
 
 
 def error_from_response(status: int, body: Any) -> APIError:

@@ -63,7 +63,7 @@ class ErrorCode:
 
     code: int
     http_status: int
-    family: str
+    category: str
     message: str
     meaning_en: str
     meaning_zh: str
@@ -83,7 +83,7 @@ def error_catalogue(path: Path = SPEC_PATH) -> Mapping[int, ErrorCode]:
         row["code"]: ErrorCode(
             code=row["code"],
             http_status=row["http_status"],
-            family=row["family"],
+            category=row["category"],
             message=row["message"],
             meaning_en=row["meaning_en"],
             meaning_zh=row["meaning_zh"],

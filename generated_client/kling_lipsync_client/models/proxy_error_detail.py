@@ -13,7 +13,7 @@ T = TypeVar("T", bound="ProxyErrorDetail")
 
 @_attrs_define
 class ProxyErrorDetail:
-    """The proxy's own error, in the OpenAI style of the new-api gateway family."""
+    """The proxy's own error, in the OpenAI style of new-api gateways."""
 
     message: str
     """ Ends with the proxy's request id: `Invalid Token (request id: ...)`. """

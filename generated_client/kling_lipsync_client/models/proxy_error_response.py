@@ -18,7 +18,7 @@ class ProxyErrorResponse:
     """What DMXAPI answers when it rejects the token itself, before the request reaches Kling."""
 
     error: ProxyErrorDetail
-    """ The proxy's own error, in the OpenAI style of the new-api gateway family. """
+    """ The proxy's own error, in the OpenAI style of new-api gateways. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
