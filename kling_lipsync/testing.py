@@ -145,7 +145,8 @@ class KlingMock:
         headers = dict(kwargs.pop("headers", {}))
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        return httpx.Client(transport=self.transport, base_url=self.url(gateway), headers=headers, **kwargs)
+        base_url = kwargs.pop("base_url", self.url(gateway))
+        return httpx.Client(transport=self.transport, base_url=base_url, headers=headers, **kwargs)
 
     def generated_client(self, token: str = "sk-test", *, gateway: str = "dmxapi") -> AuthenticatedClient:
         """The generated ``AuthenticatedClient``, wired to the in-process mock."""
@@ -180,9 +181,15 @@ class KlingMock:
             options.setdefault("monotonic", lambda: self.now_ms() / 1000)
         return AsyncLipSync(self.url(gateway, scenario), token, transport=AsyncTransport(self.transport), **options)
 
-    def api(self, family: str = "lip-sync", *, gateway: str = "dmxapi", token: str = "sk-test") -> KlingApi:
-        """Raw HTTP to one family on one gateway, in the domain's words (``create``, ``status``, ``tasks``)."""
-        return KlingApi(self, family, gateway=gateway, token=token)
+    def api(
+        self, family: str = "lip-sync", *, gateway: str = "dmxapi", token: str = "sk-test", scenario: str | None = None
+    ) -> KlingApi:
+        """Raw HTTP to one family on one gateway, in the domain's words (``create``, ``status``, ``tasks``).
+
+        ``scenario`` puts the mock's ``/scenario/NAME`` prefix before every path, as a client that cannot
+        set headers would.
+        """
+        return KlingApi(self, family, gateway=gateway, token=token, scenario=scenario)
 
     # -- control ------------------------------------------------------------------------------------
 
@@ -255,11 +262,17 @@ class KlingApi:
     """
 
     def __init__(
-        self, mock: KlingMock, family: str = "lip-sync", *, gateway: str = "dmxapi", token: str = "sk-test"
+        self,
+        mock: KlingMock,
+        family: str = "lip-sync",
+        *,
+        gateway: str = "dmxapi",
+        token: str = "sk-test",
+        scenario: str | None = None,
     ) -> None:
         self.family = spec_family(family)
         self.gateway = gateway
-        self.http = mock.httpx_client(token, gateway=gateway)
+        self.http = mock.httpx_client(token, gateway=gateway, base_url=mock.url(gateway, scenario))
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self.http.request(method, path, **kwargs)
