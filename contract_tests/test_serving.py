@@ -90,9 +90,20 @@ def test_the_production_command_serves_one_mock_over_its_workers(workers: int, t
 @pytest.mark.parametrize("workers", [2, 4])
 def test_the_readme_gunicorn_command_serves_one_mock_without_a_configuration(workers: int, tmp_path: Path) -> None:
     """No config file (outside the repository) and no database: the workers still share one store."""
-    with GunicornMock(workers=workers, cwd=tmp_path) as server:
+    with GunicornMock({"TMPDIR": str(tmp_path)}, workers=workers, cwd=tmp_path) as server:
         assert_one_consistent_mock(server)
         assert "share the database" in "".join(server.log)
+    assert list(tmp_path.glob("kling-mock-run-gunicorn-*.sqlite3")), "the file is named after the master"
+
+
+def test_granian_started_by_hand_serves_one_mock(tmp_path: Path) -> None:
+    """``granian --workers 2 --factory mock_server:create_app``, no launcher: the workers still share a store."""
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("granian")), "--interface", "wsgi", "--workers", "2", "--factory",
+               "--port", str(port), "mock_server:create_app"]  # fmt: skip
+    with ServedMock(command, {"TMPDIR": str(tmp_path)}, port=port, cwd=tmp_path) as server:
+        assert_one_consistent_mock(server)
+        assert "granian workers share the database" in "".join(server.log)
 
 
 @pytest.mark.parametrize("workers", [2, 4])
