@@ -31,6 +31,9 @@ def test_contract_tests_fail_against_a_broken_mock(mutant: str, pytestconfig: py
             "-q",
             "-p",
             "no:cacheprovider",
+            # A plugin the contract file does not use: its start-up is part of each run's.
+            "-p",
+            "no:benchmark",
             f"--hypothesis-seed={seed}",
             *CONTRACT_TESTS,
         ],
