@@ -46,7 +46,12 @@ clients: install node_modules/.package-lock.json ## TypeScript client into clien
 docs: install node_modules/.package-lock.json ## The API reference, mock_server/assets/api-reference.html (served at /__mock__/docs)
 	$(BIN)/python docs/build_docs.py
 
-test: install ## The whole test suite
+bench/node_modules/.package-lock.json: bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --silent
+
+test: ## The whole test suite
+	@# pip and npm install side by side: a fresh clone waits for the longer of them, not for their sum.
+	$(MAKE) --no-print-directory -j3 install node_modules/.package-lock.json bench/node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-thorough: install ## The suite with ten times more hypothesis examples (nightly)
