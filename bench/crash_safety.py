@@ -10,9 +10,7 @@ anything was lost. The server is stopped on the way out, also on Ctrl-C or SIGTE
 from __future__ import annotations
 
 import argparse
-import contextlib
 import itertools
-import os
 import random
 import signal
 import subprocess
@@ -20,6 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -28,6 +27,7 @@ WORK = ROOT / "bench" / ".work"
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import interrupt_on_sigterm, spawn, stop, stop_all  # noqa: E402
 from contract_tests.bodies import text_body  # noqa: E402 - after the path is set
 from kling_lipsync.testing import free_port, wait_until_up  # noqa: E402
 
@@ -35,40 +35,12 @@ TASKS = "/kling/v1/videos/lip-sync"
 STATUSES = {"submitted", "processing", "succeed", "failed"}
 
 
-#: Every server started, so the way out stops each (a restart may be interrupted half-way).
-_SERVERS: list[subprocess.Popen[bytes]] = []
-_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
-
-
-def _unblock() -> None:
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-
-
-def start(port: int, db: Path) -> subprocess.Popen[bytes]:
+def start(port: int, db: Path) -> subprocess.Popen[Any]:
     command = [str(BIN / "python"), "-m", "mock_server", "--workers", "2", "--port", str(port), "--db", str(db),
                "--no-log-requests"]  # fmt: skip
-    # SIGTERM waits while the server starts, so it is on the list before anyone can ask to stop it; the
-    # server itself gets the signals unblocked.
-    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        process = subprocess.Popen(
-            command, cwd=ROOT, stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=_unblock
-        )
-        _SERVERS.append(process)
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    process = spawn(command, cwd=ROOT, stderr=subprocess.DEVNULL)
     wait_until_up(f"http://127.0.0.1:{port}/__mock__/health", process, seconds=30)
     return process
-
-
-def _interrupted(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def _stop(server: subprocess.Popen[bytes], how: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, how)
-    server.wait(timeout=30)
 
 
 class Load:
@@ -154,7 +126,7 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}"
     print(f"crash safety: {kills} SIGKILL(s) under load, seed {seed}", flush=True)
 
-    signal.signal(signal.SIGTERM, _interrupted)
+    interrupt_on_sigterm()
     load = Load(url, args.threads)
     try:
         server = start(port, db)
@@ -162,7 +134,7 @@ def main() -> int:
         for kill in range(1, kills + 1):
             pause = rng.uniform(0.3, 0.8) if args.smoke else rng.uniform(0.5, 2.5)
             time.sleep(pause)  # a random moment under load
-            _stop(server, signal.SIGKILL)
+            stop(server, signal.SIGKILL)
             print(
                 f"  kill {kill}: SIGKILL after {pause:.2f} s, {len(load.acknowledged)} acknowledged so far", flush=True
             )
@@ -172,8 +144,7 @@ def main() -> int:
         found, problems = check(url, load.acknowledged)
     finally:
         load.stop()
-        for started in _SERVERS:
-            _stop(started, signal.SIGTERM)
+        stop_all()
     ids = [task_id for _, task_id, _ in load.acknowledged]
     repeated = len(ids) - len(set(ids))
     lost = len(load.acknowledged) - found

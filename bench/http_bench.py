@@ -15,13 +15,11 @@ Every server runs in a process group of its own and is stopped on the way out, a
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -38,6 +36,7 @@ WORK = BENCH / ".work"
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
+from bench.processes import interrupt_on_sigterm, spawn, stop, stop_all  # noqa: E402
 from contract_tests.bodies import text_body  # noqa: E402 - after the path is set
 from kling_lipsync.testing import free_port, wait_until_up  # noqa: E402
 from mock_server.__main__ import DEFAULT_THREADS  # noqa: E402
@@ -92,60 +91,9 @@ def start_ceiling(port: int, workers: int, threads: int) -> subprocess.Popen[Any
     return _start(command, "ceiling.log")
 
 
-_STARTED: list[subprocess.Popen[Any]] = []
-_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
-
-
-def _spawn(command: list[str], **options: Any) -> subprocess.Popen[Any]:
-    """Start a process in a session of its own and remember it, so ``stop_all`` stops it.
-
-    SIGTERM and SIGINT wait while it starts: arriving between the fork and the bookkeeping, they would
-    leave a process nobody knows of.
-    """
-    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        # The child would inherit the blocked signals and then ignore a SIGTERM: unblock them there.
-        process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, preexec_fn=_unblock, **options)
-        _STARTED.append(process)
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-    return process
-
-
-def _unblock() -> None:
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-
-
 def _start(command: list[str], log_name: str) -> subprocess.Popen[Any]:
     with (WORK / log_name).open("wb") as log:  # the child keeps its own copy of the descriptor
-        return _spawn(command, stdout=log, stderr=log)
-
-
-def stop_all() -> None:
-    """Stop every server this script started (their whole process groups); a second Ctrl-C waits for it."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        _stop_started()
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-
-
-def _stop_started() -> None:
-    while _STARTED:
-        process = _STARTED.pop()
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-def _interrupted(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+        return spawn(command, cwd=ROOT, stdout=log, stderr=log)
 
 
 def start_prism(port: int) -> subprocess.Popen[Any]:
@@ -161,9 +109,9 @@ def run_wrk(wrk: str, url: str, script: str, seconds: float, connections: int) -
     env = {**os.environ, "KLING_BENCH_BODY": str(WORK / "create.json")}
     duration = f"{max(1, round(seconds))}s"
     command = [wrk, "-t", "1", "-c", str(connections), "-d", duration, "--latency", "-s", str(BENCH / "wrk" / script)]
-    process = _spawn([*command, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    process = spawn([*command, url], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     out, err = process.communicate()
-    _STARTED.remove(process)
+    stop(process)  # it has ended: only forgotten
     if process.returncode != 0:
         raise RuntimeError(f"wrk failed ({process.returncode}): {err}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -210,7 +158,7 @@ def main() -> int:
         return 0
     WORK.mkdir(exist_ok=True)
     (WORK / "create.json").write_text(json.dumps(text_body()))
-    signal.signal(signal.SIGTERM, _interrupted)
+    interrupt_on_sigterm()
     try:
         results, servers = measure(wrk, args)
     finally:
