@@ -8,16 +8,15 @@ normally afterwards. The one exception is a request granian's HTTP parser cannot
 
 from __future__ import annotations
 
-import http.client
 import json
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 
 from contract_tests.bodies import audio_file_body, text_body
-from contract_tests.servers import GunicornMock, ProductionMock, ServedMock
+from contract_tests.servers import Answer, GunicornMock, ProductionMock, ServedMock
+from contract_tests.servers import send as send_to
 from kling_spec import error_catalogue
 
 pytestmark = pytest.mark.slow
@@ -26,16 +25,6 @@ CATALOGUE = error_catalogue()
 TASKS = "/kling/v1/videos/lip-sync"
 AUTH = {"Authorization": "Bearer sk-hostile"}
 JSON = {**AUTH, "Content-Type": "application/json"}
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    content_type: str
-    body: bytes
-
-    def json(self) -> dict:
-        return json.loads(self.body)
 
 
 @pytest.fixture(scope="module", params=["granian", "gunicorn"])
@@ -49,18 +38,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 def send(server: ServedMock, method: str, path: str, body: bytes = b"", headers: list[tuple[str, str]] = ()) -> Answer:
-    """One request through http.client, which sends paths, methods and doubled headers as given."""
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=20)
-    connection.putrequest(method, path, skip_accept_encoding=True)
-    for name, value in headers:
-        connection.putheader(name, value)
-    if body or method in ("POST", "PUT", "PATCH"):
-        connection.putheader("Content-Length", str(len(body)))
-    connection.endheaders(body or None)
-    response = connection.getresponse()
-    answer = Answer(response.status, response.getheader("Content-Type", ""), response.read())
-    connection.close()
-    return answer
+    return send_to(server.port, method, path, body, headers)
 
 
 def pairs(mapping: dict[str, str]) -> list[tuple[str, str]]:

@@ -6,22 +6,16 @@ request opens a new connection, so the kernel spreads them over the workers.
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from contract_tests.bodies import text_body
-from contract_tests.servers import GunicornMock, ProductionMock, ServedMock
+from contract_tests.servers import GunicornMock, ProductionMock, ServedMock, fresh
 from kling_lipsync.testing import free_port
 
 pytestmark = pytest.mark.slow
@@ -32,28 +26,6 @@ TASKS_PER_ACCOUNT = 5  # the default max_in_flight: no create is refused
 POLLS = 5
 
 
-@dataclass(frozen=True)
-class Answer:
-    status_code: int
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def fresh(method: str, url: str, *, json_body: object = None, headers: Mapping[str, str] | None = None) -> Answer:
-    """One request on a connection of its own (http.client: an httpx client per request costs 10 ms)."""
-    parts = urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
-    body = None if json_body is None else json.dumps(json_body).encode()
-    sent = {**(headers or {}), **({"Content-Type": "application/json"} if body is not None else {})}
-    connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=sent)
-    response = connection.getresponse()
-    answer = Answer(response.status, response.read())
-    connection.close()
-    return answer
-
-
 def assert_one_consistent_mock(server: ServedMock) -> None:
     """50 tasks created over 10 accounts, each polled 5 times: every poll finds it, ids never repeat."""
     created: list[tuple[str, str]] = []
@@ -61,7 +33,7 @@ def assert_one_consistent_mock(server: ServedMock) -> None:
         auth = {"Authorization": f"Bearer sk-serving-{account}"}
         for _ in range(TASKS_PER_ACCOUNT):
             answer = fresh("POST", server.url + TASKS, json_body=text_body(), headers=auth)
-            assert answer.status_code == 200, answer.text
+            assert answer.status == 200, answer.text
             created.append((auth["Authorization"], answer.json()["data"]["task_id"]))
     ids = [task_id for _, task_id in created]
     assert len(set(ids)) == len(ids), "a task id was handed out twice"
@@ -69,8 +41,8 @@ def assert_one_consistent_mock(server: ServedMock) -> None:
     for authorization, task_id in created:
         for _ in range(POLLS):
             answer = fresh("GET", f"{server.url}{TASKS}/{task_id}", headers={"Authorization": authorization})
-            if answer.status_code != 200:
-                missing.append((task_id, answer.status_code, answer.json().get("code")))
+            if answer.status != 200:
+                missing.append((task_id, answer.status, answer.json().get("code")))
     assert missing == [], f"{len(missing)} of {len(created) * POLLS} polls did not find their task"
     listed = fresh("GET", f"{server.url}{TASKS}?pageSize=30", headers={"Authorization": created[0][0]})
     assert len(listed.json()["data"]) == TASKS_PER_ACCOUNT
@@ -127,7 +99,7 @@ def test_cold_starts_of_four_workers_on_a_new_file_never_fail(tmp_path: Path) ->
         server = GunicornMock({"KLING_MOCK_DB": str(db)}, workers=4, cwd=tmp_path, config=str(config))
         try:
             for _ in range(8):  # with fresh connections, several workers answer
-                assert fresh("GET", server.url + "/__mock__/health").status_code == 200
+                assert fresh("GET", server.url + "/__mock__/health").status == 200
         finally:
             server.kill()
         assert "Worker failed to boot" not in "".join(server.log)
@@ -148,7 +120,7 @@ def test_settings_given_at_start_beat_run_time_changes_of_an_earlier_run(tmp_pat
         assert config["processing_seconds"] == 3, "the flag wins over the change the earlier run left"
         # What a restart keeps: tasks and the virtual clock's reading (a task's times stay in the past).
         kept = fresh("GET", f"{second.url}{TASKS}/{task_id}", headers={"Authorization": "Bearer sk-p"})
-        assert kept.status_code == 200
+        assert kept.status == 200
     with ProductionMock(workers=1, args=["--db", str(db), "--clock", "virtual"], cwd=tmp_path) as third:
         assert fresh("GET", third.url + "/__mock__/clock").json()["now_ms"] == clock
 

@@ -15,8 +15,8 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-from contract_tests.servers import ROOT, ProductionMock
-from contract_tests.test_serving import assert_one_consistent_mock, fresh
+from contract_tests.servers import ROOT, ProductionMock, fresh
+from contract_tests.test_serving import assert_one_consistent_mock
 
 DOWNSTREAM_TEST = """
 import pytest
@@ -71,7 +71,7 @@ def test_the_wheel_alone_serves_the_mock_runs_the_cli_and_the_fixtures(tmp_path:
     try:
         assert_one_consistent_mock(server)
         docs = fresh("GET", server.url + "/__mock__/docs")
-        assert docs.status_code == 200
+        assert docs.status == 200
         assert b"Create a lip-sync task" in docs.body
         listed = run(bin_dir / "kling-lipsync", "--base-url", f"{server.url}/kling", "--token", "sk-serving-0",
                      "--json", "list", cwd=elsewhere)  # fmt: skip
