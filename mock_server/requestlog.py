@@ -29,7 +29,7 @@ class RequestLog:
         self._due = 0.0
         self._second = -1
         self._second_text = ""
-        atexit.register(self.flush)
+        self._flush_at_exit = False
 
     def line(self, text: str) -> None:
         now = time.time()
@@ -39,6 +39,10 @@ class RequestLog:
                 self._second, self._second_text = second, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
             if not self._pending:
                 self._due = now + _WAIT_SECONDS
+            if not self._flush_at_exit:
+                # Registered on the first line, not per instance: a test suite makes many mocks that log nothing.
+                atexit.register(self.flush)
+                self._flush_at_exit = True
             self._pending.append(f"{self._second_text},{int(now * 1000) % 1000:03d} {text}\n")
             due = len(self._pending) >= _BATCH or now >= self._due
         if due:
