@@ -44,6 +44,20 @@ def test_public_names_are_exactly_all() -> None:
     assert public - modules == set(kling_lipsync.__all__)
 
 
+def test_type_checkers_see_exactly_the_names_loaded_at_run_time() -> None:
+    """The package's names load on first use (``_EXPORTS``); its ``TYPE_CHECKING`` imports must name the same."""
+    import ast
+
+    tree = ast.parse(Path(kling_lipsync.__file__).read_text(encoding="utf-8"))
+    guarded = next(node for node in tree.body if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test))
+    for_type_checkers = {
+        (node.module, alias.name) for node in guarded.body if isinstance(node, ast.ImportFrom) for alias in node.names
+    }
+    at_run_time = {(module, name) for module, names in kling_lipsync._EXPORTS.items() for name in names}
+    assert for_type_checkers == at_run_time
+    assert all(getattr(kling_lipsync, name) is not None for _, name in at_run_time)
+
+
 def test_text_task_from_create_to_download(kling_mock: KlingMock, kling_client: LipSync, tmp_path: Path) -> None:
     created = kling_client.create_text("Hello there", "oversea_male1", voice_language="en", video_url=VIDEO)
     assert created.task_status is TaskStatus.SUBMITTED

@@ -15,8 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from contract_tests.bodies import audio_file_body, text_body
-from contract_tests.servers import Answer, GunicornMock, ProductionMock, ServedMock
-from contract_tests.servers import send as send_to
+from contract_tests.servers import Answer, GunicornMock, ProductionMock, ServedMock, send as send_to
 from kling_spec import error_catalogue
 
 pytestmark = pytest.mark.slow

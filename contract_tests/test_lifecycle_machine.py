@@ -9,8 +9,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from contract_tests.strategies import create_requests

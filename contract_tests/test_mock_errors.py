@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from contract_tests.bodies import audio_file_body, text_body
 from contract_tests.strategies import AUDIO_SAMPLES

@@ -14,75 +14,69 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from kling_lipsync.client import DEFAULT_DMXAPI_URL, DEFAULT_KLING_URL, AsyncLipSync, AudioFileError, LipSync
-    from kling_lipsync.errors import (
-        AccountError,
-        APIError,
-        AuthenticationError,
-        InvalidRequestError,
-        KlingError,
-        LocalFileError,
-        PolicyError,
-        RateLimitError,
-        ServerError,
-        TaskFailed,
-        TaskNotFinished,
-        TransportError,
-        UnexpectedResponse,
-        WaitTimeout,
+if TYPE_CHECKING:  # what type checkers see (``as``: re-exported); at run time the names load on first use
+    from kling_lipsync.client import (
+        DEFAULT_DMXAPI_URL as DEFAULT_DMXAPI_URL,
+        DEFAULT_KLING_URL as DEFAULT_KLING_URL,
+        AsyncLipSync as AsyncLipSync,
+        AudioFileError as AudioFileError,
+        LipSync as LipSync,
     )
-    from kling_lipsync.retry import PollSchedule, RetryPolicy
+    from kling_lipsync.errors import (
+        AccountError as AccountError,
+        APIError as APIError,
+        AuthenticationError as AuthenticationError,
+        InvalidRequestError as InvalidRequestError,
+        KlingError as KlingError,
+        LocalFileError as LocalFileError,
+        PolicyError as PolicyError,
+        RateLimitError as RateLimitError,
+        ServerError as ServerError,
+        TaskFailed as TaskFailed,
+        TaskNotFinished as TaskNotFinished,
+        TransportError as TransportError,
+        UnexpectedResponse as UnexpectedResponse,
+        WaitTimeout as WaitTimeout,
+    )
+    from kling_lipsync.retry import (
+        PollSchedule as PollSchedule,
+        RetryPolicy as RetryPolicy,
+    )
 
 # Imported when first used (PEP 562): ``import kling_lipsync`` (and the pytest plugin inside it) stays cheap
 # for test runs and tools that never touch the client.
-_WHERE = {
-    "DEFAULT_DMXAPI_URL": "kling_lipsync.client",
-    "DEFAULT_KLING_URL": "kling_lipsync.client",
-    "APIError": "kling_lipsync.errors",
-    "AccountError": "kling_lipsync.errors",
-    "AsyncLipSync": "kling_lipsync.client",
-    "AudioFileError": "kling_lipsync.client",
-    "AuthenticationError": "kling_lipsync.errors",
-    "InvalidRequestError": "kling_lipsync.errors",
-    "KlingError": "kling_lipsync.errors",
-    "LipSync": "kling_lipsync.client",
-    "LocalFileError": "kling_lipsync.errors",
-    "PolicyError": "kling_lipsync.errors",
-    "PollSchedule": "kling_lipsync.retry",
-    "RateLimitError": "kling_lipsync.errors",
-    "RetryPolicy": "kling_lipsync.retry",
-    "ServerError": "kling_lipsync.errors",
-    "TaskFailed": "kling_lipsync.errors",
-    "TaskNotFinished": "kling_lipsync.errors",
-    "TransportError": "kling_lipsync.errors",
-    "UnexpectedResponse": "kling_lipsync.errors",
-    "WaitTimeout": "kling_lipsync.errors",
+_EXPORTS = {
+    "kling_lipsync.client": (
+        "DEFAULT_DMXAPI_URL",
+        "DEFAULT_KLING_URL",
+        "AsyncLipSync",
+        "AudioFileError",
+        "LipSync",
+    ),
+    "kling_lipsync.errors": (
+        "APIError",
+        "AccountError",
+        "AuthenticationError",
+        "InvalidRequestError",
+        "KlingError",
+        "LocalFileError",
+        "PolicyError",
+        "RateLimitError",
+        "ServerError",
+        "TaskFailed",
+        "TaskNotFinished",
+        "TransportError",
+        "UnexpectedResponse",
+        "WaitTimeout",
+    ),
+    "kling_lipsync.retry": (
+        "PollSchedule",
+        "RetryPolicy",
+    ),
 }
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = [
-    "DEFAULT_DMXAPI_URL",
-    "DEFAULT_KLING_URL",
-    "APIError",
-    "AccountError",
-    "AsyncLipSync",
-    "AudioFileError",
-    "AuthenticationError",
-    "InvalidRequestError",
-    "KlingError",
-    "LipSync",
-    "LocalFileError",
-    "PolicyError",
-    "PollSchedule",
-    "RateLimitError",
-    "RetryPolicy",
-    "ServerError",
-    "TaskFailed",
-    "TaskNotFinished",
-    "TransportError",
-    "UnexpectedResponse",
-    "WaitTimeout",
-]
+__all__ = sorted(_WHERE)
 
 
 if not TYPE_CHECKING:  # for type checkers the names are the imports above, so a misspelt one is an error

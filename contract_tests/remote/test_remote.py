@@ -12,8 +12,7 @@ import time
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from contract_tests import checks  # noqa: F401 - registers the Kling checks
 from contract_tests.remote.conftest import RemoteServer
