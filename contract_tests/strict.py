@@ -6,7 +6,6 @@ property is required, so the mock can only answer exactly what the spec says.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -15,10 +14,9 @@ from openapi_core import Config, OpenAPI
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.testing import MockRequest, MockResponse
 
+from kling_lipsync.conformance import spec_path
 from kling_spec import SPEC_PATH
 
-# The mock's gateways and scenario prefixes all serve the spec's paths.
-_PREFIX = re.compile(r"^(/scenario/[^/]+)?(/kling)?(?=/v1/)")
 _SERVER = "http://127.0.0.1:8000"
 
 
@@ -36,7 +34,7 @@ class StrictResponseValidator:
     def errors(self, method: str, url: str, status: int, content_type: str, body: bytes) -> list[str]:
         """What is wrong with one answer; empty when it is what the spec says (or not an operation of it)."""
         parts = urlsplit(url)
-        path = _PREFIX.sub("", parts.path)
+        path = spec_path(parts.path)
         if not path.startswith("/v1/"):
             return []
         request = MockRequest(_SERVER, method.lower(), path)

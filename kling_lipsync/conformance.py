@@ -19,10 +19,15 @@ import httpx
 
 from kling_spec import compile_schema, iter_operations, load_spec
 
-__all__ = ["SpecConformance"]
+__all__ = ["SpecConformance", "spec_path"]
 
 # The mock serves the spec's paths under each gateway's prefix and behind a scenario prefix.
 _PREFIX = re.compile(r"^(/scenario/[^/]+)?(/kling)?(?=/v1/)")
+
+
+def spec_path(path: str) -> str:
+    """The spec's path for a path the mock serves (``/scenario/x/kling/v1/...`` -> ``/v1/...``)."""
+    return _PREFIX.sub("", path)
 
 
 class SpecConformance:
@@ -34,7 +39,7 @@ class SpecConformance:
 
     def errors(self, method: str, url: str, status: int, content_type: str, body: bytes) -> list[str]:
         """What is wrong with one answer; empty when the spec allows it (or it is not an API operation)."""
-        path = _PREFIX.sub("", urlsplit(url).path)
+        path = spec_path(urlsplit(url).path)
         operation = _operation(method.lower(), path)
         if operation is None:
             return []  # the admin API, or a path or method the API does not have (the mock answers 404)

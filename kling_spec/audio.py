@@ -5,14 +5,22 @@ The client checks a local file with it before sending, the mock checks what it r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from kling_spec import load_spec
 
-__all__ = ["MAX_AUDIO_BYTES", "audio_format"]
+__all__ = ["MAX_AUDIO_BYTES", "audio_format", "max_audio_bytes"]
 
-#: The decoded size limit of ``audio_file`` (``x-max-decoded-bytes`` in openapi.yaml).
-MAX_AUDIO_BYTES: int = load_spec()["components"]["schemas"]["LipSyncInput"]["properties"]["audio_file"][
-    "x-max-decoded-bytes"
-]
+
+def max_audio_bytes(spec: Mapping[str, Any] | None = None) -> int:
+    """The decoded size limit of ``audio_file`` (``x-max-decoded-bytes`` in openapi.yaml)."""
+    document = load_spec() if spec is None else spec
+    limit: int = document["components"]["schemas"]["LipSyncInput"]["properties"]["audio_file"]["x-max-decoded-bytes"]
+    return limit
+
+
+MAX_AUDIO_BYTES = max_audio_bytes()
 
 
 def audio_format(head: bytes) -> str | None:

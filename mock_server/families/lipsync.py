@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kling_spec import compile_schema
-from kling_spec.audio import audio_format
+from kling_spec.audio import audio_format, max_audio_bytes
 from kling_spec.families import Family
 
 from ..errors import KlingError
@@ -77,8 +77,7 @@ class LipSyncFamily:
         create = family.operation("create")
         self._create = compile_schema(create.request_schema or {}, spec)
         self.max_request_bytes: int = create.spec["x-kling-max-request-bytes"]
-        audio_file = spec["components"]["schemas"]["LipSyncInput"]["properties"]["audio_file"]
-        self.max_audio_bytes: int = audio_file["x-max-decoded-bytes"]
+        self.max_audio_bytes = max_audio_bytes(spec)
 
     # -- create -------------------------------------------------------------------------------------------
 
