@@ -62,3 +62,26 @@ def named_examples(spec: Mapping[str, Any] | None = None) -> list[NamedExample]:
     for _, _, operation in iter_operations(document):
         collect(operation)
     return found
+
+
+def _evaluate(template: Any, answer: Any) -> Any:
+    """A link's value with its ``$response.body#/...`` expressions read from ``answer`` (JSON pointers)."""
+    if isinstance(template, str) and template.startswith("$response.body#"):
+        value = answer
+        for part in template.removeprefix("$response.body#").strip("/").split("/"):
+            value = value[int(part)] if isinstance(value, list) else value[part]
+        return value
+    if isinstance(template, dict):
+        return {key: _evaluate(value, answer) for key, value in template.items()}
+    if isinstance(template, list):
+        return [_evaluate(value, answer) for value in template]
+    return template
+
+
+def link_request_body(operation: Mapping[str, Any], answer: Any, target_operation_id: str) -> Any:
+    """The body the spec's link from ``operation``'s 200 answer to ``target_operation_id`` makes of ``answer``."""
+    links = operation["responses"]["200"].get("links", {})
+    for link in links.values():
+        if link.get("operationId") == target_operation_id and "requestBody" in link:
+            return _evaluate(link["requestBody"], answer)
+    raise KeyError(f"{operation['operationId']} has no link with a request body to {target_operation_id}")

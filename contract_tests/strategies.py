@@ -39,9 +39,22 @@ SPEED_MAX = _INPUT["voice_speed"]["maximum"]
 _VOICES = {VoiceLanguage.EN: list(VoiceIdEn), VoiceLanguage.ZH: list(VoiceIdZh)}
 
 
+#: Audio long enough for advanced lip-sync (3 s: the minimum crop fits in it).
+LONG_AUDIO_SAMPLES = {
+    path.suffix[1:]: base64.b64encode(path.read_bytes()).decode() for path in sorted(ASSETS.glob("line-3s.*"))
+}
+
+
 def register_schemathesis_formats() -> None:
-    """Teach schemathesis what ``format: audio-base64`` means: real audio, not random base64."""
+    """Teach schemathesis what the spec's audio formats mean: real audio, not random base64.
+
+    ``audio-base64`` (legacy ``audio_file``) and ``audio-base64-or-url`` (advanced ``sound_file``: 3 s of
+    real audio, or an audio URL).
+    """
     schemathesis.openapi.format("audio-base64", st.sampled_from(sorted(AUDIO_SAMPLES.values())))
+    schemathesis.openapi.format(
+        "audio-base64-or-url", st.one_of(st.sampled_from(sorted(LONG_AUDIO_SAMPLES.values())), audio_urls)
+    )
 
 
 hosts = st.sampled_from(["example.com", "cdn.example.org", "127.0.0.1:9000", "media.kling.test"])

@@ -40,7 +40,18 @@ VIDEO = "https://example.com/face.mp4"
 
 def test_public_names_are_exactly_all() -> None:
     public = {name for name in dir(kling_lipsync) if not name.startswith(("_", "@"))}
-    modules = {"audio", "auth", "client", "conformance", "errors", "retry", "testing", "pytest_plugin", "cli"}
+    modules = {
+        "audio",
+        "auth",
+        "client",
+        "conformance",
+        "errors",
+        "planning",
+        "retry",
+        "testing",
+        "pytest_plugin",
+        "cli",
+    }
     assert public - modules == set(kling_lipsync.__all__)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 import yaml
@@ -121,7 +123,7 @@ def test_admin_openapi_describes_every_admin_route(mock: KlingMock) -> None:
     document = yaml.safe_load(mock.http.get("/__mock__/admin.yaml").text)
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     routes = {
-        (rule.rule.removeprefix("/__mock__").replace("<video_id>", "{video_id}"), method.lower())
+        (re.sub(r"<(\w+)>", r"{\1}", rule.rule.removeprefix("/__mock__")), method.lower())
         for rule in mock.app.url_map.iter_rules()
         if rule.rule.startswith("/__mock__")
         for method in rule.methods or ()

@@ -31,12 +31,16 @@ def test_spec_is_valid_openapi_3_1() -> None:
     validate(document, base_uri=base_uri)
 
 
-def test_operations_are_the_three_of_the_api(spec: Mapping[str, Any]) -> None:
+def test_operations_are_those_of_both_generations(spec: Mapping[str, Any]) -> None:
     found = {(path, method): op["operationId"] for path, method, op in iter_operations(spec)}
     assert found == {
         ("/v1/videos/lip-sync", "post"): "create_lip_sync_task",
         ("/v1/videos/lip-sync", "get"): "list_lip_sync_tasks",
         ("/v1/videos/lip-sync/{task_id}", "get"): "get_lip_sync_task",
+        ("/v1/videos/identify-face", "post"): "identify_faces",
+        ("/v1/videos/advanced-lip-sync", "post"): "create_advanced_lip_sync_task",
+        ("/v1/videos/advanced-lip-sync", "get"): "list_advanced_lip_sync_tasks",
+        ("/v1/videos/advanced-lip-sync/{task_id}", "get"): "get_advanced_lip_sync_task",
     }
     for _, _, operation in iter_operations(spec):
         assert operation["security"] == [{"bearerAuth": []}]
@@ -49,9 +53,10 @@ def test_servers_cover_the_proxy_and_kling(spec: Mapping[str, Any]) -> None:
 
 
 def test_list_paging_limits(spec: Mapping[str, Any]) -> None:
-    params = {p["name"]: p["schema"] for p in spec["paths"]["/v1/videos/lip-sync"]["get"]["parameters"]}
-    assert params["pageNum"] == {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1}
-    assert params["pageSize"] == {"type": "integer", "minimum": 1, "maximum": 500, "default": 30}
+    for path in ("/v1/videos/lip-sync", "/v1/videos/advanced-lip-sync"):
+        params = {p["name"]: p["schema"] for p in spec["paths"][path]["get"]["parameters"]}
+        assert params["pageNum"] == {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1}
+        assert params["pageSize"] == {"type": "integer", "minimum": 1, "maximum": 500, "default": 30}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.where for e in EXAMPLES])

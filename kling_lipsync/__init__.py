@@ -38,6 +38,11 @@ if TYPE_CHECKING:  # what type checkers see (``as``: re-exported); at run time t
         UnexpectedResponse as UnexpectedResponse,
         WaitTimeout as WaitTimeout,
     )
+    from kling_lipsync.planning import (
+        Plan as Plan,
+        PlanError as PlanError,
+        plan_advanced as plan_advanced,
+    )
     from kling_lipsync.retry import (
         PollSchedule as PollSchedule,
         RetryPolicy as RetryPolicy,
@@ -68,6 +73,11 @@ _EXPORTS = {
         "TransportError",
         "UnexpectedResponse",
         "WaitTimeout",
+    ),
+    "kling_lipsync.planning": (
+        "Plan",
+        "PlanError",
+        "plan_advanced",
     ),
     "kling_lipsync.retry": (
         "PollSchedule",

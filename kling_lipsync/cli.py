@@ -8,17 +8,19 @@ JSON for scripts. Errors are one line with the Kling code, and the exit code say
 from __future__ import annotations
 
 import argparse
+import base64
+import dataclasses
 import functools
 import json
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from kling_lipsync.audio import MAX_AUDIO_BYTES
-from kling_lipsync.client import LipSync
+from kling_lipsync.audio import MAX_AUDIO_BYTES, read_audio_file
+from kling_lipsync.client import LipSync, audio_length_ms
 from kling_lipsync.errors import (
     APIError,
     KlingError,
@@ -28,8 +30,17 @@ from kling_lipsync.errors import (
     TransportError,
     WaitTimeout,
 )
+from kling_lipsync.planning import Plan, check_audio, plan_advanced
 from kling_lipsync.retry import PollSchedule, RetryPolicy
-from kling_lipsync_client.models import LipSyncTask, TaskCreated, VoiceLanguage
+from kling_lipsync_client.models import (
+    AdvancedLipSyncTask,
+    AdvancedLipSyncTaskCreated,
+    FaceSession,
+    LipSyncTask,
+    TaskCreated,
+    VoiceLanguage,
+)
+from kling_lipsync_client.types import Unset
 from kling_spec import load_spec
 
 __all__ = ["EXIT_CODES", "Voice", "languages_of", "main", "voice_catalogue"]
@@ -37,6 +48,12 @@ __all__ = ["EXIT_CODES", "Voice", "languages_of", "main", "voice_catalogue"]
 # Limits shown in --help come from the spec, like everything else.
 _SCHEMAS = load_spec()["components"]["schemas"]
 _INPUT = _SCHEMAS["LipSyncInput"]["properties"]
+#: The families whose tasks ``status``, ``wait``, ``download`` and ``list`` show (``--family``).
+LEGACY, ADVANCED = "lip-sync", "advanced-lip-sync"
+#: Options of ``submit advanced`` only: given to another mode they would be silently ignored.
+_ADVANCED_ONLY = ("audio_id", "audio_ms", "video_ms", "face_id", "insert_at", "crop", "external_task_id")
+
+Task = LipSyncTask | AdvancedLipSyncTask
 
 #: What each exit code means.
 EXIT_CODES = {
@@ -121,7 +138,7 @@ class Progress:
         self._stream.flush()
         self._line_open = True
 
-    def task(self, task: LipSyncTask) -> None:
+    def task(self, task: Task) -> None:
         status = str(task.task_status)
         if self._live:
             elapsed = time.monotonic() - self._started
@@ -151,45 +168,66 @@ class Progress:
             self._line_open = False
 
 
-def _task_json(task: LipSyncTask | TaskCreated) -> dict[str, Any]:
+def _task_json(task: Task | TaskCreated | AdvancedLipSyncTaskCreated) -> dict[str, Any]:
     return task.to_dict()
 
 
-def _print_task(task: LipSyncTask, as_json: bool) -> None:
+def _print_task(task: Task, as_json: bool, extra: Mapping[str, Any] | None = None) -> None:
     if as_json:
-        print(json.dumps(_task_json(task), ensure_ascii=False))
+        print(json.dumps({**_task_json(task), **(extra or {})}, ensure_ascii=False))
         return
     line = f"{task.task_id}  {task.task_status}"
     if task.task_status_msg:
         line += f"  {task.task_status_msg}"
     for video in task.task_result.videos:
         line += f"  {video.url} ({video.duration} s)"
+        watermarked = getattr(video, "watermark_url", None)
+        if watermarked and not isinstance(watermarked, Unset):
+            line += f"  watermarked: {watermarked}"
     print(line)
+
+
+def _plan_json(plan: Plan, session_id: str) -> dict[str, Any]:
+    return {"session_id": session_id, **dataclasses.asdict(plan)}
 
 
 # -- the commands ------------------------------------------------------------------------------------------
 
 
-def _wait_and_save(lip: LipSync, args: argparse.Namespace, progress: Progress, task_id: str) -> int:
+def _wait_and_save(
+    lip: LipSync,
+    args: argparse.Namespace,
+    progress: Progress,
+    task_id: str,
+    family: str = LEGACY,
+    extra: Mapping[str, Any] | None = None,
+) -> int:
+    """Wait for the task, print it, and save its video when ``--out`` says where; ``extra`` joins the JSON."""
     poll = PollSchedule(expected_seconds=args.expected_seconds)
+    task: Task
     try:
-        task = lip.wait(task_id, timeout=args.timeout, on_update=progress.task, poll=poll)
+        if family == ADVANCED:
+            task = lip.wait_advanced(task_id, timeout=args.timeout, on_update=progress.task, poll=poll)
+        else:
+            task = lip.wait(task_id, timeout=args.timeout, on_update=progress.task, poll=poll)
     finally:
         progress.end_line()
     if args.out:
         path = lip.download(task, args.out, on_progress=progress.download)
         progress.end_line()
         if args.json:
-            print(json.dumps({**_task_json(task), "saved_to": str(path)}, ensure_ascii=False))
+            print(json.dumps({**_task_json(task), **(extra or {}), "saved_to": str(path)}, ensure_ascii=False))
         else:
             _print_task(task, False)
             print(f"saved {path}")
         return 0
-    _print_task(task, args.json)
+    _print_task(task, args.json, extra)
     return 0
 
 
 def _submit(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
+    if args.mode == "advanced":
+        return _submit_advanced(lip, args, progress)
     video = {"video_id": args.video_id, "video_url": args.video_url}
     created: TaskCreated
     if args.mode == "text":
@@ -213,13 +251,75 @@ def _submit(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
     return _wait_and_save(lip, args, progress, created.task_id)
 
 
+def _submit_advanced(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
+    """identify-face, plan what was not given, create; then as ``submit``.
+
+    The local audio is checked and measured first: identify-face is charged, a bad file costs nothing.
+    """
+    sound_file = args.audio_url
+    audio_ms: int | None = args.audio_ms
+    if args.audio_file is not None:
+        sound_file = base64.b64encode(read_audio_file(args.audio_file)).decode()
+        if audio_ms is None:
+            audio_ms = audio_length_ms(args.audio_file)
+    if audio_ms is None:  # _check_submit asks for it; a caller of this function might not have
+        raise ValueError("--audio-ms is needed with --audio-url or --audio-id")
+    check_audio(audio_ms)
+    session = lip.identify_faces(video_url=args.video_url, video_id=args.video_id)
+    plan = plan_advanced(
+        session.face_data,
+        audio_ms,
+        face_id=args.face_id,
+        insert_at=args.insert_at,
+        crop=args.crop,
+        video_ms=args.video_ms,
+    )
+    if not args.json:
+        print(f"plan: {plan} ({plan.why})", file=sys.stderr)
+    created = lip.create_advanced(
+        session.session_id,
+        plan.face_id,
+        sound_start_time=plan.sound_start_time,
+        sound_end_time=plan.sound_end_time,
+        sound_insert_time=plan.sound_insert_time,
+        audio_id=args.audio_id,
+        sound_file=sound_file,
+        watermark=True if args.watermark else None,
+        external_task_id=args.external_task_id,
+        callback_url=args.callback_url,
+    )
+    extra = {"plan": _plan_json(plan, session.session_id)}
+    if not args.wait and not args.out:
+        print(json.dumps({**_task_json(created), **extra}) if args.json else created.task_id)
+        return 0
+    if not args.json:
+        print(f"created {created.task_id}", file=sys.stderr)
+    return _wait_and_save(lip, args, progress, created.task_id, ADVANCED, extra)
+
+
+def _faces(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
+    session: FaceSession = lip.identify_faces(video_url=args.video_url, video_id=args.video_id)
+    if args.json:
+        print(json.dumps(session.to_dict(), ensure_ascii=False))
+        return 0
+    print(f"session {session.session_id}")
+    if not session.face_data:
+        print("no usable face in this video")
+    for face in session.face_data:
+        print(f"face {face.face_id}  [{face.start_time}, {face.end_time}] ms  {face.face_image}")
+    return 0
+
+
 def _status(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
-    _print_task(lip.get(args.task_id), args.json)
+    _print_task(lip.get_advanced(args.task_id) if args.family == ADVANCED else lip.get(args.task_id), args.json)
     return 0
 
 
 def _list(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
-    for shown, task in enumerate(lip.tasks(page_size=args.page_size)):
+    listed: Iterator[Task] = (
+        lip.advanced_tasks(page_size=args.page_size) if args.family == ADVANCED else lip.tasks(page_size=args.page_size)
+    )
+    for shown, task in enumerate(listed):
         if args.limit is not None and shown >= args.limit:
             break
         _print_task(task, args.json)
@@ -227,11 +327,14 @@ def _list(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
 
 
 def _wait(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
-    return _wait_and_save(lip, args, progress, args.task_id)
+    return _wait_and_save(lip, args, progress, args.task_id, args.family)
 
 
 def _download(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
-    path = lip.download(args.task_id, args.file, on_progress=progress.download)
+    if args.watermarked and args.family != ADVANCED:
+        raise ValueError("--watermarked is for --family advanced-lip-sync: legacy results have no watermarked copy")
+    task: Task | str = lip.get_advanced(args.task_id) if args.family == ADVANCED else args.task_id
+    path = lip.download(task, args.file, on_progress=progress.download, watermarked=args.watermarked)
     progress.end_line()
     print(json.dumps({"task_id": args.task_id, "saved_to": str(path)}) if args.json else f"saved {path}")
     return 0
@@ -256,6 +359,7 @@ COMMANDS: dict[str, Callable[[LipSync, argparse.Namespace, Progress], int]] = {
     "list": _list,
     "wait": _wait,
     "download": _download,
+    "faces": _faces,
 }
 
 
@@ -272,6 +376,28 @@ def _positive(kind: Callable[[str], int | float]) -> Callable[[str], int | float
     # argparse names the type in its message ("invalid int value: 'x'"), so keep the wrapped type's name.
     parse.__name__ = getattr(kind, "__name__", "number")
     return parse
+
+
+def _milliseconds(text: str) -> int:
+    """A time in ms, 0 or more."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return value
+
+
+_milliseconds.__name__ = "int"
+
+
+def _crop(text: str) -> tuple[int, int]:
+    """``START:END`` in ms of the audio."""
+    start, colon, end = text.partition(":")
+    if not colon:
+        raise argparse.ArgumentTypeError(f"expected START:END in ms, like 0:3000, not {text!r}")
+    try:
+        return _milliseconds(start), _milliseconds(end)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected START:END in whole ms, like 0:3000, not {text!r}") from None
 
 
 def _add_global_options(parser: argparse.ArgumentParser, *, with_defaults: bool) -> None:
@@ -330,11 +456,21 @@ def _build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argume
         )
         sub.add_argument("--out", help="save the result video to this file, or in this folder (implies --wait)")
 
+    def video_options(sub: argparse.ArgumentParser) -> None:
+        video = sub.add_mutually_exclusive_group(required=True)
+        video.add_argument("--video-id", help="a Kling video id")
+        video.add_argument("--video-url", help="an http(s) .mp4/.mov URL")
+
+    def family_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--family", choices=[LEGACY, ADVANCED], default=LEGACY, help=f"the task's kind ({LEGACY})")
+
     submit = command("submit", "create a task")
-    submit.add_argument("mode", choices=["text", "audio"], help="text2video or audio2video")
-    video = submit.add_mutually_exclusive_group(required=True)
-    video.add_argument("--video-id", help="a Kling video id")
-    video.add_argument("--video-url", help="an http(s) .mp4/.mov URL")
+    submit.add_argument(
+        "mode",
+        choices=["text", "audio", "advanced"],
+        help="text2video, audio2video, or advanced (find the faces, then lip-sync one to audio at chosen times)",
+    )
+    video_options(submit)
     submit.add_argument("--text", help=f"text mode: what to say (at most {_INPUT['text']['maxLength']} characters)")
     submit.add_argument("--voice-id", help="text mode: a voice id (`kling-lipsync voices` lists them)")
     submit.add_argument(
@@ -345,28 +481,59 @@ def _build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argume
     speed = _INPUT["voice_speed"]
     submit.add_argument("--voice-speed", type=float, help=f"text mode: {speed['minimum']} to {speed['maximum']}")
     audio = submit.add_mutually_exclusive_group()
-    audio.add_argument("--audio-url", help="audio mode: an http(s) .mp3/.wav/.m4a/.aac URL")
+    audio.add_argument("--audio-url", help="audio and advanced modes: an http(s) .mp3/.wav/.m4a/.aac URL")
     audio.add_argument(
-        "--audio-file", help=f"audio mode: a local MP3/WAV/M4A/AAC file (at most {MAX_AUDIO_BYTES // 2**20} MiB)"
+        "--audio-file",
+        help=f"audio and advanced modes: a local MP3/WAV/M4A/AAC file (at most {MAX_AUDIO_BYTES // 2**20} MiB)",
     )
+    audio.add_argument("--audio-id", help="advanced mode: the id of audio made by Kling's text-to-speech")
+    submit.add_argument(
+        "--audio-ms",
+        type=_positive(int),
+        help="advanced mode: the audio's length (needed with --audio-url/--audio-id; a file is measured)",
+    )
+    submit.add_argument(
+        "--video-ms",
+        type=_positive(int),
+        help="advanced mode: the video's length, if known (lets audio run to its end)",
+    )
+    submit.add_argument("--face-id", help="advanced mode: the face to lip-sync (default: the one seen longest)")
+    submit.add_argument(
+        "--insert-at", type=_milliseconds, metavar="MS", help="advanced mode: where the audio starts in the video"
+    )
+    submit.add_argument(
+        "--crop", type=_crop, metavar="START:END", help="advanced mode: the part of the audio to use, in ms"
+    )
+    submit.add_argument("--watermark", action="store_true", help="advanced mode: make a watermarked copy too")
+    submit.add_argument("--external-task-id", help="advanced mode: your own id for the task (unique)")
     submit.add_argument("--callback-url", help="where the service POSTs status changes")
     submit.add_argument("--wait", action="store_true", help="wait until the task ends")
     waiting(submit)
 
+    faces = command("faces", "find the faces in a video (the first step of advanced lip-sync)")
+    video_options(faces)
+
     status = command("status", "show one task")
     status.add_argument("task_id")
+    family_option(status)
 
     listing = command("list", "list tasks, newest first")
     listing.add_argument("--page-size", type=_positive(int), default=30)
     listing.add_argument("--limit", type=_positive(int), help="show at most this many")
+    family_option(listing)
 
     wait = command("wait", "wait until a task ends")
     wait.add_argument("task_id")
     waiting(wait)
+    family_option(wait)
 
     download = command("download", "save a task's result video")
     download.add_argument("task_id")
     download.add_argument("file", metavar="PATH", help="a file, or a folder to save <task_id>.mp4 in")
+    download.add_argument(
+        "--watermarked", action="store_true", help="the watermarked copy (advanced tasks created with --watermark)"
+    )
+    family_option(download)
 
     voices = command("voices", "list the voices of text mode (from the spec; no token needed)")
     voices.add_argument(
@@ -387,6 +554,21 @@ def _check_submit(submit: argparse.ArgumentParser, args: argparse.Namespace) -> 
         submit.error("submit text needs --text and --voice-id")
     if args.mode == "audio" and not (args.audio_url or args.audio_file):
         submit.error("submit audio needs --audio-url or --audio-file")
+    advanced_only = [name for name in _ADVANCED_ONLY if getattr(args, name) is not None] + (
+        ["watermark"] if args.watermark else []
+    )
+    if args.mode != "advanced" and advanced_only:
+        options = ", ".join("--" + name.replace("_", "-") for name in advanced_only)
+        submit.error(f"{options}: only for submit advanced")
+    if args.mode == "advanced":
+        if args.text or args.voice_id or args.voice_language or args.voice_speed is not None:
+            submit.error("submit advanced takes audio (--audio-file, --audio-url or --audio-id), not text")
+        if not (args.audio_url or args.audio_file or args.audio_id):
+            submit.error("submit advanced needs --audio-file, --audio-url or --audio-id")
+        if args.audio_file is None and args.audio_ms is None:
+            submit.error(
+                "submit advanced needs --audio-ms with --audio-url or --audio-id (only a local file is measured)"
+            )
     if args.mode == "text" and args.voice_language is None:
         # The service would otherwise read the voice as Chinese (its default) and refuse an English one
         # with "Voice id not found". An explicit --voice-language is sent as given, so a voice newer

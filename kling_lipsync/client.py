@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import math
 import os
 import random
 import secrets
@@ -36,11 +37,24 @@ from kling_lipsync.errors import (
     WaitTimeout,
     error_from_response,
 )
+from kling_lipsync.planning import Plan, check_audio, plan_advanced
 from kling_lipsync.retry import PollSchedule, RetryPolicy, may_send_again
 from kling_lipsync_client import Client
+from kling_lipsync_client.api.advanced_lip_sync import (
+    create_advanced_lip_sync_task,
+    get_advanced_lip_sync_task,
+    identify_faces,
+    list_advanced_lip_sync_tasks,
+)
 from kling_lipsync_client.api.lip_sync import create_lip_sync_task, get_lip_sync_task, list_lip_sync_tasks
 from kling_lipsync_client.models import (
+    AdvancedLipSyncCreateRequest,
+    AdvancedLipSyncTask,
+    AdvancedLipSyncTaskCreated,
     AudioType,
+    FaceChoice,
+    FaceSession,
+    IdentifyFaceRequest,
     LipSyncCreateRequest,
     LipSyncInput,
     LipSyncMode,
@@ -48,17 +62,21 @@ from kling_lipsync_client.models import (
     TaskCreated,
     TaskStatus,
     VoiceLanguage,
+    WatermarkInfo,
 )
 from kling_lipsync_client.types import UNSET
 
-__all__ = ["DEFAULT_DMXAPI_URL", "DEFAULT_KLING_URL", "AsyncLipSync", "AudioFileError", "LipSync"]
+__all__ = ["DEFAULT_DMXAPI_URL", "DEFAULT_KLING_URL", "AsyncLipSync", "AudioFileError", "LipSync", "audio_length_ms"]
 
 DEFAULT_DMXAPI_URL = "https://www.dmxapi.cn/kling"
 DEFAULT_KLING_URL = "https://api-singapore.klingai.com"
 
 T = TypeVar("T")
+#: A task of either family: what ``wait`` polls for and ``download`` saves.
+TaskT = TypeVar("TaskT", LipSyncTask, AdvancedLipSyncTask)
 ProgressCallback = Callable[[int, int | None], None]
 UpdateCallback = Callable[[LipSyncTask], None]
+AdvancedUpdateCallback = Callable[[AdvancedLipSyncTask], None]
 #: Called before each retry with the error, the number of the attempt that failed and the seconds until the next.
 RetryCallback = Callable[[KlingError, int, float], None]
 
@@ -127,14 +145,33 @@ def _json(response: httpx.Response) -> Any:
         return response.text[:200]
 
 
-def _destination(path: str | os.PathLike[str], task_id: str) -> Path:
-    """Where a result video goes: ``path``, or ``<task_id>.mp4`` inside it when it is a folder (like ``wget -P``).
+def _destination(path: str | os.PathLike[str], task_id: str, suffix: str = "") -> Path:
+    """Where a result video goes: ``path``, or ``<task_id><suffix>.mp4`` inside it when it is a folder (like
+    ``wget -P``).
 
     A path ending in a separator names a folder too, created if need be.
     """
     named_a_folder = os.fspath(path).endswith((os.sep, "/"))
     target = Path(path)
-    return target / f"{task_id}.mp4" if named_a_folder or target.is_dir() else target
+    return target / f"{task_id}{suffix}.mp4" if named_a_folder or target.is_dir() else target
+
+
+def audio_length_ms(path: str | os.PathLike[str]) -> int:
+    """How long a local audio file lasts, in whole milliseconds (rounded down, so never past its end).
+
+    Read by mutagen from the file's headers; ``AudioFileError`` when they do not say.
+    """
+    import mutagen  # only here: the rest of the client never needs it
+
+    try:
+        # By path, not bytes: mutagen recognises a raw AAC (ADTS) stream only by its file name.
+        found = mutagen.File(os.fspath(path))
+    except (mutagen.MutagenError, OSError) as exc:
+        raise AudioFileError(f"{os.fspath(path)}: cannot tell how long the audio lasts: {exc}") from exc
+    length = getattr(getattr(found, "info", None), "length", None)
+    if not isinstance(length, int | float) or not math.isfinite(length) or length <= 0:
+        raise AudioFileError(f"{os.fspath(path)}: cannot tell how long the audio lasts (give its length in ms)")
+    return int(length * 1000)
 
 
 def _open_partial(target: Path) -> tuple[int, Path]:
@@ -306,6 +343,60 @@ class _Core:
         """Read, check (readable, format, size) and encode a local audio file; ``AudioFileError`` if unusable."""
         return base64.b64encode(read_audio_file(path)).decode()
 
+    @staticmethod
+    def identify_request(video_url: str | None, video_id: str | None) -> IdentifyFaceRequest:
+        """The body of an identify-face call: exactly one video."""
+        if (video_id is None) == (video_url is None):
+            raise ValueError("give exactly one of video_id and video_url")
+        return IdentifyFaceRequest(
+            video_id=UNSET if video_id is None else video_id, video_url=UNSET if video_url is None else video_url
+        )
+
+    @classmethod
+    def advanced_request(
+        cls,
+        session_id: str,
+        face_id: str,
+        *,
+        audio_id: str | None,
+        sound_file: str | None,
+        audio_path: str | os.PathLike[str] | None,
+        sound_start_time: int,
+        sound_end_time: int,
+        sound_insert_time: int,
+        sound_volume: float | None,
+        original_audio_volume: float | None,
+        watermark: bool | None,
+        external_task_id: str | None,
+        callback_url: str | None,
+    ) -> AdvancedLipSyncCreateRequest:
+        """The body of an advanced lip-sync create; a local ``audio_path`` is checked and sent as base64."""
+        sources = {"audio_id": audio_id, "sound_file": sound_file, "audio_path": audio_path}
+        given = [name for name, value in sources.items() if value is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of audio_id, sound_file and audio_path, not {' and '.join(given) or 'none'}"
+            )
+        if audio_path is not None:
+            sound_file = cls.audio_file_base64(audio_path)
+        choice = FaceChoice(
+            face_id=face_id,
+            sound_start_time=sound_start_time,
+            sound_end_time=sound_end_time,
+            sound_insert_time=sound_insert_time,
+            audio_id=UNSET if audio_id is None else audio_id,
+            sound_file=UNSET if sound_file is None else sound_file,
+            sound_volume=UNSET if sound_volume is None else sound_volume,
+            original_audio_volume=UNSET if original_audio_volume is None else original_audio_volume,
+        )
+        return AdvancedLipSyncCreateRequest(
+            session_id=session_id,
+            face_choose=[choice],
+            watermark_info=UNSET if watermark is None else WatermarkInfo(enabled=watermark),
+            external_task_id=UNSET if external_task_id is None else external_task_id,
+            callback_url=UNSET if callback_url is None else callback_url,
+        )
+
     # -- flows --------------------------------------------------------------------------------------
 
     def _call(
@@ -376,18 +467,112 @@ class _Core:
         tasks: list[LipSyncTask] = self._parse(list_lip_sync_tasks, response).data
         return tasks
 
+    def identify_flow(self, body: IdentifyFaceRequest) -> _Flow[FaceSession]:
+        # Sent again like a query: a repeat makes no task, only another session (and another small charge).
+        request = identify_faces._get_kwargs(body=body)
+        response = yield from self._call(request, safe=True)
+        session: FaceSession = self._parse(identify_faces, response).data
+        return session
+
+    def create_advanced_flow(
+        self, body: AdvancedLipSyncCreateRequest, retry_unsafe: bool
+    ) -> _Flow[AdvancedLipSyncTaskCreated]:
+        request = create_advanced_lip_sync_task._get_kwargs(body=body)
+        response = yield from self._call(request, safe=retry_unsafe)
+        created: AdvancedLipSyncTaskCreated = self._parse(create_advanced_lip_sync_task, response).data
+        return created
+
+    def get_advanced_flow(
+        self, task_id: str, deadline: float | None = None, attempts: int | None = None
+    ) -> _Flow[AdvancedLipSyncTask]:
+        request = get_advanced_lip_sync_task._get_kwargs(task_id)
+        response = yield from self._call(request, safe=True, deadline=deadline, attempts=attempts)
+        task: AdvancedLipSyncTask = self._parse(get_advanced_lip_sync_task, response).data
+        return task
+
+    def advanced_page_flow(self, page_num: int, page_size: int) -> _Flow[list[AdvancedLipSyncTask]]:
+        request = list_advanced_lip_sync_tasks._get_kwargs(page_num=page_num, page_size=page_size)
+        response = yield from self._call(request, safe=True)
+        tasks: list[AdvancedLipSyncTask] = self._parse(list_advanced_lip_sync_tasks, response).data
+        return tasks
+
+    def lip_sync_advanced_flow(
+        self,
+        *,
+        video_url: str | None,
+        video_id: str | None,
+        audio_path: str | os.PathLike[str] | None,
+        audio_url: str | None,
+        audio_id: str | None,
+        audio_ms: int | None,
+        video_ms: int | None,
+        face_id: str | None,
+        insert_at: int | None,
+        crop: tuple[int, int] | None,
+        watermark: bool | None,
+        external_task_id: str | None,
+        callback_url: str | None,
+        timeout: float,
+        on_update: AdvancedUpdateCallback | None,
+        poll: PollSchedule | None,
+    ) -> _Flow[AdvancedLipSyncTask]:
+        """identify-face, plan, create, wait: everything local is checked before anything is sent."""
+        sources = {"audio_path": audio_path, "audio_url": audio_url, "audio_id": audio_id}
+        given = [name for name, value in sources.items() if value is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of audio_path, audio_url and audio_id, not {' and '.join(given) or 'none'}"
+            )
+        sound_file: str | None = audio_url
+        if audio_path is not None:
+            sound_file = self.audio_file_base64(audio_path)
+            if audio_ms is None:
+                audio_ms = audio_length_ms(audio_path)
+        elif audio_ms is None:
+            raise ValueError(f"give audio_ms with {given[0]}: the length of audio that is not local cannot be measured")
+        check_audio(audio_ms)  # identify-face is charged: refuse unusable audio before it
+        identify = self.identify_request(video_url, video_id)
+        session = yield from self.identify_flow(identify)
+        plan: Plan = plan_advanced(
+            session.face_data, audio_ms, face_id=face_id, insert_at=insert_at, crop=crop, video_ms=video_ms
+        )
+        body = self.advanced_request(
+            session.session_id,
+            plan.face_id,
+            audio_id=audio_id,
+            sound_file=sound_file,
+            audio_path=None,
+            sound_start_time=plan.sound_start_time,
+            sound_end_time=plan.sound_end_time,
+            sound_insert_time=plan.sound_insert_time,
+            sound_volume=None,
+            original_audio_volume=None,
+            watermark=watermark,
+            external_task_id=external_task_id,
+            callback_url=callback_url,
+        )
+        created = yield from self.create_advanced_flow(body, retry_unsafe=False)
+        task = yield from self.wait_flow(created.task_id, timeout, on_update, poll, self.get_advanced_flow)
+        return task
+
     def wait_flow(
-        self, task_id: str, timeout: float, on_update: UpdateCallback | None, poll: PollSchedule | None
-    ) -> _Flow[LipSyncTask]:
-        """Poll until the task ends: return it on ``succeed``, raise ``TaskFailed``, or ``WaitTimeout``."""
+        self,
+        task_id: str,
+        timeout: float,
+        on_update: Callable[[TaskT], None] | None,
+        poll: PollSchedule | None,
+        get: Callable[[str, float | None, int | None], _Flow[TaskT]],
+    ) -> _Flow[TaskT]:
+        """Poll with ``get`` (``get_flow`` or ``get_advanced_flow``) until the task ends: return it on
+        ``succeed``, raise ``TaskFailed``, or ``WaitTimeout``."""
         schedule = poll or self.poll
         start = self._monotonic()
         deadline = start + timeout
-        task: LipSyncTask | None = None
+        task: TaskT | None = None
         while True:
             try:
                 # Errors worth retrying are retried until the deadline, not a fixed number of times.
-                task = yield from self.get_flow(task_id, deadline=deadline, attempts=1_000_000)
+                task = yield from get(task_id, deadline, 1_000_000)
             except (RateLimitError, ServerError, TransportError) as exc:
                 raise WaitTimeout(task_id, timeout, task, last_error=exc) from exc
             if on_update is not None:
@@ -402,8 +587,9 @@ class _Core:
             yield _Sleep(min(schedule.next_wait(now - start, self._rng), deadline - now))
 
     @staticmethod
-    def result_url(task: LipSyncTask) -> str:
-        """The result video's URL; ``TaskFailed`` or ``TaskNotFinished`` when the task has none to give."""
+    def result_url(task: LipSyncTask | AdvancedLipSyncTask, watermarked: bool = False) -> str:
+        """The result video's URL (or its watermarked copy's); ``TaskFailed`` or ``TaskNotFinished`` when the
+        task has none to give."""
         if task.task_status == TaskStatus.FAILED:
             raise TaskFailed(task)
         if task.task_status in (TaskStatus.SUBMITTED, TaskStatus.PROCESSING):
@@ -411,8 +597,14 @@ class _Core:
         videos = task.task_result.videos
         if task.task_status != TaskStatus.SUCCEED or not videos:
             raise KlingError(f"task {task.task_id} has no result video (status {task.task_status})")
-        url: str = videos[0].url
-        return url
+        if not watermarked:
+            url: str = videos[0].url
+            return url
+        # Legacy results have no such field; advanced ones only when the task was created with a watermark.
+        marked = getattr(videos[0], "watermark_url", UNSET)
+        if not isinstance(marked, str) or not marked:
+            raise KlingError(f"task {task.task_id} has no watermarked copy (create it with watermark=True)")
+        return marked
 
 
 # -- the synchronous client ---------------------------------------------------------------------------
@@ -564,21 +756,29 @@ class LipSync:
         :raise TaskFailed: the task failed (``message`` is the service's reason).
         :raise WaitTimeout: it had not ended after ``timeout`` seconds.
         """
-        return self._run(self._core.wait_flow(task_id, timeout, on_update, poll))
+        return self._run(self._core.wait_flow(task_id, timeout, on_update, poll, self._core.get_flow))
 
     def download(
-        self, task: LipSyncTask | str, path: str | os.PathLike[str], *, on_progress: ProgressCallback | None = None
+        self,
+        task: LipSyncTask | AdvancedLipSyncTask | str,
+        path: str | os.PathLike[str],
+        *,
+        on_progress: ProgressCallback | None = None,
+        watermarked: bool = False,
     ) -> Path:
         """Stream the result video to ``path`` (written whole or not at all); ``on_progress(done, total)``.
 
-        ``path`` may be a folder: the video is then ``<task_id>.mp4`` inside it. Returns where it was saved.
+        ``task`` is a task of either family, or the id of a legacy one (``get_advanced`` fetches an advanced
+        one). ``path`` may be a folder: the video is then ``<task_id>.mp4`` inside it
+        (``<task_id>-watermarked.mp4`` for the watermarked copy, which ``watermarked=True`` saves). Returns
+        where it was saved.
 
         :raise TaskFailed: the task failed. :raise TaskNotFinished: it has not ended yet.
         :raise LocalFileError: ``path`` cannot be written.
         """
         finished = self.get(task) if isinstance(task, str) else task
-        url = _Core.result_url(finished)
-        target = _destination(path, finished.task_id)
+        url = _Core.result_url(finished, watermarked)
+        target = _destination(path, finished.task_id, "-watermarked" if watermarked else "")
         try:
             with _written_whole(target) as handle, self._downloads.stream("GET", url) as response:
                 if response.status_code != 200:
@@ -592,6 +792,127 @@ class LipSync:
         except httpx.TransportError as exc:
             raise _no_answer(url, exc) from exc
         return target
+
+    # -- advanced lip-sync: identify-face, then a task naming a face of its session -------------------------
+
+    def identify_faces(self, *, video_url: str | None = None, video_id: str | None = None) -> FaceSession:
+        """Find the faces of a video: a session id and each face's window (``face_data``, empty if none)."""
+        return self._run(self._core.identify_flow(_Core.identify_request(video_url, video_id)))
+
+    def create_advanced(
+        self,
+        session_id: str,
+        face_id: str,
+        *,
+        sound_start_time: int,
+        sound_end_time: int,
+        sound_insert_time: int,
+        audio_id: str | None = None,
+        sound_file: str | None = None,
+        audio_path: str | os.PathLike[str] | None = None,
+        sound_volume: float | None = None,
+        original_audio_volume: float | None = None,
+        watermark: bool | None = None,
+        external_task_id: str | None = None,
+        callback_url: str | None = None,
+        retry_unsafe: bool = False,
+    ) -> AdvancedLipSyncTaskCreated:
+        """Lip-sync face ``face_id`` of session ``session_id`` to audio cropped to ``[sound_start_time,
+        sound_end_time]`` and inserted at ``sound_insert_time`` (all ms; ``plan_advanced`` picks them).
+
+        The audio is exactly one of ``audio_id`` (Kling text-to-speech), ``sound_file`` (a URL or base64) and
+        ``audio_path`` (a local file, checked, then sent as base64). Retried as ``create`` is.
+        """
+        body = _Core.advanced_request(
+            session_id,
+            face_id,
+            audio_id=audio_id,
+            sound_file=sound_file,
+            audio_path=audio_path,
+            sound_start_time=sound_start_time,
+            sound_end_time=sound_end_time,
+            sound_insert_time=sound_insert_time,
+            sound_volume=sound_volume,
+            original_audio_volume=original_audio_volume,
+            watermark=watermark,
+            external_task_id=external_task_id,
+            callback_url=callback_url,
+        )
+        return self._run(self._core.create_advanced_flow(body, retry_unsafe))
+
+    def get_advanced(self, task_id: str) -> AdvancedLipSyncTask:
+        """The advanced task as it stands now (by its id or your ``external_task_id``)."""
+        return self._run(self._core.get_advanced_flow(task_id))
+
+    def advanced_tasks(self, *, page_size: int = 30) -> Iterator[AdvancedLipSyncTask]:
+        """Every advanced task of the account, newest first, page after page."""
+        for page_num in range(1, 1001):
+            page = self._run(self._core.advanced_page_flow(page_num, page_size))
+            yield from page
+            if len(page) < page_size:
+                return
+
+    def wait_advanced(
+        self,
+        task_id: str,
+        *,
+        timeout: float = 900.0,
+        on_update: AdvancedUpdateCallback | None = None,
+        poll: PollSchedule | None = None,
+    ) -> AdvancedLipSyncTask:
+        """Poll until the advanced task ends; return it when it succeeded (raises as ``wait`` does)."""
+        return self._run(self._core.wait_flow(task_id, timeout, on_update, poll, self._core.get_advanced_flow))
+
+    def lip_sync_advanced(
+        self,
+        *,
+        video_url: str | None = None,
+        video_id: str | None = None,
+        audio_path: str | os.PathLike[str] | None = None,
+        audio_url: str | None = None,
+        audio_id: str | None = None,
+        audio_ms: int | None = None,
+        video_ms: int | None = None,
+        face_id: str | None = None,
+        insert_at: int | None = None,
+        crop: tuple[int, int] | None = None,
+        watermark: bool | None = None,
+        external_task_id: str | None = None,
+        callback_url: str | None = None,
+        timeout: float = 900.0,
+        on_update: AdvancedUpdateCallback | None = None,
+    ) -> AdvancedLipSyncTask:
+        """The common case in one call: find the faces, plan (``plan_advanced``), create, wait; the finished task.
+
+        The audio is one of ``audio_path`` (a local file: checked and measured before anything is sent),
+        ``audio_url`` or ``audio_id``, whose length ``audio_ms`` must then be given (given with a file, it is
+        taken instead of the measure). ``face_id``, ``insert_at`` and ``crop`` fix what the plan would
+        otherwise choose; ``video_ms``, when known, lets the audio run to the video's end rather than to just
+        before the face's.
+
+        :raise PlanError: (a ``ValueError``) no face, or none whose times Kling would accept.
+        :raise TaskFailed, WaitTimeout: as ``wait_advanced``.
+        """
+        return self._run(
+            self._core.lip_sync_advanced_flow(
+                video_url=video_url,
+                video_id=video_id,
+                audio_path=audio_path,
+                audio_url=audio_url,
+                audio_id=audio_id,
+                audio_ms=audio_ms,
+                video_ms=video_ms,
+                face_id=face_id,
+                insert_at=insert_at,
+                crop=crop,
+                watermark=watermark,
+                external_task_id=external_task_id,
+                callback_url=callback_url,
+                timeout=timeout,
+                on_update=on_update,
+                poll=None,
+            )
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -721,14 +1042,20 @@ class AsyncLipSync:
         on_update: UpdateCallback | None = None,
         poll: PollSchedule | None = None,
     ) -> LipSyncTask:
-        return await self._run(self._core.wait_flow(task_id, timeout, on_update, poll))
+        return await self._run(self._core.wait_flow(task_id, timeout, on_update, poll, self._core.get_flow))
 
     async def download(
-        self, task: LipSyncTask | str, path: str | os.PathLike[str], *, on_progress: ProgressCallback | None = None
+        self,
+        task: LipSyncTask | AdvancedLipSyncTask | str,
+        path: str | os.PathLike[str],
+        *,
+        on_progress: ProgressCallback | None = None,
+        watermarked: bool = False,
     ) -> Path:
+        """Stream the result video to ``path`` (see ``LipSync.download``)."""
         finished = await self.get(task) if isinstance(task, str) else task
-        url = _Core.result_url(finished)
-        target = _destination(path, finished.task_id)
+        url = _Core.result_url(finished, watermarked)
+        target = _destination(path, finished.task_id, "-watermarked" if watermarked else "")
         try:
             with _written_whole(target) as handle:
                 async with self._downloads.stream("GET", url) as response:
@@ -744,6 +1071,128 @@ class AsyncLipSync:
         except httpx.TransportError as exc:
             raise _no_answer(url, exc) from exc
         return target
+
+    # -- advanced lip-sync: identify-face, then a task naming a face of its session -------------------------
+
+    async def identify_faces(self, *, video_url: str | None = None, video_id: str | None = None) -> FaceSession:
+        """Find the faces of a video: a session id and each face's window (``face_data``, empty if none)."""
+        return await self._run(self._core.identify_flow(_Core.identify_request(video_url, video_id)))
+
+    async def create_advanced(
+        self,
+        session_id: str,
+        face_id: str,
+        *,
+        sound_start_time: int,
+        sound_end_time: int,
+        sound_insert_time: int,
+        audio_id: str | None = None,
+        sound_file: str | None = None,
+        audio_path: str | os.PathLike[str] | None = None,
+        sound_volume: float | None = None,
+        original_audio_volume: float | None = None,
+        watermark: bool | None = None,
+        external_task_id: str | None = None,
+        callback_url: str | None = None,
+        retry_unsafe: bool = False,
+    ) -> AdvancedLipSyncTaskCreated:
+        """Lip-sync face ``face_id`` of session ``session_id`` to audio cropped to ``[sound_start_time,
+        sound_end_time]`` and inserted at ``sound_insert_time`` (all ms; ``plan_advanced`` picks them).
+
+        The audio is exactly one of ``audio_id`` (Kling text-to-speech), ``sound_file`` (a URL or base64) and
+        ``audio_path`` (a local file, checked, then sent as base64). Retried as ``create`` is.
+        """
+        body = _Core.advanced_request(
+            session_id,
+            face_id,
+            audio_id=audio_id,
+            sound_file=sound_file,
+            audio_path=audio_path,
+            sound_start_time=sound_start_time,
+            sound_end_time=sound_end_time,
+            sound_insert_time=sound_insert_time,
+            sound_volume=sound_volume,
+            original_audio_volume=original_audio_volume,
+            watermark=watermark,
+            external_task_id=external_task_id,
+            callback_url=callback_url,
+        )
+        return await self._run(self._core.create_advanced_flow(body, retry_unsafe))
+
+    async def get_advanced(self, task_id: str) -> AdvancedLipSyncTask:
+        """The advanced task as it stands now (by its id or your ``external_task_id``)."""
+        return await self._run(self._core.get_advanced_flow(task_id))
+
+    async def advanced_tasks(self, *, page_size: int = 30) -> AsyncIterator[AdvancedLipSyncTask]:
+        """Every advanced task of the account, newest first, page after page."""
+        for page_num in range(1, 1001):
+            page = await self._run(self._core.advanced_page_flow(page_num, page_size))
+            for task in page:
+                yield task
+            if len(page) < page_size:
+                return
+
+    async def wait_advanced(
+        self,
+        task_id: str,
+        *,
+        timeout: float = 900.0,
+        on_update: AdvancedUpdateCallback | None = None,
+        poll: PollSchedule | None = None,
+    ) -> AdvancedLipSyncTask:
+        """Poll until the advanced task ends; return it when it succeeded (raises as ``wait`` does)."""
+        return await self._run(self._core.wait_flow(task_id, timeout, on_update, poll, self._core.get_advanced_flow))
+
+    async def lip_sync_advanced(
+        self,
+        *,
+        video_url: str | None = None,
+        video_id: str | None = None,
+        audio_path: str | os.PathLike[str] | None = None,
+        audio_url: str | None = None,
+        audio_id: str | None = None,
+        audio_ms: int | None = None,
+        video_ms: int | None = None,
+        face_id: str | None = None,
+        insert_at: int | None = None,
+        crop: tuple[int, int] | None = None,
+        watermark: bool | None = None,
+        external_task_id: str | None = None,
+        callback_url: str | None = None,
+        timeout: float = 900.0,
+        on_update: AdvancedUpdateCallback | None = None,
+    ) -> AdvancedLipSyncTask:
+        """The common case in one call: find the faces, plan (``plan_advanced``), create, wait; the finished task.
+
+        The audio is one of ``audio_path`` (a local file: checked and measured before anything is sent),
+        ``audio_url`` or ``audio_id``, whose length ``audio_ms`` must then be given (given with a file, it is
+        taken instead of the measure). ``face_id``, ``insert_at`` and ``crop`` fix what the plan would
+        otherwise choose; ``video_ms``, when known, lets the audio run to the video's end rather than to just
+        before the face's.
+
+        :raise PlanError: (a ``ValueError``) no face, or none whose times Kling would accept.
+        :raise TaskFailed, WaitTimeout: as ``wait_advanced``.
+        """
+        return await self._run(
+            self._core.lip_sync_advanced_flow(
+                video_url=video_url,
+                video_id=video_id,
+                audio_path=audio_path,
+                audio_url=audio_url,
+                audio_id=audio_id,
+                audio_ms=audio_ms,
+                video_ms=video_ms,
+                face_id=face_id,
+                insert_at=insert_at,
+                crop=crop,
+                watermark=watermark,
+                external_task_id=external_task_id,
+                callback_url=callback_url,
+                timeout=timeout,
+                on_update=on_update,
+                poll=None,
+            )
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()

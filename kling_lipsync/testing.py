@@ -16,7 +16,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
@@ -230,6 +230,36 @@ class KlingMock:
         attempts: list[dict[str, Any]] = self._admin("GET", "/callbacks", params={"limit": 10_000})["callbacks"]
         return [a for a in attempts if all(a.get(k) == v for k, v in match.items())]
 
+    def register_video(
+        self,
+        *,
+        video_url: str | None = None,
+        video_id: str | None = None,
+        duration_ms: int,
+        faces: Sequence[tuple[int, int] | Mapping[str, Any]] = (),
+    ) -> dict[str, Any]:
+        """Tell the mock a video's length and faces, so identify-face finds them (advanced lip-sync).
+
+        ``faces``: windows ``(start_ms, end_ms)`` (ids ``"0"``, ``"1"`` ... in order) or mappings with
+        ``face_id``, ``start_time`` and ``end_time``. Exactly one of ``video_url`` and ``video_id``.
+        """
+        windows = [
+            {"start_time": face[0], "end_time": face[1]} if isinstance(face, tuple) else dict(face) for face in faces
+        ]
+        body: dict[str, Any] = {"duration_ms": duration_ms, "faces": windows}
+        body.update({k: v for k, v in (("video_url", video_url), ("video_id", video_id)) if v is not None})
+        registered: dict[str, Any] = self._admin("POST", "/media/videos", json=body)["video"]
+        return registered
+
+    def register_audio(
+        self, *, audio_url: str | None = None, audio_id: str | None = None, duration_ms: int
+    ) -> dict[str, Any]:
+        """Tell the mock how long audio given by URL or ``audio_id`` lasts (base64 audio is measured)."""
+        body: dict[str, Any] = {"duration_ms": duration_ms}
+        body.update({k: v for k, v in (("audio_url", audio_url), ("audio_id", audio_id)) if v is not None})
+        registered: dict[str, Any] = self._admin("POST", "/media/audio", json=body)["audio"]
+        return registered
+
     def deliver_callbacks(self) -> int:
         attempts: int = self._admin("POST", "/callbacks/deliver")["callback_attempts"]
         return attempts
@@ -276,6 +306,13 @@ class KlingApi:
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self.http.request(method, path, **kwargs)
+
+    def open_session(self, body: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """The family's session step (identify-face); its ``data`` (``session_id``, ``face_data``)."""
+        session: dict[str, Any] = self._data(
+            self.request("POST", self.family.operation("session").path, json=body, **kwargs)
+        )
+        return session
 
     def create(self, body: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
         """Create a task; its ``data`` (``task_id``, ``task_status`` ...)."""

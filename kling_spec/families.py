@@ -1,9 +1,10 @@
 """The families of operations the spec defines, found through ``x-kling-family`` and ``x-kling-role``.
 
-A family is one API flow (``lip-sync`` today). Each of its operations has a role: ``create``, ``get`` and
-``list`` for a family of asynchronous tasks. Everything else in the toolkit (the mock's routes and
-validation, the tests' expectations) asks this registry for a family's paths and schemas instead of
-writing them again.
+A family is one API flow (``lip-sync``, ``advanced-lip-sync``). Each of its operations has a role:
+``create``, ``get`` and ``list`` for a family of asynchronous tasks, and ``session`` for the synchronous step
+some families take first (``identify-face`` opens the session an advanced task names). Everything else in
+the toolkit (the mock's routes and validation, the tests' expectations) asks this registry for a family's
+paths and schemas instead of writing them again.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kling_spec import iter_operations, load_spec
 __all__ = ["ROLES", "Family", "Operation", "families", "family"]
 
 #: The roles an operation may have in its family.
-ROLES = ("create", "get", "list")
+ROLES = ("create", "get", "list", "session")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,16 @@ class Operation:
     def request_schema(self) -> Mapping[str, Any] | None:
         body = self.spec.get("requestBody")
         return body["content"]["application/json"]["schema"] if body else None
+
+    @property
+    def path_aliases(self) -> tuple[str, ...]:
+        """Other spellings of the path the service answers too (``x-kling-path-aliases``)."""
+        return tuple(self.spec.get("x-kling-path-aliases", ()))
+
+    @property
+    def rules_beyond_schema(self) -> bool:
+        """Whether the operation refuses some bodies its schema accepts (``x-kling-rules-beyond-schema``)."""
+        return bool(self.spec.get("x-kling-rules-beyond-schema", False))
 
     @property
     def query_parameters(self) -> Mapping[str, Mapping[str, Any]]:
@@ -54,6 +65,9 @@ class Family:
         if found is None:
             raise KeyError(f"family {self.name!r} has no {role!r} operation")
         return found
+
+    def has(self, role: str) -> bool:
+        return role in self.operations
 
     @property
     def collection_path(self) -> str:

@@ -12,13 +12,15 @@ import math
 from pathlib import Path
 from typing import Any
 
+import yaml
 from flask import Blueprint, Response, request, send_file
 
-from kling_spec import SPEC_PATH
+from kling_spec import SPEC_PATH, compile_schema
 
 from .context import current_call
 from .errors import KlingError, envelope
-from .media import RESULT_MP4
+from .families.advanced import registered_faces
+from .media import FACE_JPG, RESULT_MP4, WATERMARKED_MP4
 from .runtime import mock_runtime
 from .scenarios import SCENARIOS
 from .settings import RUNTIME_FIELDS
@@ -29,7 +31,15 @@ __all__ = ["bp"]
 bp = Blueprint("mock_admin", __name__, url_prefix="/__mock__")
 ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
 # Liveness probes cannot send a token; the videos are fetched by clients, the docs by people.
-_PUBLIC_ENDPOINTS = frozenset({"mock_admin.health", "mock_admin.video", "mock_admin.docs"})
+_PUBLIC_ENDPOINTS = frozenset(
+    {
+        "mock_admin.health",
+        "mock_admin.video",
+        "mock_admin.watermarked_video",
+        "mock_admin.face_image",
+        "mock_admin.docs",
+    }
+)
 #: The API reference ``make docs`` renders from openapi.yaml, shipped in the package.
 DEFAULT_DOCS_FILE = Path(__file__).with_name("assets") / "api-reference.html"
 _MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600
@@ -179,6 +189,78 @@ def put_config() -> Response:
 def video(video_id: str) -> Response:
     """The result (and input) video: the same small playable MP4 for every id."""
     return send_file(RESULT_MP4, mimetype="video/mp4", conditional=True, max_age=3600)
+
+
+@bp.get("/watermarked/<video_id>.mp4")
+def watermarked_video(video_id: str) -> Response:
+    """The watermarked copy of a result (a real MP4 with a mark in its corner)."""
+    return send_file(WATERMARKED_MP4, mimetype="video/mp4", conditional=True, max_age=3600)
+
+
+@bp.get("/faces/<session_id>/<face_id>.jpg")
+def face_image(session_id: str, face_id: str) -> Response:
+    """A face's still (``face_data[].face_image``): a small real JPEG cut from the result video."""
+    return send_file(FACE_JPG, mimetype="image/jpeg", conditional=True, max_age=3600)
+
+
+# -- what the mock is told of media it cannot fetch ------------------------------------------------------
+
+_ADMIN_SCHEMAS = yaml.safe_load(ADMIN_SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
+_VIDEO_REGISTRATION = compile_schema(
+    {"$ref": "#/components/schemas/VideoRegistration"}, {"components": {"schemas": _ADMIN_SCHEMAS}}
+)
+_AUDIO_REGISTRATION = compile_schema(
+    {"$ref": "#/components/schemas/AudioRegistration"}, {"components": {"schemas": _ADMIN_SCHEMAS}}
+)
+
+
+def _registration(validator: Any) -> dict[str, Any]:
+    body = _json_body()
+    errors = list(validator.iter_errors(body))
+    if errors:
+        error = errors[0]
+        where = "/".join(str(part) for part in error.instance_path) or "body"
+        raise KlingError(1201, f"{where}: {error.message}")
+    return body
+
+
+@bp.post("/media/videos")
+def register_video() -> Response:
+    """Tell the mock a video's length and faces (by URL or id); identify-face then finds those faces."""
+    body = _registration(_VIDEO_REGISTRATION)
+    faces = registered_faces(body["faces"])
+    for face in faces:
+        if not 0 <= face["start_time"] < face["end_time"] <= body["duration_ms"]:
+            raise KlingError(1201, f"face {face['face_id']}: its window must lie inside the video and not be empty")
+    if len({face["face_id"] for face in faces}) != len(faces):
+        raise KlingError(1201, "faces: face ids must be unique")
+    key = body.get("video_url") or body["video_id"]
+    mock_runtime().store.register_media("video", key, body["duration_ms"], json.dumps(faces))
+    return envelope({"video": {"key": key, "duration_ms": body["duration_ms"], "faces": faces}})
+
+
+@bp.post("/media/audio")
+def register_audio() -> Response:
+    """Tell the mock how long audio given by URL or ``audio_id`` lasts."""
+    body = _registration(_AUDIO_REGISTRATION)
+    key = body.get("audio_url") or body["audio_id"]
+    mock_runtime().store.register_media("audio", key, body["duration_ms"], None)
+    return envelope({"audio": {"key": key, "duration_ms": body["duration_ms"]}})
+
+
+@bp.get("/media")
+def media() -> Response:
+    """Every video and audio registration."""
+    found = [
+        {
+            "kind": row["kind"],
+            "key": row["key"],
+            "duration_ms": row["duration_ms"],
+            **({"faces": json.loads(row["faces"])} if row["faces"] is not None else {}),
+        }
+        for row in mock_runtime().store.registered_media()
+    ]
+    return envelope({"media": found})
 
 
 @bp.get("/docs")

@@ -1,4 +1,4 @@
-"""The API's views, generic over families: create, query one, list, for every family of the spec.
+"""The API's views, generic over families: open a session, create, query one, list, for every family.
 
 ``blueprint(families)`` makes one blueprint with a route per family operation (paths from the spec's
 registry); the app registers it once per gateway (Kling's ``/v1``, DMXAPI's ``/kling/v1``) and per
@@ -8,8 +8,10 @@ scenario prefix. A request goes through, in this order:
 2. ``_pop_url_scenario``: a ``/scenario/NAME`` prefix, if any.
 3. ``_authenticate_and_choose_fate``: the gateway and the account (401s), chaos, then the requested
    scenario (header, ``Prefer``, URL): an error scenario answers here.
-4. The view: body parsing (1200), the family's validation (1201, its wording), the account's concurrency
-   (1303, shared by every family), the store; or a query of the family's tasks.
+4. The view: body parsing (1200), the family's validation (1201: the schema in its wording, then its rules
+   beyond the schema), the account's concurrency (1303, shared by every family) and the uniqueness of an
+   ``external_task_id`` (1201), the store; or a query of the family's tasks; or a session (identify-face:
+   synchronous, no task, no slot).
 5. ``_finish`` (app): the journal entry, the request log line, callbacks due after the answer.
 """
 
@@ -25,7 +27,7 @@ from flask import Blueprint, Response, request
 from . import auth
 from .context import Call, current_call
 from .errors import CATALOGUE, KlingError, envelope
-from .families import Families, TaskFamily
+from .families import Families, SessionFamily, TaskFamily
 from .runtime import mock_runtime
 from .scenarios import DEFAULT_SCENARIO, SCENARIOS, Scenario
 from .settings import Settings
@@ -126,12 +128,8 @@ def _error_for_prefer_code(value: str) -> KlingError:
 # -- the views, for any family ---------------------------------------------------------------------------
 
 
-def create(family: TaskFamily) -> Response:
-    """Create a task: validate, check the account's concurrency, store the task and its planned callbacks."""
-    call = current_call()
-    mock = call.mock or mock_runtime()
-    call.family = family.name
-    settings = call.settings
+def _json_body(call: Call) -> dict[str, Any]:
+    """The request's JSON object (1200 for another content type or anything but a JSON object)."""
     if request.mimetype != "application/json":
         raise KlingError(1200, "Invalid request parameters: Content-Type must be application/json")
     try:
@@ -139,14 +137,40 @@ def create(family: TaskFamily) -> Response:
     except BodyError as exc:
         raise KlingError(1200, f"Invalid request parameters: {exc}") from None
     call.body = body
+    return body
+
+
+def open_session(family: SessionFamily) -> Response:
+    """Open a session (identify-face): synchronous, answered with its ``data``; no task, no slot."""
+    call = current_call()
+    mock = call.mock or mock_runtime()
+    call.family = family.name
+    body = _json_body(call)
+    data = family.open_session(
+        body,
+        call.account or "",
+        settings=call.settings,
+        store=mock.store,
+        base_url=call.settings.public_url or request.host_url,
+        scenario=call.scenario or DEFAULT_SCENARIO,
+        now_ms=call.now_ms,
+    )
+    return _ok(call, data)
+
+
+def create(family: TaskFamily) -> Response:
+    """Create a task: validate, check the account's concurrency, store the task and its planned callbacks."""
+    call = current_call()
+    mock = call.mock or mock_runtime()
+    call.family = family.name
+    settings = call.settings
+    body = _json_body(call)
     family.check_create(body)
     account = call.account or ""
     base_url = settings.public_url or request.host_url
-    columns = family.task_columns(
-        body, account, strict_video_ids=settings.strict_video_ids, store=mock.store, base_url=base_url
-    )
-    scenario = call.scenario or DEFAULT_SCENARIO
     now = call.now_ms
+    columns = family.task_columns(body, account, settings=settings, store=mock.store, base_url=base_url, now_ms=now)
+    scenario = call.scenario or DEFAULT_SCENARIO
     timeline = plan_timeline(
         now,
         queue_seconds=settings.queue_seconds,
@@ -160,6 +184,9 @@ def create(family: TaskFamily) -> Response:
         # The account's slots are shared by every family, as Kling's concurrency rules count tasks.
         if Store.count_in_flight(db, account, now) >= settings.max_in_flight:
             raise KlingError(1303)
+        external_id = columns.get("external_task_id")
+        if external_id and Store.external_id_taken(db, account, external_id):
+            raise KlingError(1201, f"external_task_id '{external_id[:64]}' is already used by a task of this account")
         seq = Store.next_seq(db)
         task_id = task_id_of(seq)
         Store.insert_task(
@@ -186,18 +213,21 @@ def create(family: TaskFamily) -> Response:
     if callback_url and mock.clock.virtual:
         # On the virtual clock nothing runs in the background: announce `submitted` once the answer is out.
         call.deliver_after_response = True
-    return _ok(call, {"task_id": task_id, "task_status": SUBMITTED, "created_at": now, "updated_at": now})
+    return _ok(call, family.created(task_id, SUBMITTED, now, columns))
 
 
 def get_task(family: TaskFamily, task_id: str) -> Response:
-    """One task of the account and family, as it stands now."""
+    """One task of the account and family, as it stands now: by its id, or by its ``external_task_id``."""
     call = current_call()
     call.family = family.name
     seq = seq_of(task_id)
     store = (call.mock or mock_runtime()).store
     row = store.get_task(call.account or "", seq, family.name) if seq is not None else None
+    if row is None and family.finds_by_external_id:
+        row = store.get_task_by_external_id(call.account or "", task_id, family.name)
     if row is None:
         raise KlingError(1203, f"task {task_id[:64]} not found")
+    call.task_id = task_id_of(row["seq"])  # the journal names the task, however it was asked for
     return _ok(call, family.render(row, call.now_ms))
 
 
@@ -221,7 +251,7 @@ def blueprint(families: Families) -> Blueprint:
     bp = Blueprint("kling", __name__)
     bp.url_value_preprocessor(_pop_url_scenario)
     bp.before_request(_authenticate_and_choose_fate)
-    views = {"create": create, "get": get_task, "list": list_tasks}
+    views = {"create": create, "get": get_task, "list": list_tasks, "session": open_session}
     for family in families.by_name.values():
         for role, operation in family.spec.operations.items():
             view = views[role]
@@ -230,10 +260,11 @@ def blueprint(families: Families) -> Blueprint:
                 response: Response = _view(_family, *args, **kwargs)
                 return response
 
-            bp.add_url_rule(
-                _flask_path(operation.path),
-                endpoint=f"{family.name}_{role}",
-                view_func=bound,
-                methods=[operation.method.upper()],
-            )
+            for index, path in enumerate((operation.path, *operation.path_aliases)):
+                bp.add_url_rule(
+                    _flask_path(path),
+                    endpoint=f"{family.name}_{role}" + (f"_alias{index}" if index else ""),
+                    view_func=bound,
+                    methods=[operation.method.upper()],
+                )
     return bp

@@ -1,4 +1,4 @@
-"""The result video every succeeded task points at: a small, real, playable MP4 shipped with the mock."""
+"""The media the mock serves: a small, real, playable MP4 for every result, its watermarked copy, a face."""
 
 from __future__ import annotations
 
@@ -7,9 +7,21 @@ import struct
 import uuid
 from pathlib import Path
 
-__all__ = ["RESULT_MP4", "mp4_duration_seconds", "result_duration", "result_video_id", "video_id_for_url"]
+__all__ = [
+    "FACE_JPG",
+    "RESULT_MP4",
+    "WATERMARKED_MP4",
+    "mp4_duration_seconds",
+    "result_duration",
+    "result_video_id",
+    "video_id_for_url",
+]
 
 RESULT_MP4 = Path(__file__).with_name("assets") / "result.mp4"
+#: The same video with a mark in its corner (ffmpeg drawbox), for ``watermark_url``.
+WATERMARKED_MP4 = RESULT_MP4.with_name("result-watermarked.mp4")
+#: A face cut from the result video (96 px wide), for ``face_data[].face_image``.
+FACE_JPG = RESULT_MP4.with_name("face.jpg")
 
 # Ids derived from URLs or tasks are stable across restarts and processes.
 _NAMESPACE = uuid.UUID("6f1c1d5e-3b0a-4b8e-9a57-5c2f0e1d4a33")

@@ -21,12 +21,30 @@ def redact_authorization(header: str | None) -> str | None:
 
 
 def without_audio_bytes(data: Any) -> Any:
-    """A copy of a create body or its ``input`` with ``audio_file`` replaced by its length."""
+    """A copy of a create body with its inline audio replaced by its length.
+
+    Legacy: ``input.audio_file``. Advanced: ``face_choose[].sound_file`` when it is base64 (a URL is kept).
+    """
     if not isinstance(data, dict):
         return data
     if isinstance(data.get("input"), dict):
         return {**data, "input": without_audio_bytes(data["input"])}
+    if isinstance(data.get("face_choose"), list):
+        return {**data, "face_choose": [_without_sound_bytes(choice) for choice in data["face_choose"]]}
     audio = data.get("audio_file")
     if audio is None:
         return data
-    return {**data, "audio_file": f"<{len(audio) if isinstance(audio, str) else '?'} base64 characters>"}
+    return {**data, "audio_file": _elided(audio)}
+
+
+def _without_sound_bytes(choice: Any) -> Any:
+    if not isinstance(choice, dict):
+        return choice
+    sound = choice.get("sound_file")
+    if not isinstance(sound, str) or sound.startswith(("http://", "https://")) or len(sound) <= 64:
+        return choice
+    return {**choice, "sound_file": _elided(sound)}
+
+
+def _elided(audio: Any) -> str:
+    return f"<{len(audio) if isinstance(audio, str) else '?'} base64 characters>"

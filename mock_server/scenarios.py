@@ -23,6 +23,8 @@ class Scenario:
     outcome: str = SUCCEED
     failure_message: str = ""
     slow: bool = False  # processing takes settings.slow_factor times longer
+    #: identify-face only: how many faces it finds (None: what the mock knows of the video).
+    faces: int | None = None
 
     @property
     def creates_task(self) -> bool:
@@ -35,6 +37,7 @@ class Scenario:
             "error_code": self.error_code,
             "outcome": self.outcome if self.creates_task else None,
             "failure_message": self.failure_message or None,
+            "faces": self.faces,
         }
 
 
@@ -58,6 +61,12 @@ SCENARIOS = _registry(
         "The task is processed, then fails on the content security policy.",
         outcome=FAILED,
         failure_message="Failure to pass the risk control system",
+    ),
+    Scenario("no-face", "identify-face finds no usable face (code 0, empty face_data).", faces=0),
+    Scenario(
+        "two-faces",
+        "identify-face finds two faces: '0' over the first 60% of the video, '1' over the last 60%.",
+        faces=2,
     ),
     Scenario("slow", "Like succeed, but processing takes slow_factor (default 10) times longer.", slow=True),
     Scenario("content-policy", "The request is refused: 400 / 1301.", error_code=1301),

@@ -15,11 +15,35 @@ CREATE TABLE IF NOT EXISTS tasks (
     result_video_id TEXT NOT NULL,
     base_url TEXT NOT NULL,
     callback_url TEXT,
-    request_input TEXT NOT NULL
+    request_input TEXT NOT NULL,
+    external_task_id TEXT, -- the client's own id (advanced lip-sync); unique per account when set
+    watermark INTEGER NOT NULL DEFAULT 0 -- a watermarked copy was asked for
 );
 CREATE INDEX IF NOT EXISTS tasks_by_account ON tasks (account, kind, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_external_id ON tasks (account, external_task_id);
 CREATE INDEX IF NOT EXISTS tasks_in_flight ON tasks (account, finished_at);
 CREATE INDEX IF NOT EXISTS tasks_by_result ON tasks (result_video_id);
+
+-- identify-face sessions: a video's faces, valid until expires_at on the mock's clock.
+CREATE TABLE IF NOT EXISTS sessions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    video_id TEXT NOT NULL,
+    video_url TEXT NOT NULL,
+    video_ms INTEGER NOT NULL,
+    faces TEXT NOT NULL -- JSON: [{"face_id", "start_time", "end_time"}]
+);
+
+-- What the mock was told of videos and audio it cannot fetch (admin API, pytest plugin): by URL or id.
+CREATE TABLE IF NOT EXISTS media (
+    kind TEXT NOT NULL, -- 'video' | 'audio'
+    key TEXT NOT NULL, -- the URL, or the video_id / audio_id
+    duration_ms INTEGER NOT NULL,
+    faces TEXT, -- videos: JSON face windows, as for sessions
+    PRIMARY KEY (kind, key)
+);
 
 -- One row per (task, status) to announce; attempts are logged in delivery_attempts.
 CREATE TABLE IF NOT EXISTS deliveries (

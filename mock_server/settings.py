@@ -32,7 +32,14 @@ class Settings:
     queue_seconds: float = _setting(1.0, "Seconds a task stays 'submitted'.")
     processing_seconds: float = _setting(4.0, "Seconds a task then stays 'processing'.")
     slow_factor: float = _setting(10.0, "How many times longer scenario 'slow' processes.")
-    max_in_flight: int = _setting(5, "Unfinished tasks per account before 429/1303.")
+    max_in_flight: int = _setting(5, "Unfinished tasks per account, of every family, before 429/1303.")
+    session_ttl_seconds: float = _setting(86_400.0, "How long an identify-face session stays valid (24 h).")
+    default_video_seconds: float = _setting(
+        10.0, "Length of a video identify-face knows nothing of (one face over all of it)."
+    )
+    default_audio_seconds: float = _setting(
+        10.0, "Length of audio given by URL or audio_id that was not registered (advanced lip-sync)."
+    )
     strict_video_ids: bool = _setting(False, "Reject a well-formed video_id the mock never produced.")
     access_key: str = _setting("mock-access-key", "Kling gateway: the account's access key (the JWT's iss).")
     secret_key: str = _setting(
@@ -121,6 +128,9 @@ class Settings:
                 raise ValueError(f"{name} must not be negative")
         if self.max_in_flight < 1 or self.callback_max_attempts < 1 or self.journal_size < 1:
             raise ValueError("max_in_flight, callback_max_attempts and journal_size must be at least 1")
+        for name in ("session_ttl_seconds", "default_video_seconds", "default_audio_seconds"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
         if self.slow_factor < 1:
             raise ValueError("slow_factor must be at least 1")
 
@@ -143,6 +153,9 @@ RUNTIME_FIELDS = frozenset(
         "slow_factor",
         "max_in_flight",
         "strict_video_ids",
+        "session_ttl_seconds",
+        "default_video_seconds",
+        "default_audio_seconds",
         "chaos_rate",
         "chaos_seed",
         "chaos_latency_rate",

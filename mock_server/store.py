@@ -66,12 +66,13 @@ _JOURNAL_INSERT = (
 # The columns a task's answer is made of (a family's ``render``): reading fewer is measurably faster.
 _SHOWN = (
     "seq, kind, account, created_at, processing_at, finished_at, outcome, failure_message, "
-    "parent_video_id, parent_video_url, parent_video_duration, result_video_id, base_url"
+    "parent_video_id, parent_video_url, parent_video_duration, result_video_id, base_url, external_task_id, watermark"
 )
 _JOURNAL_BATCH = 2000
 _OPEN_PATIENCE_SECONDS = 30.0
-#: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families).
-SCHEMA_VERSION = 2
+#: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families;
+#: 3: advanced lip-sync's sessions, registered media, external task ids).
+SCHEMA_VERSION = 3
 _JOURNAL_FLUSH_SECONDS = 0.25
 
 
@@ -250,6 +251,8 @@ class Store:
                 db.execute("DELETE FROM deliveries")
                 db.execute("DELETE FROM delivery_attempts")
                 db.execute("DELETE FROM tasks")
+                db.execute("DELETE FROM sessions")
+                db.execute("DELETE FROM media")
                 db.execute("DELETE FROM journal")
                 db.execute(
                     "UPDATE mock_state SET clock_ms = ?, config_changes = '{}', generation = generation + 1 "
@@ -310,6 +313,26 @@ class Store:
                 .fetchall()
             )
 
+    def get_task_by_external_id(self, account: str, external_task_id: str, kind: str) -> TaskRow | None:
+        """The account's task of family ``kind`` created with ``external_task_id``."""
+        with self._lock:
+            row: TaskRow | None = (
+                self._db()
+                .execute(
+                    f"SELECT {_SHOWN} FROM tasks WHERE account = ? AND external_task_id = ? AND kind = ?",
+                    (account, external_task_id, kind),
+                )
+                .fetchone()
+            )
+            return row
+
+    @staticmethod
+    def external_id_taken(db: sqlite3.Connection, account: str, external_task_id: str) -> bool:
+        row = db.execute(
+            "SELECT 1 FROM tasks WHERE account = ? AND external_task_id = ?", (account, external_task_id)
+        ).fetchone()
+        return row is not None
+
     def task_by_result_video(self, video_id: str) -> TaskRow | None:
         with self._lock:
             row: TaskRow | None = (
@@ -321,6 +344,41 @@ class Store:
         with self._lock:
             count: int = self._db().execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
             return count
+
+    # -- sessions and media ------------------------------------------------------------------------
+
+    def insert_session(self, values: Mapping[str, Any]) -> int:
+        """Store a session; returns its sequence number (its id is derived from it)."""
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        with self.transaction() as db:
+            seq = db.execute(f"INSERT INTO sessions ({columns}) VALUES ({marks})", tuple(values.values())).lastrowid
+        assert seq is not None
+        return seq
+
+    def get_session(self, seq: int) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._db().execute("SELECT * FROM sessions WHERE seq = ?", (seq,)).fetchone()
+            return row
+
+    def register_media(self, kind: str, key: str, duration_ms: int, faces: str | None) -> None:
+        """Tell the mock how long a video or audio is (and a video's faces); a later registration replaces it."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO media (kind, key, duration_ms, faces) VALUES (?, ?, ?, ?)",
+                (kind, key, duration_ms, faces),
+            )
+
+    def media(self, kind: str, key: str) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = (
+                self._db().execute("SELECT * FROM media WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+            )
+            return row
+
+    def registered_media(self) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db().execute("SELECT * FROM media ORDER BY kind, key").fetchall()
 
     # -- callbacks ----------------------------------------------------------------------------------
 

@@ -1,11 +1,11 @@
-"""What every family's tasks share: their ids, their timeline, and where result videos are served."""
+"""What every family's tasks share: their ids, their timeline, and where the mock serves their media."""
 
 from __future__ import annotations
 
 from .store import TaskRow
 from .timeline import TaskTimeline
 
-__all__ = ["TASK_ID_OFFSET", "result_url", "seq_of", "task_id_of", "timeline_of"]
+__all__ = ["TASK_ID_OFFSET", "face_image_url", "result_url", "seq_of", "task_id_of", "timeline_of", "watermark_url"]
 
 #: Task ids are numeric strings like the new system's (18 digits); the offset keeps them that long.
 TASK_ID_OFFSET = 860_000_000_000_000_000
@@ -36,3 +36,12 @@ def timeline_of(row: TaskRow) -> TaskTimeline:
 
 def result_url(base_url: str, video_id: str) -> str:
     return f"{base_url.rstrip('/')}/__mock__/videos/{video_id}.mp4"
+
+
+def watermark_url(base_url: str, video_id: str) -> str:
+    """The watermarked copy of a result (advanced lip-sync with ``watermark_info.enabled``)."""
+    return f"{base_url.rstrip('/')}/__mock__/watermarked/{video_id}.mp4"
+
+
+def face_image_url(base_url: str, session_id: str, face_id: str) -> str:
+    return f"{base_url.rstrip('/')}/__mock__/faces/{session_id}/{face_id}.jpg"

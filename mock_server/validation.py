@@ -108,7 +108,7 @@ def _field_of(error: Any, wording: Wording) -> str:
     if isinstance(kind, Kind.Required):
         path.append(kind.property)
     if wording.one_of_field and isinstance(kind, Kind.OneOfNotValid | Kind.OneOfMultipleValid):
-        parent = wording.one_of_field.rsplit(".", 1)[0]
+        parent = wording.one_of_field.rpartition(".")[0]
         if ".".join(path) == parent:
             return wording.one_of_field
     return ".".join(path)
@@ -152,6 +152,10 @@ def _phrase_bound(field: str, error: Any) -> str:
         return f"{field}: length must be less than or equal to {kind.limit}"
     if isinstance(kind, Kind.MinLength):
         return f"{field}: length must be greater than or equal to {kind.limit}"
+    if isinstance(kind, Kind.MaxItems):
+        return f"{field}: size must be at most {kind.limit}"
+    if isinstance(kind, Kind.MinItems):
+        return f"{field}: size must be at least {kind.limit}"
     return f"{field} value '{_short(error.instance)}' is invalid"
 
 

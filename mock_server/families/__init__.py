@@ -14,11 +14,14 @@ from typing import Any, Protocol
 from kling_spec import load_spec
 from kling_spec.families import Family, families
 
+from ..scenarios import Scenario
+from ..settings import Settings
 from ..store import Store, TaskRow
 from ..validation import PageRules
+from .advanced import AdvancedLipSyncFamily
 from .lipsync import LipSyncFamily
 
-__all__ = ["Families", "TaskFamily"]
+__all__ = ["Families", "SessionFamily", "TaskFamily"]
 
 
 class TaskFamily(Protocol):
@@ -27,14 +30,27 @@ class TaskFamily(Protocol):
     name: str
     spec: Family
     max_request_bytes: int
+    #: Whether a task can be queried by the ``external_task_id`` it was created with.
+    finds_by_external_id: bool
 
     def check_create(self, body: Mapping[str, Any]) -> None:
-        """Raise ``KlingError(1201)`` for the first broken rule, in the family's words."""
+        """Raise ``KlingError(1201)`` for the first broken rule of the schema, in the family's words."""
 
     def task_columns(
-        self, body: Mapping[str, Any], account: str, *, strict_video_ids: bool, store: Store, base_url: str
+        self,
+        body: Mapping[str, Any],
+        account: str,
+        *,
+        settings: Settings,
+        store: Store,
+        base_url: str,
+        now_ms: int,
     ) -> dict[str, Any]:
-        """The columns a new task of this family stores besides the generic ones."""
+        """Check the rules beyond the schema (``KlingError(1201)``); the columns a new task stores."""
+        ...
+
+    def created(self, task_id: str, status: str, now_ms: int, columns: Mapping[str, Any]) -> dict[str, Any]:
+        """The create answer's ``data``."""
         ...
 
     def render(self, row: TaskRow, now_ms: int) -> dict[str, Any]:
@@ -46,8 +62,29 @@ class TaskFamily(Protocol):
         ...
 
 
+class SessionFamily(TaskFamily, Protocol):
+    """A family whose tasks name a session opened first (role ``session``: identify-face)."""
+
+    def open_session(
+        self,
+        body: Mapping[str, Any],
+        account: str,
+        *,
+        settings: Settings,
+        store: Store,
+        base_url: str,
+        scenario: Scenario,
+        now_ms: int,
+    ) -> dict[str, Any]:
+        """Validate, open and store a session; the answer's ``data``."""
+        ...
+
+
 #: Which class serves which family of the spec.
-_IMPLEMENTATIONS: Mapping[str, type[LipSyncFamily]] = {"lip-sync": LipSyncFamily}
+_IMPLEMENTATIONS: Mapping[str, type[LipSyncFamily | AdvancedLipSyncFamily]] = {
+    "lip-sync": LipSyncFamily,
+    "advanced-lip-sync": AdvancedLipSyncFamily,
+}
 
 
 class Families:

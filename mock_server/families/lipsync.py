@@ -19,12 +19,13 @@ from kling_spec.families import Family
 from ..errors import KlingError
 from ..media import result_duration, result_video_id, video_id_for_url
 from ..redact import without_audio_bytes
+from ..settings import Settings
 from ..store import Store, TaskRow
 from ..tasks import result_url, task_id_of, timeline_of
 from ..timeline import SUCCEED
 from ..validation import Wording, first_broken_rule
 
-__all__ = ["NO_VIDEO", "UNKNOWN_VIDEO", "WORDING", "LipSyncFamily"]
+__all__ = ["BAD_BASE64", "NO_VIDEO", "UNKNOWN_VIDEO", "UNSUPPORTED_AUDIO", "WORDING", "LipSyncFamily"]
 
 NO_VIDEO = "video_id or video_url is required"
 TWO_VIDEOS = "only one of video_id and video_url may be given"
@@ -71,6 +72,8 @@ WORDING = Wording(
 class LipSyncFamily:
     """The mock's lip-sync tasks: validation compiled from the spec, stored columns, the task object."""
 
+    finds_by_external_id = False
+
     def __init__(self, family: Family, spec: Mapping[str, Any]) -> None:
         self.name = family.name
         self.spec = family
@@ -105,11 +108,18 @@ class LipSyncFamily:
             raise KlingError(1201, UNSUPPORTED_AUDIO)
 
     def task_columns(
-        self, body: Mapping[str, Any], account: str, *, strict_video_ids: bool, store: Store, base_url: str
+        self,
+        body: Mapping[str, Any],
+        account: str,
+        *,
+        settings: Settings,
+        store: Store,
+        base_url: str,
+        now_ms: int,
     ) -> dict[str, Any]:
         """What a task of this family stores besides the generic columns: its input video and request."""
         data = body["input"]
-        video_id, video_url, duration = self._parent_video(data, account, strict_video_ids, store)
+        video_id, video_url, duration = self._parent_video(data, account, settings.strict_video_ids, store)
         return {
             "parent_video_id": video_id,
             "parent_video_url": video_url or result_url(base_url, video_id),
@@ -130,6 +140,11 @@ class LipSyncFamily:
         if strict:
             raise KlingError(1201, UNKNOWN_VIDEO)
         return video_id, None, result_duration()
+
+    @staticmethod
+    def created(task_id: str, status: str, now_ms: int, columns: Mapping[str, Any]) -> dict[str, Any]:
+        """The create answer's ``data``."""
+        return {"task_id": task_id, "task_status": status, "created_at": now_ms, "updated_at": now_ms}
 
     # -- the task object ------------------------------------------------------------------------------------
 

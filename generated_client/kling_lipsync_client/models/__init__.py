@@ -1,7 +1,23 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .advanced_lip_sync_create_request import AdvancedLipSyncCreateRequest
+from .advanced_lip_sync_task import AdvancedLipSyncTask
+from .advanced_lip_sync_task_created import AdvancedLipSyncTaskCreated
+from .advanced_lip_sync_task_created_response import AdvancedLipSyncTaskCreatedResponse
+from .advanced_lip_sync_task_list_response import AdvancedLipSyncTaskListResponse
+from .advanced_lip_sync_task_response import AdvancedLipSyncTaskResponse
+from .advanced_result_video import AdvancedResultVideo
+from .advanced_task_created_info import AdvancedTaskCreatedInfo
+from .advanced_task_info import AdvancedTaskInfo
+from .advanced_task_result import AdvancedTaskResult
 from .audio_type import AudioType
+from .balance_deduction import BalanceDeduction
 from .error_response import ErrorResponse
+from .face import Face
+from .face_choice import FaceChoice
+from .face_session import FaceSession
+from .face_session_response import FaceSessionResponse
+from .identify_face_request import IdentifyFaceRequest
 from .lip_sync_create_request import LipSyncCreateRequest
 from .lip_sync_input import LipSyncInput
 from .lip_sync_mode import LipSyncMode
@@ -20,10 +36,27 @@ from .task_status import TaskStatus
 from .voice_id_en import VoiceIdEn
 from .voice_id_zh import VoiceIdZh
 from .voice_language import VoiceLanguage
+from .watermark_info import WatermarkInfo
 
 __all__ = (
+    "AdvancedLipSyncCreateRequest",
+    "AdvancedLipSyncTask",
+    "AdvancedLipSyncTaskCreated",
+    "AdvancedLipSyncTaskCreatedResponse",
+    "AdvancedLipSyncTaskListResponse",
+    "AdvancedLipSyncTaskResponse",
+    "AdvancedResultVideo",
+    "AdvancedTaskCreatedInfo",
+    "AdvancedTaskInfo",
+    "AdvancedTaskResult",
     "AudioType",
+    "BalanceDeduction",
     "ErrorResponse",
+    "Face",
+    "FaceChoice",
+    "FaceSession",
+    "FaceSessionResponse",
+    "IdentifyFaceRequest",
     "LipSyncCreateRequest",
     "LipSyncInput",
     "LipSyncMode",
@@ -42,4 +75,5 @@ __all__ = (
     "VoiceIdEn",
     "VoiceIdZh",
     "VoiceLanguage",
+    "WatermarkInfo",
 )

@@ -1,0 +1,279 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.advanced_lip_sync_create_request import AdvancedLipSyncCreateRequest
+from ...models.advanced_lip_sync_task_created_response import AdvancedLipSyncTaskCreatedResponse
+from ...models.error_response import ErrorResponse
+from ...models.proxy_error_response import ProxyErrorResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: AdvancedLipSyncCreateRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/videos/advanced-lip-sync",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> AdvancedLipSyncTaskCreatedResponse | ErrorResponse | ErrorResponse | ProxyErrorResponse | None:
+    if response.status_code == 200:
+        response_200 = AdvancedLipSyncTaskCreatedResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+
+        def _parse_response_401(data: object) -> ErrorResponse | ProxyErrorResponse:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_auth_error_response_type_0 = ErrorResponse.from_dict(data)
+
+                return componentsschemas_auth_error_response_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_auth_error_response_type_1 = ProxyErrorResponse.from_dict(data)
+
+            return componentsschemas_auth_error_response_type_1
+
+        response_401 = _parse_response_401(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorResponse.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = ErrorResponse.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ErrorResponse.from_dict(response.json())
+
+        return response_504
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AdvancedLipSyncTaskCreatedResponse | ErrorResponse | ErrorResponse | ProxyErrorResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: AdvancedLipSyncCreateRequest,
+) -> Response[AdvancedLipSyncTaskCreatedResponse | ErrorResponse | ErrorResponse | ProxyErrorResponse]:
+    """Create an advanced lip-sync task
+
+     Lip-syncs one face of a session (`identify_faces`) to a segment of audio inserted at a chosen time.
+    Answers at once with the new task in status `submitted`. The task holds one of the account's
+    concurrency slots, shared with legacy lip-sync tasks, until it finishes (429 / 1303 beyond the
+    limit).
+
+    Rules the schema cannot say, each answered 400 / 1201 with a message naming the rule and the
+    numbers,
+    checked in this order: the session exists, is this account's and has not expired; the face is one of
+    the session's; the audio (decoded `sound_file`, or what is known of an `audio_id` or audio URL) is
+    real audio of at most 5 MiB lasting 2-60 s; the cropped audio (`sound_end_time - sound_start_time`)
+    lasts at least 2 s and ends within the audio; the inserted window `[sound_insert_time,
+    sound_insert_time + crop]` lies inside the video; it overlaps the face's window by at least 2 s;
+    `external_task_id` is not already used by the account.
+
+    Args:
+        body (AdvancedLipSyncCreateRequest): Body of an advanced lip-sync create.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AdvancedLipSyncTaskCreatedResponse | ErrorResponse | ErrorResponse | ProxyErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: AdvancedLipSyncCreateRequest,
+) -> AdvancedLipSyncTaskCreatedResponse | ErrorResponse | ErrorResponse | ProxyErrorResponse | None:
+    """Create an advanced lip-sync task
+
+     Lip-syncs one face of a session (`identify_faces`) to a segment of audio inserted at a chosen time.
+    Answers at once with the new task in status `submitted`. The task holds one of the account's
+    concurrency slots, shared with legacy lip-sync tasks, until it finishes (429 / 1303 beyond the
+    limit).
+
+    Rules the schema cannot say, each answered 400 / 1201 with a message naming the rule and the
+    numbers,
+    checked in this order: the session exists, is this account's and has not expired; the face is one of
+    the session's; the audio (decoded `sound_file`, or what is known of an `audio_id` or audio URL) is
+    real audio of at most 5 MiB lasting 2-60 s; the cropped audio (`sound_end_time - sound_start_time`)
+    lasts at least 2 s and ends within the audio; the inserted window `[sound_insert_time,
+    sound_insert_time + crop]` lies inside the video; it overlaps the face's window by at least 2 s;
+    `external_task_id` is not already used by the account.
+
+    Args:
+        body (AdvancedLipSyncCreateRequest): Body of an advanced lip-sync create.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AdvancedLipSyncTaskCreatedResponse | ErrorResponse | ErrorResponse | ProxyErrorResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: AdvancedLipSyncCreateRequest,
+) -> Response[AdvancedLipSyncTaskCreatedResponse | ErrorResponse | ErrorResponse | ProxyErrorResponse]:
+    """Create an advanced lip-sync task
+
+     Lip-syncs one face of a session (`identify_faces`) to a segment of audio inserted at a chosen time.
+    Answers at once with the new task in status `submitted`. The task holds one of the account's
+    concurrency slots, shared with legacy lip-sync tasks, until it finishes (429 / 1303 beyond the
+    limit).
+
+    Rules the schema cannot say, each answered 400 / 1201 with a message naming the rule and the
+    numbers,
+    checked in this order: the session exists, is this account's and has not expired; the face is one of
+    the session's; the audio (decoded `sound_file`, or what is known of an `audio_id` or audio URL) is
+    real audio of at most 5 MiB lasting 2-60 s; the cropped audio (`sound_end_time - sound_start_time`)
+    lasts at least 2 s and ends within the audio; the inserted window `[sound_insert_time,
+    sound_insert_time + crop]` lies inside the video; it overlaps the face's window by at least 2 s;
+    `external_task_id` is not already used by the account.
+
+    Args:
+        body (AdvancedLipSyncCreateRequest): Body of an advanced lip-sync create.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AdvancedLipSyncTaskCreatedResponse | ErrorResponse | ErrorResponse | ProxyErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: AdvancedLipSyncCreateRequest,
+) -> AdvancedLipSyncTaskCreatedResponse | ErrorResponse | ErrorResponse | ProxyErrorResponse | None:
+    """Create an advanced lip-sync task
+
+     Lip-syncs one face of a session (`identify_faces`) to a segment of audio inserted at a chosen time.
+    Answers at once with the new task in status `submitted`. The task holds one of the account's
+    concurrency slots, shared with legacy lip-sync tasks, until it finishes (429 / 1303 beyond the
+    limit).
+
+    Rules the schema cannot say, each answered 400 / 1201 with a message naming the rule and the
+    numbers,
+    checked in this order: the session exists, is this account's and has not expired; the face is one of
+    the session's; the audio (decoded `sound_file`, or what is known of an `audio_id` or audio URL) is
+    real audio of at most 5 MiB lasting 2-60 s; the cropped audio (`sound_end_time - sound_start_time`)
+    lasts at least 2 s and ends within the audio; the inserted window `[sound_insert_time,
+    sound_insert_time + crop]` lies inside the video; it overlaps the face's window by at least 2 s;
+    `external_task_id` is not already used by the account.
+
+    Args:
+        body (AdvancedLipSyncCreateRequest): Body of an advanced lip-sync create.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AdvancedLipSyncTaskCreatedResponse | ErrorResponse | ErrorResponse | ProxyErrorResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

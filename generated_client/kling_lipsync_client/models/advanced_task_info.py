@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.parent_video import ParentVideo
+
+
+T = TypeVar("T", bound="AdvancedTaskInfo")
+
+
+@_attrs_define
+class AdvancedTaskInfo:
+    """What the task was created with."""
+
+    parent_video: ParentVideo
+    """ The input video of the task. """
+    external_task_id: str | Unset = UNSET
+    """ Your id for the task; empty when none was given. """
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        parent_video = self.parent_video.to_dict()
+
+        external_task_id = self.external_task_id
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "parent_video": parent_video,
+            }
+        )
+        if external_task_id is not UNSET:
+            field_dict["external_task_id"] = external_task_id
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.parent_video import ParentVideo  # noqa: PLC0415
+
+        d = dict(src_dict)
+        parent_video = ParentVideo.from_dict(d.pop("parent_video"))
+
+        external_task_id = d.pop("external_task_id", UNSET)
+
+        advanced_task_info = cls(
+            parent_video=parent_video,
+            external_task_id=external_task_id,
+        )
+
+        advanced_task_info.additional_properties = d
+        return advanced_task_info
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
