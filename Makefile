@@ -38,7 +38,7 @@ lint: install lint-spec ## ruff, mypy on hand-written code, the spec (validator,
 lint-spec: node_modules/.package-lock.json ## Redocly's recommended rules on openapi.yaml (redocly.yaml)
 	npx --no-install redocly lint openapi.yaml
 
-clients: install node_modules/.package-lock.json ## TypeScript client into clients/typescript/build, type-checked, round trip against the mock
+clients: install node_modules/.package-lock.json ## TypeScript client into clients/typescript/build, type-checked, round trips (legacy, advanced) against the mock
 	npx --no-install openapi-typescript openapi.yaml --default-non-nullable=false -o clients/typescript/build/kling-lipsync.d.ts
 	npx --no-install tsc -p clients/typescript
 	$(BIN)/python clients/roundtrip.py
@@ -63,7 +63,7 @@ contract: install ## The contract suite against a running server: make contract 
 	@test -n "$(BASE_URL)" || { echo "usage: make contract BASE_URL=http://127.0.0.1:8000/kling TOKEN=sk-... [ALLOW_SPEND=1]"; exit 2; }
 	KLING_API_TOKEN="$(TOKEN)" $(BIN)/python -m pytest -p no:cacheprovider contract_tests/remote --base-url "$(BASE_URL)"
 
-demo: install ## Start the mock, run a text2video and an audio2video job through the CLI, save the MP4s in out/
+demo: install ## Start the mock, run text2video, audio2video and advanced jobs through the CLI, save the MP4s in out/
 	$(BIN)/python demo/demo.py
 
 bench: install ## Measure: mock vs Prism over HTTP (writes bench/RESULTS.md), crash safety, in-process speed

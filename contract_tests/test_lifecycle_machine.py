@@ -1,5 +1,8 @@
 """Task lifecycles as a hypothesis state machine: create (with scenarios), advance the virtual clock,
 poll, page through lists and receive callbacks, checking the invariants of the service after every step.
+
+Both families run side by side: legacy lip-sync tasks, and advanced ones created from identify-face
+sessions that expire on the virtual clock. They share each account's concurrency slots.
 """
 
 from __future__ import annotations
@@ -15,8 +18,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from contract_tests.strategies import create_requests
 from kling_lipsync.testing import CallbackReceiver, KlingMock
 from kling_spec import error_catalogue, load_spec
+from kling_spec.families import families
 
-TASKS = "/v1/videos/lip-sync"
+FAMILIES = families()
+TASKS = {name: family.collection_path for name, family in FAMILIES.items()}
+IDENTIFY = FAMILIES["advanced-lip-sync"].operation("session").path
+#: Short, so that advancing the clock lets sessions expire within one run.
+SESSION_TTL_SECONDS = 30
 CATALOGUE = error_catalogue()
 SECRET = "whsec_" + base64.b64encode(b"lifecycle-machine-secret-32bytes").decode()
 LIMIT = 3
@@ -37,12 +45,14 @@ class ModelTask:
 
     task_id: str
     account: str
+    family: str
     created_at: int
     processing_at: int
     finished_at: int
     outcome: str
     last_status: str = "submitted"
     downloaded: bool = False
+    external_task_id: str = ""
 
     def expected_at(self, now: int) -> tuple[str, int]:
         if now >= self.finished_at:
@@ -66,11 +76,16 @@ def signature_valid(headers: dict, body: bytes) -> bool:
 class LifecycleMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.mock = KlingMock({"max_in_flight": LIMIT, "webhook_secret": SECRET})
+        self.mock = KlingMock(
+            {"max_in_flight": LIMIT, "webhook_secret": SECRET, "session_ttl_seconds": SESSION_TTL_SECONDS}
+        )
         self.receiver = CallbackReceiver()
         self.clients = {account: self.mock.httpx_client(account) for account in ACCOUNTS}
         self.tasks: dict[str, ModelTask] = {}
+        #: Sessions by id: (account, expires_at).
+        self.sessions: dict[str, tuple[str, int]] = {}
         self.settings = self.mock.settings
+        self.external_ids = 0
 
     def teardown(self) -> None:
         for client in self.clients.values():
@@ -86,20 +101,87 @@ class LifecycleMachine(RuleBasedStateMachine):
         request=create_requests(),
     )
     def create(self, account: str, scenario: str, request) -> None:
-        now = self.mock.now_ms()
         body = {**request.to_dict(), "callback_url": self.receiver.url}
-        response = self.clients[account].post(TASKS, json=body, headers={"X-Mock-Scenario": scenario})
+        self._create(account, "lip-sync", scenario, body)
+
+    @rule(account=st.sampled_from(ACCOUNTS), scenario=st.sampled_from(["succeed", "no-face", "two-faces"]))
+    def identify(self, account: str, scenario: str) -> None:
+        self._open_session(account, scenario)
+
+    def _open_session(self, account: str, scenario: str) -> str | None:
+        """Open a session; its id when it has faces to lip-sync."""
+        now = self.mock.now_ms()
+        response = self.clients[account].post(
+            IDENTIFY, json={"video_url": "https://example.com/speaker.mp4"}, headers={"X-Mock-Scenario": scenario}
+        )
+        assert response.status_code == 200, response.text
+        data = response.json()["data"]
+        faces = {"succeed": 1, "no-face": 0, "two-faces": 2}[scenario]
+        assert len(data["face_data"]) == faces
+        if not faces:  # a session without faces can lip-sync nothing
+            return None
+        self.sessions[data["session_id"]] = (account, now + SESSION_TTL_SECONDS * 1000)
+        return str(data["session_id"])
+
+    @rule(
+        data=st.data(),
+        scenario=st.sampled_from(sorted(FATES)) | st.sampled_from(sorted(REFUSALS)),
+        insert=st.integers(min_value=0, max_value=4000),
+        with_external_id=st.booleans(),
+    )
+    def create_advanced(self, data: st.DataObject, scenario: str, insert: int, with_external_id: bool) -> None:
+        account = data.draw(st.sampled_from(ACCOUNTS))
+        # A session of any account, often a new one of this account (so that tasks get made).
+        session_id = data.draw(st.sampled_from(["new", *sorted(self.sessions)]))
+        if session_id == "new":
+            session_id = self._open_session(account, "succeed") or ""
+        owner, expires_at = self.sessions[session_id]
+        external_id = ""
+        if with_external_id:
+            self.external_ids += 1
+            external_id = f"order-{self.external_ids}"
+        # Three seconds of the (default, 10 s) audio inserted while face "0" (seen from 0 ms) is visible.
+        body = {
+            "session_id": session_id,
+            "face_choose": [
+                {
+                    "face_id": "0",
+                    "sound_file": "https://example.com/line.mp3",
+                    "sound_start_time": 0,
+                    "sound_end_time": 3000,
+                    "sound_insert_time": insert,
+                }
+            ],
+            "external_task_id": external_id,
+            "callback_url": self.receiver.url,
+        }
+        now = self.mock.now_ms()
+        if scenario not in REFUSALS and (account != owner or now >= expires_at):
+            response = self.clients[account].post(TASKS["advanced-lip-sync"], json=body)
+            answer = response.json()
+            assert (response.status_code, answer["code"]) == (CATALOGUE[1201].http_status, 1201), answer
+            expected = "no such session" if account != owner else "the session expired"
+            assert expected in answer["message"]
+            return
+        task = self._create(account, "advanced-lip-sync", scenario, body)
+        if task is not None:
+            task.external_task_id = external_id
+
+    def _create(self, account: str, family: str, scenario: str, body: dict) -> ModelTask | None:
+        now = self.mock.now_ms()
+        response = self.clients[account].post(TASKS[family], json=body, headers={"X-Mock-Scenario": scenario})
         answer = response.json()
         if scenario in REFUSALS:
             assert (response.status_code, answer["code"]) == (
                 CATALOGUE[REFUSALS[scenario]].http_status,
                 REFUSALS[scenario],
             )
-            return
+            return None
+        # Slots are the account's, whatever the family of the tasks holding them.
         in_flight = sum(1 for t in self.tasks.values() if t.account == account and t.finished_at > now)
         if in_flight >= LIMIT:
             assert (response.status_code, answer["code"]) == (CATALOGUE[1303].http_status, 1303), answer
-            return
+            return None
         assert response.status_code == 200, answer
         data = answer["data"]
         assert data["task_id"] not in self.tasks, "task ids are unique"
@@ -109,7 +191,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         processing_at = now + round(self.settings.queue_seconds * 1000)
         factor = self.settings.slow_factor if slow else 1.0
         finished_at = processing_at + round(self.settings.processing_seconds * factor * 1000)
-        self.tasks[data["task_id"]] = ModelTask(data["task_id"], account, now, processing_at, finished_at, outcome)
+        task = ModelTask(data["task_id"], account, family, now, processing_at, finished_at, outcome)
+        self.tasks[data["task_id"]] = task
+        return task
 
     @rule(seconds=st.sampled_from([0.5, 1.0, 2.5, 4.0, 40.0]) | st.floats(min_value=0, max_value=30))
     def advance(self, seconds: float) -> None:
@@ -120,18 +204,27 @@ class LifecycleMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def poll(self, data: st.DataObject) -> None:
         task = self.tasks[data.draw(st.sampled_from(sorted(self.tasks)))]
-        response = self.clients[task.account].get(f"{TASKS}/{task.task_id}")
+        # An advanced task is found by the external id it was created with too.
+        key = data.draw(st.sampled_from([task.task_id, task.external_task_id or task.task_id]))
+        response = self.clients[task.account].get(f"{TASKS[task.family]}/{key}")
         assert response.status_code == 200
         self._check_task(response.json()["data"])
         stranger = next(a for a in ACCOUNTS if a != task.account)
-        hidden = self.clients[stranger].get(f"{TASKS}/{task.task_id}")
+        hidden = self.clients[stranger].get(f"{TASKS[task.family]}/{key}")
         assert (hidden.status_code, hidden.json()["code"]) == (CATALOGUE[1203].http_status, 1203)
+        other_family = next(name for name in TASKS if name != task.family)
+        elsewhere = self.clients[task.account].get(f"{TASKS[other_family]}/{task.task_id}")
+        assert elsewhere.json()["code"] == 1203, "a task is found only in its own family"
 
-    @rule(account=st.sampled_from(ACCOUNTS), page_size=st.integers(min_value=1, max_value=4))
-    def list_every_page(self, account: str, page_size: int) -> None:
+    @rule(
+        account=st.sampled_from(ACCOUNTS),
+        family=st.sampled_from(sorted(TASKS)),
+        page_size=st.integers(min_value=1, max_value=4),
+    )
+    def list_every_page(self, account: str, family: str, page_size: int) -> None:
         seen: list[str] = []
         for page_number in range(1, 100):
-            page = self.clients[account].get(TASKS, params={"pageNum": page_number, "pageSize": page_size})
+            page = self.clients[account].get(TASKS[family], params={"pageNum": page_number, "pageSize": page_size})
             assert page.status_code == 200
             tasks = page.json()["data"]
             for task in tasks:
@@ -139,7 +232,10 @@ class LifecycleMachine(RuleBasedStateMachine):
             seen.extend(t["task_id"] for t in tasks)
             if len(tasks) < page_size:
                 break
-        mine = sorted((t for t in self.tasks.values() if t.account == account), key=lambda t: -int(t.task_id))
+        mine = sorted(
+            (t for t in self.tasks.values() if t.account == account and t.family == family),
+            key=lambda t: -int(t.task_id),
+        )
         assert seen == [t.task_id for t in mine], "newest first, no repeat, no skip, only the account's own"
 
     # -- what every answer must satisfy ---------------------------------------------------------------
@@ -165,6 +261,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert data["task_result"]["videos"] == []
         if data["task_status"] == "failed":
             assert data["task_status_msg"], "a failed task says why"
+        if task.family == "advanced-lip-sync":
+            assert data["task_info"]["external_task_id"] == task.external_task_id
         task.last_status = data["task_status"]
 
     @invariant()
@@ -176,6 +274,9 @@ class LifecycleMachine(RuleBasedStateMachine):
             assert signature_valid(callback.headers, callback.body)
             body = callback.json()
             received.setdefault(body["task_id"], []).append(body["task_status"])
+            task = self.tasks.get(body["task_id"])
+            if task is not None and task.family == "advanced-lip-sync":
+                assert body["task_info"]["external_task_id"] == task.external_task_id, "the callback names your id"
         for task in self.tasks.values():
             assert received.get(task.task_id, []) == task.transitions_until(now), task.task_id
         assert set(received) <= set(self.tasks)

@@ -214,6 +214,7 @@ def test_the_plan_reads_as_one_line() -> None:
     plan = plan_advanced([face("0", 0, 6000), face("1", 4000, 10000)], 8000, video_ms=VIDEO)
     assert str(plan) == "face 0: audio [0, 6000] ms inserted at 0 ms"
     assert plan.crop_ms == 6000
+    assert plan.times == {"sound_start_time": 0, "sound_end_time": 6000, "sound_insert_time": 0}
     assert "visible longest of 2" in plan.why
     assert "\n" not in plan.why
 

@@ -38,7 +38,9 @@ def examples(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("readme")
     for index, code in enumerate(EXAMPLES):
         (folder / file_name(index, code)).write_text(code, encoding="utf-8")
-    shutil.copy(ROOT / "demo" / "line.mp3", folder / "line.mp3")  # the library example sends a local file
+    # The library examples send local files: 0.2 s for legacy lip-sync, 3 s for advanced (at least 2 s).
+    shutil.copy(ROOT / "demo" / "line.mp3", folder / "line.mp3")
+    shutil.copy(ROOT / "demo" / "line-3s.mp3", folder / "line-3s.mp3")
     return folder
 
 

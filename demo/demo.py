@@ -1,4 +1,4 @@
-"""`make demo`: the mock on a free port, then a text2video and an audio2video job through the CLI.
+"""`make demo`: the mock on a free port, then a text2video, an audio2video and an advanced job through the CLI.
 
 Everything runs on this machine; the result videos land in ./out/. Takes a few seconds.
 """
@@ -17,6 +17,8 @@ from kling_lipsync.testing import free_port, wait_until_up
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "out"
 BIN = Path(sys.executable).parent
+#: The advanced task's own id (`external_task_id`): the service finds the task by it as by its task_id.
+ADVANCED_ID = "demo-advanced"
 
 
 def run_cli(url: str, *args: str) -> None:
@@ -30,6 +32,8 @@ def main() -> int:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "KLING_MOCK_QUEUE_SECONDS": "0.5", "KLING_MOCK_PROCESSING_SECONDS": "1.5"}
+    # A fresh store each run, even with KLING_MOCK_DB set to a file: ADVANCED_ID may be used only once.
+    env["KLING_MOCK_DB"] = ":memory:"
     mock = subprocess.Popen(
         [str(BIN / "kling-lipsync"), "mock", "--port", str(port), "--no-log-requests"],
         env=env,
@@ -46,6 +50,16 @@ def main() -> int:
                 str(ROOT / "demo" / "line.mp3"), "--expected-seconds", "2", "--out",
                 str(OUT / "audio2video.mp4"))  # fmt: skip
         run_cli(url, "list", "--limit", "5")
+        # Advanced lip-sync: `faces` shows what `submit advanced` will choose from (it identifies the faces
+        # itself, then plans the crop and the insert time around the 3.1 s file it measures).
+        run_cli(url, "faces", "--video-url", "https://example.com/speaker.mp4")
+        # --external-task-id names the task up front, so the download below is a fixed, pasteable line rather
+        # than one holding an id read back from this run's output (the mock's store is new each run, see main).
+        run_cli(url, "submit", "advanced", "--video-url", "https://example.com/speaker.mp4", "--audio-file",
+                str(ROOT / "demo" / "line-3s.mp3"), "--watermark", "--external-task-id", ADVANCED_ID,
+                "--expected-seconds", "2", "--out", str(OUT / "advanced.mp4"))  # fmt: skip
+        run_cli(url, "download", "--family", "advanced-lip-sync", "--watermarked", ADVANCED_ID,
+                str(OUT / "advanced-watermarked.mp4"))  # fmt: skip
     finally:
         mock.terminate()
         mock.wait(timeout=10)

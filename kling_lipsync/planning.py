@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from kling_spec.timing import TimingRules, Window, broken_audio_rule, broken_timing_rule, timing_rules
 
-__all__ = ["DEFAULT_GUARD_MS", "FaceLike", "Plan", "PlanError", "check_audio", "plan_advanced"]
+__all__ = ["DEFAULT_GUARD_MS", "FaceLike", "Plan", "PlanError", "PlanTimes", "check_audio", "plan_advanced"]
 
 #: How far before a face's reported end the inserted audio ends when the video's length is unknown.
 DEFAULT_GUARD_MS = 50
@@ -37,6 +37,14 @@ class FaceLike(Protocol):
     def end_time(self) -> int: ...
 
 
+class PlanTimes(TypedDict):
+    """A plan's times, as ``create_advanced`` takes them: ``lip.create_advanced(..., **plan.times)``."""
+
+    sound_start_time: int
+    sound_end_time: int
+    sound_insert_time: int
+
+
 class PlanError(ValueError):
     """No face and times Kling would accept exist for the request; the message says why."""
 
@@ -53,6 +61,15 @@ class Plan:
     sound_end_time: int
     sound_insert_time: int
     why: str = ""
+
+    @property
+    def times(self) -> PlanTimes:
+        """The three times, as keyword arguments of ``create_advanced``."""
+        return PlanTimes(
+            sound_start_time=self.sound_start_time,
+            sound_end_time=self.sound_end_time,
+            sound_insert_time=self.sound_insert_time,
+        )
 
     @property
     def crop_ms(self) -> int:

@@ -18,7 +18,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import mutagen
+from mutagen.aac import AAC
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
+from mutagen.wave import WAVE
 
 from kling_spec import compile_schema
 from kling_spec.audio import audio_format
@@ -42,6 +45,9 @@ __all__ = ["CREATE_WORDING", "IDENTIFY_WORDING", "AdvancedLipSyncFamily", "sessi
 SESSION_ID_OFFSET = 850_000_000_000_000_000
 _MAX_SEQ = 10**17
 #: Where a result video of this mock is served (``tasks.result_url``): its faces are known.
+#: The mutagen reader of each format ``audio_format`` tells apart (mutagen's own guess needs a file name
+#: to recognise a raw AAC stream).
+_READERS: Mapping[str, Any] = {"mp3": MP3, "wav": WAVE, "m4a": MP4, "aac": AAC}
 _OWN_VIDEO = re.compile(r"/__mock__/(?:videos|watermarked)/([^/?#]+)\.mp4(?:[?#]|$)")
 
 IDENTIFY_WORDING = Wording(
@@ -292,12 +298,12 @@ class AdvancedLipSyncFamily:
             data = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise KlingError(1201, BAD_BASE64) from None
-        if audio_format(data[:16]) is None:
+        kind = audio_format(data[:16])
+        if kind is None:
             raise KlingError(1201, UNSUPPORTED_AUDIO)
         try:
             # mutagen reads the length from the container (MP4, WAV) or the frames (MP3, ADTS AAC).
-            audio = mutagen.File(io.BytesIO(data))
-            length = float(audio.info.length) if audio is not None else math.nan
+            length = float(_READERS[kind](io.BytesIO(data)).info.length)
         except Exception:  # mutagen raises many kinds of error on broken files; all mean "cannot read"
             length = math.nan
         if not math.isfinite(length) or length <= 0:
