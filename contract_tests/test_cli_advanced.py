@@ -306,7 +306,10 @@ def test_usage_mistakes_are_caught_before_sending(
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMock]:
     db = tmp_path_factory.mktemp("cli-advanced") / "mock.sqlite3"
-    mock = GunicornMock({"KLING_MOCK_DB": str(db), "KLING_MOCK_MAX_IN_FLIGHT": "50"}, workers=1)
+    # Tasks end within half a second of the real clock, so a command can wait for one.
+    env = {"KLING_MOCK_DB": str(db), "KLING_MOCK_MAX_IN_FLIGHT": "50", "KLING_MOCK_QUEUE_SECONDS": "0.1",
+           "KLING_MOCK_PROCESSING_SECONDS": "0.3"}  # fmt: skip
+    mock = GunicornMock(env, workers=1)
     yield mock
     mock.stop()
 
@@ -327,3 +330,23 @@ def test_over_http_the_server_measures_the_file_sent(
                         "--audio-ms", "4000"])  # fmt: skip
     assert refused == 3, "told the audio is longer than it is, the plan runs past its end: the service says so"
     assert "after the end of the audio (3000 ms)" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_over_http_on_the_kling_gateway_it_waits_on_the_real_clock_and_saves(
+    server: GunicornMock, three_seconds: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["--base-url", server.url, "--token", "mock-api-key"]
+    out = tmp_path / "advanced.mp4"
+    command = ["submit", "advanced", "--video-url", VIDEO, "--audio-file", str(three_seconds), "--watermark"]
+    assert cli.main([*base, *command, "--expected-seconds", "1", "--out", str(out)]) == 0
+    assert out.read_bytes()[4:8] == b"ftyp"
+    assert "succeed" in capsys.readouterr().err
+    marked = tmp_path / "marked.mp4"
+    listed = cli.main([*base, "--json", "list", "--family", "advanced-lip-sync", "--limit", "1"])
+    (task,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert listed == 0
+    assert task["task_status"] == "succeed"
+    download = ["download", "--family", "advanced-lip-sync", "--watermarked", task["task_id"], str(marked)]
+    assert cli.main([*base, *download]) == 0
+    assert marked.read_bytes() != out.read_bytes(), "the watermarked copy is another file"

@@ -74,3 +74,22 @@ def test_gunicorn_workers_share_the_file_deliver_each_transition_once_and_surviv
             assert again not in acknowledged
     finally:
         server.stop()
+
+
+def test_sessions_and_registrations_outlive_a_restart_and_a_reset_forgets_them(tmp_path) -> None:
+    """Advanced lip-sync's state (identify-face sessions, what the mock was told of media) is in the file too."""
+    db = str(tmp_path / "advanced.sqlite3")
+    video = "https://example.com/duo.mp4"
+    with KlingMock({"db": db}) as first, first.api("advanced-lip-sync", token="sk-keep") as api:
+        first.register_video(video_url=video, duration_ms=8000, faces=[(0, 3000), (2500, 8000)])
+        session = api.open_session({"video_url": video})
+    choice = {"face_id": "1", "sound_file": "https://example.com/a.mp3", "sound_start_time": 0,
+              "sound_end_time": 3000, "sound_insert_time": 2500}  # fmt: skip
+    body = {"session_id": session["session_id"], "face_choose": [choice]}
+    with KlingMock({"db": db}) as second, second.api("advanced-lip-sync", token="sk-keep") as api:
+        assert api.create(body)["task_status"] == "submitted", "the session survived the restart"
+        assert len(api.open_session({"video_url": video})["face_data"]) == 2, "so did the registration"
+        second.reset()
+        refused = api.request("POST", api.family.collection_path, json=body).json()
+        assert (refused["code"], "no such session" in refused["message"]) == (1201, True)
+        assert len(api.open_session({"video_url": video})["face_data"]) == 1, "the default video again"

@@ -46,5 +46,5 @@ def test_remote_suite_passes_against_the_mock_under_gunicorn(tmp_path) -> None:
     finally:
         server.stop()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "7 passed" in result.stdout
+    assert "11 passed" in result.stdout
     assert "none: every answer matched the spec strictly" in result.stdout
