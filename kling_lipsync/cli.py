@@ -42,14 +42,19 @@ from kling_lipsync_client.models import (
 )
 from kling_lipsync_client.types import Unset
 from kling_spec import load_spec
+from kling_spec.families import families
 
 __all__ = ["EXIT_CODES", "Voice", "languages_of", "main", "voice_catalogue"]
 
 # Limits shown in --help come from the spec, like everything else.
 _SCHEMAS = load_spec()["components"]["schemas"]
 _INPUT = _SCHEMAS["LipSyncInput"]["properties"]
-#: The families whose tasks ``status``, ``wait``, ``download`` and ``list`` show (``--family``).
+#: The families whose tasks ``status``, ``wait``, ``download`` and ``list`` show (``--family``): the spec's
+#: registry names them; the CLI knows which client methods serve which, and says so at import if one is gone.
+FAMILIES = tuple(families())
 LEGACY, ADVANCED = "lip-sync", "advanced-lip-sync"
+if set(FAMILIES) != {LEGACY, ADVANCED}:
+    raise RuntimeError(f"the CLI serves the families {LEGACY} and {ADVANCED}; the spec has {', '.join(FAMILIES)}")
 #: Options of ``submit advanced`` only: given to another mode they would be silently ignored.
 _ADVANCED_ONLY = ("audio_id", "audio_ms", "video_ms", "face_id", "insert_at", "crop", "external_task_id")
 
@@ -462,7 +467,7 @@ def _build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argume
         video.add_argument("--video-url", help="an http(s) .mp4/.mov URL")
 
     def family_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--family", choices=[LEGACY, ADVANCED], default=LEGACY, help=f"the task's kind ({LEGACY})")
+        sub.add_argument("--family", choices=FAMILIES, default=LEGACY, help=f"the task's family ({LEGACY})")
 
     submit = command("submit", "create a task")
     submit.add_argument(
