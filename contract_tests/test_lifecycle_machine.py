@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+import httpx
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -20,6 +21,13 @@ from kling_lipsync.testing import CallbackReceiver, KlingMock
 from kling_spec import error_catalogue, load_spec
 from kling_spec.families import families
 
+#: The transport faults a poll may meet, and the error httpx raises for each (as on a real socket).
+FAULT_ERRORS = {
+    "connection-reset": "ReadError",
+    "empty-response": "RemoteProtocolError",
+    "malformed-chunk": "RemoteProtocolError",
+    "random-data-then-close": "RemoteProtocolError",
+}
 FAMILIES = families()
 TASKS = {name: family.collection_path for name, family in FAMILIES.items()}
 IDENTIFY = FAMILIES["advanced-lip-sync"].operation("session").path
@@ -215,6 +223,47 @@ class LifecycleMachine(RuleBasedStateMachine):
         other_family = next(name for name in TASKS if name != task.family)
         elsewhere = self.clients[task.account].get(f"{TASKS[other_family]}/{task.task_id}")
         assert elsewhere.json()["code"] == 1203, "a task is found only in its own family"
+
+    @precondition(lambda self: self.tasks)
+    @rule(data=st.data(), fault=st.sampled_from(sorted(FAULT_ERRORS)))
+    def poll_through_a_fault(self, data: st.DataObject, fault: str) -> None:
+        """A poll whose answer is lost on the wire: the client sees the fault, the task goes on untouched."""
+        task = self.tasks[data.draw(st.sampled_from(sorted(self.tasks)))]
+        path = f"{TASKS[task.family]}/{task.task_id}"
+        error: Exception | None = None
+        try:
+            self.clients[task.account].get(path, headers={"X-Mock-Scenario": fault})
+        except httpx.TransportError as raised:
+            error = raised
+        assert type(error).__name__ == FAULT_ERRORS[fault], f"{fault}: {error!r}"
+        self._check_task(self.clients[task.account].get(path).json()["data"])
+
+    @rule(account=st.sampled_from(ACCOUNTS), body=create_requests())
+    def create_lost_on_the_wire(self, account: str, body) -> None:
+        """A create whose answer is reset after the mock took it: the task exists, and is found in the list."""
+        now = self.mock.now_ms()
+        in_flight = sum(1 for t in self.tasks.values() if t.account == account and t.finished_at > now)
+        try:
+            self.clients[account].post(
+                TASKS["lip-sync"],
+                json={**body.to_dict(), "callback_url": self.receiver.url},
+                headers={"X-Mock-Scenario": "accepted-then-reset"},
+            )
+        except httpx.ReadError:
+            pass
+        else:
+            raise AssertionError("the create was answered")
+        newest = self.clients[account].get(TASKS["lip-sync"], params={"pageSize": 1}).json()["data"]
+        if in_flight >= LIMIT:  # refused (1303) before anything was stored; the reset hid the refusal
+            assert not newest or newest[0]["task_id"] in self.tasks
+            return
+        (task,) = newest
+        assert task["task_id"] not in self.tasks, "a new task was stored before the connection was reset"
+        processing_at = now + round(self.settings.queue_seconds * 1000)
+        finished_at = processing_at + round(self.settings.processing_seconds * 1000)
+        self.tasks[task["task_id"]] = ModelTask(
+            task["task_id"], account, "lip-sync", now, processing_at, finished_at, "succeed"
+        )
 
     @rule(
         account=st.sampled_from(ACCOUNTS),

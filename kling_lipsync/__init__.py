@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # what type checkers see (``as``: re-exported); at run time t
     )
     from kling_lipsync.errors import (
         AccountError as AccountError,
+        AnswerLost as AnswerLost,
         APIError as APIError,
         AuthenticationError as AuthenticationError,
         InvalidRequestError as InvalidRequestError,
@@ -61,6 +62,7 @@ _EXPORTS = {
     "kling_lipsync.errors": (
         "APIError",
         "AccountError",
+        "AnswerLost",
         "AuthenticationError",
         "InvalidRequestError",
         "KlingError",

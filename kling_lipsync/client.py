@@ -25,7 +25,9 @@ import httpx
 from kling_lipsync.audio import read_audio_file
 from kling_lipsync.auth import BearerAuth, KlingJwtSigner, StaticToken
 from kling_lipsync.errors import (
+    AnswerLost,
     AudioFileError,
+    InvalidRequestError,
     KlingError,
     LocalFileError,
     RateLimitError,
@@ -51,6 +53,7 @@ from kling_lipsync_client.models import (
     AdvancedLipSyncCreateRequest,
     AdvancedLipSyncTask,
     AdvancedLipSyncTaskCreated,
+    AdvancedTaskCreatedInfo,
     AudioType,
     FaceChoice,
     FaceSession,
@@ -416,7 +419,10 @@ class _Core:
             if isinstance(outcome, _NoAnswer):
                 error: KlingError = _no_answer(self.base_url, outcome.error)
                 if not may_send_again(answered=False, maybe_received=outcome.maybe_received, repeatable=safe):
-                    raise error
+                    raise AnswerLost(
+                        f"{error}; the request was sent, so its task may exist: find it (tasks(), or its "
+                        "external_task_id) before creating it again, or pass retry_unsafe=True"
+                    ) from outcome.error
                 if not outcome.maybe_received and attempts is None and self.retry.max_connect_attempts is not None:
                     limit = min(limit, self.retry.max_connect_attempts)
             else:
@@ -477,8 +483,29 @@ class _Core:
     def create_advanced_flow(
         self, body: AdvancedLipSyncCreateRequest, retry_unsafe: bool
     ) -> _Flow[AdvancedLipSyncTaskCreated]:
+        """Create; when the answer is lost and the task has an ``external_task_id``, look for it by that id:
+        found, it is the answer (no second task); not found (1203), it was not made and is sent again."""
         request = create_advanced_lip_sync_task._get_kwargs(body=body)
-        response = yield from self._call(request, safe=retry_unsafe)
+        external_id = body.external_task_id if isinstance(body.external_task_id, str) else ""
+        try:
+            response = yield from self._call(request, safe=retry_unsafe)
+        except AnswerLost:
+            if not external_id:
+                raise
+            try:
+                task = yield from self.get_advanced_flow(external_id)
+            except InvalidRequestError as missing:
+                if missing.code != 1203:
+                    raise
+                response = yield from self._call(request, safe=retry_unsafe)
+            else:
+                return AdvancedLipSyncTaskCreated(
+                    task_id=task.task_id,
+                    task_info=AdvancedTaskCreatedInfo(external_task_id=external_id),
+                    task_status=task.task_status,
+                    created_at=task.created_at,
+                    updated_at=task.created_at,
+                )
         created: AdvancedLipSyncTaskCreated = self._parse(create_advanced_lip_sync_task, response).data
         return created
 

@@ -29,6 +29,7 @@ from kling_spec import error_catalogue
 __all__ = [
     "APIError",
     "AccountError",
+    "AnswerLost",
     "AudioFileError",
     "AuthenticationError",
     "InvalidRequestError",
@@ -52,6 +53,10 @@ class KlingError(Exception):
 
 class TransportError(KlingError):
     """The request got no answer (connection refused or reset, timeout)."""
+
+
+class AnswerLost(TransportError):
+    """A create was sent and its answer lost (a reset, a timeout): the task may exist, so it was not sent again."""
 
 
 class APIError(KlingError):

@@ -28,6 +28,7 @@ from kling_lipsync_client import AuthenticatedClient
 from kling_spec.families import family as spec_family
 from mock_server import create_app
 from mock_server.settings import RUNTIME_FIELDS, Settings
+from mock_server.wire import DRIBBLE_PIECES, FAULT_HEADER, IN_PROCESS, WireEffect, parse_header
 
 __all__ = [
     "AsyncTransport",
@@ -55,12 +56,53 @@ class _ObservedTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self._inner.handle_request(request)
+        wire = response.headers.get(FAULT_HEADER)
+        if wire is not None:
+            response = _on_the_wire(request, response, parse_header(wire))
         if any(self._observers):
             response.read()
             for observers in self._observers:
                 for observe in observers:
                     observe(request, response)
         return response
+
+
+#: What httpx raises for each transport fault on a real socket (checked against gunicorn by
+#: contract_tests/test_mock_faults.py), so that code under test meets the same errors in process.
+_FAULT_ERRORS: Mapping[str, tuple[type[httpx.TransportError], str]] = {
+    "connection-reset": (httpx.ReadError, "[Errno 104] Connection reset by peer"),
+    "empty-response": (httpx.RemoteProtocolError, "Server disconnected without sending a response."),
+    "malformed-chunk": (httpx.RemoteProtocolError, "illegal chunk header"),
+    "random-data-then-close": (httpx.RemoteProtocolError, "illegal status line"),
+}
+
+
+def _on_the_wire(request: httpx.Request, response: httpx.Response, effect: WireEffect) -> httpx.Response:
+    """The in-process side of ``mock_server.wire``: a fault becomes the error a real socket would give; time
+    on the wire is not waited for, but what would outlast the client's read timeout ends in ``ReadTimeout``."""
+    read_timeout = request.extensions.get("timeout", {}).get("read")
+    # The longest silence the client would sit through: the delay, or a pause between dribbled pieces.
+    silence = max(effect.delay_ms / 1000, effect.dribble_seconds / (DRIBBLE_PIECES - 1) if effect.fault else 0.0)
+    if read_timeout is not None and silence > read_timeout:
+        response.close()
+        raise httpx.ReadTimeout(f"kling mock: no byte for {silence:g} s, beyond the read timeout", request=request)
+    failure = _FAULT_ERRORS.get(effect.fault or "")
+    if failure is not None:
+        response.close()
+        error, message = failure
+        raise error(message, request=request)
+    headers = [(name, value) for name, value in response.headers.raw if name.decode().lower() != FAULT_HEADER.lower()]
+    return httpx.Response(response.status_code, headers=headers, stream=response.stream, request=request)
+
+
+def _in_process(app: Any) -> Any:
+    """The app, told that it runs in this process (so transport faults come back as httpx errors)."""
+
+    def call(environ: dict[str, Any], start_response: Any) -> Any:
+        environ[IN_PROCESS] = True
+        return app(environ, start_response)
+
+    return call
 
 
 def free_port() -> int:
@@ -129,7 +171,7 @@ class KlingMock:
         self.own_observers: list[ResponseObserver] = []
         self.pool_key: tuple[tuple[str, str], ...] = ()
         self.transport: httpx.BaseTransport = _ObservedTransport(
-            httpx.WSGITransport(app=self.app), self.observers, self.own_observers
+            httpx.WSGITransport(app=_in_process(self.app)), self.observers, self.own_observers
         )
         self.http = httpx.Client(transport=self.transport, base_url=base_url)
 
@@ -165,7 +207,8 @@ class KlingMock:
         if self.settings.clock == "virtual":
             options.setdefault("sleep", self.advance)
             options.setdefault("monotonic", lambda: self.now_ms() / 1000)
-        return LipSync(self.url(gateway, scenario), token, transport=self.transport, **options)
+        options.setdefault("transport", self.transport)  # a test may put its own in front of the mock's
+        return LipSync(self.url(gateway, scenario), token, **options)
 
     def async_lipsync(
         self, token: str = "sk-test", *, gateway: str = "dmxapi", scenario: str | None = None, **kwargs: Any
@@ -259,6 +302,16 @@ class KlingMock:
         body.update({k: v for k, v in (("audio_url", audio_url), ("audio_id", audio_id)) if v is not None})
         registered: dict[str, Any] = self._admin("POST", "/media/audio", json=body)["audio"]
         return registered
+
+    def define_scenario(self, name: str, definition: Mapping[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
+        """Define a scenario until the next reset (``PUT /__mock__/scenarios/NAME``; the definition is
+        admin.yaml's ``ScenarioDefinition``), for example ``define_scenario("flaky", polls={2: 5001, 4:
+        "connection-reset"})``. Returns the scenario as the mock applies it."""
+        body = {**(definition or {}), **fields}
+        if "polls" in body:
+            body["polls"] = {str(poll): answer for poll, answer in body["polls"].items()}
+        scenario: dict[str, Any] = self._admin("PUT", f"/scenarios/{name}", json=body)["scenario"]
+        return scenario
 
     def deliver_callbacks(self) -> int:
         attempts: int = self._admin("POST", "/callbacks/deliver")["callback_attempts"]

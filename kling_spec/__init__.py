@@ -24,8 +24,10 @@ __all__ = [
     "error_catalogue",
     "iter_operations",
     "load_spec",
+    "response_examples",
     "schema_validator",
     "task_statuses",
+    "typical_codes",
 ]
 
 #: The document shipped with the package (in the repository, a link to the root ``openapi.yaml``).
@@ -108,3 +110,32 @@ def iter_operations(
 def task_statuses() -> tuple[str, ...]:
     """The spec's ``TaskStatus`` enum, in its order (submitted, processing, succeed, failed)."""
     return tuple(load_spec()["components"]["schemas"]["TaskStatus"]["enum"])
+
+
+@functools.cache
+def typical_codes() -> Mapping[int, int]:
+    """HTTP status -> its most typical Kling code (``x-kling-typical-codes``)."""
+    return {int(status): code for status, code in load_spec()["x-kling-typical-codes"].items()}
+
+
+def _resolve(node: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow local ``$ref``s (a Response or an Example object) to their target."""
+    while "$ref" in node:
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def response_examples(
+    operation: Mapping[str, Any], spec: Mapping[str, Any] | None = None
+) -> dict[str, tuple[int, Any]]:
+    """An operation's named response examples: name -> (HTTP status, body), in the document's order."""
+    document = load_spec() if spec is None else spec
+    found: dict[str, tuple[int, Any]] = {}
+    for status, response in operation["responses"].items():
+        for media in _resolve(response, document).get("content", {}).values():
+            for name, example in media.get("examples", {}).items():
+                found.setdefault(name, (int(status), _resolve(example, document)["value"]))
+    return found

@@ -24,6 +24,7 @@ from .runtime import MockRuntime, mock_runtime
 from .serving import serving_context, share_store
 from .settings import Settings
 from .store import JournalEntry
+from .wire import EFFECT, Wire
 
 __all__ = ["Settings", "create_app"]
 
@@ -79,13 +80,17 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(ProxyAuthError, lambda exc: exc.to_response())
     app.register_error_handler(HTTPException, _render_http_error)
     app.register_error_handler(Exception, _render_unexpected)
+    # Transport faults, delays and dribbling happen around the app, where the connection is (wire.py).
+    app.wsgi_app = Wire(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 
 def _begin(endpoint: str | None, values: dict[str, Any] | None) -> None:
     mock = mock_runtime()
     view = mock.begin_request()
-    g.call = Call(new_request_id(), time.perf_counter(), view.now_ms, view.settings, mock=mock)
+    g.call = Call(
+        new_request_id(), time.perf_counter(), view.now_ms, view.settings, mock=mock, scenarios=view.scenarios
+    )
     if mock.housekeeping_pid != os.getpid():
         # Started lazily, in the serving process: a thread started before a fork would not survive it.
         mock.start_housekeeping()
@@ -131,7 +136,8 @@ def _finish(response: Response) -> Response:
                 query=req.query_string.decode("latin-1")[:1000],
                 gateway=call.gateway,
                 family=call.family,
-                status=response.status_code,
+                # 0: the client got no HTTP answer (a transport fault replaced it).
+                status=0 if call.wire is not None and call.wire.replaces_answer else response.status_code,
                 code=call.kling_code,
                 request_id=call.request_id,
                 task_id=call.task_id,
@@ -150,4 +156,6 @@ def _finish(response: Response) -> Response:
         )
     if call.deliver_after_response:
         response.call_on_close(mock.dispatcher.deliver_due)
+    if call.wire is not None:
+        req.environ[EFFECT] = call.wire
     return response

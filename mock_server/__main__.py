@@ -36,6 +36,10 @@ def _default_prog() -> str:
     return "kling-lipsync mock" if launched_as.startswith("kling-lipsync") else "python -m mock_server"
 
 
+#: Shorter flags people type (issue 14 names ``--scenarios FILE``).
+_ALIASES: dict[str, tuple[str, ...]] = {"scenarios_file": ("--scenarios",)}
+
+
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog or _default_prog(),
@@ -59,7 +63,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         help=f"Python threads per process that run the app (default {DEFAULT_THREADS}; see bench/RESULTS.md).",
     )
     for item in fields(Settings):
-        flag = "--" + item.name.replace("_", "-")
+        flags = ["--" + item.name.replace("_", "-"), *_ALIASES.get(item.name, ())]
+        flag = flags[0]
         default = item.default if item.default is not MISSING else None
         help_text = item.metadata["help"]
         if default not in (None, (), ""):
@@ -71,7 +76,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
                 flag, dest=item.name, action=argparse.BooleanOptionalAction, default=None, help=help_text
             )
         else:
-            parser.add_argument(flag, dest=item.name, default=None, help=help_text)
+            parser.add_argument(*flags, dest=item.name, default=None, help=help_text)
     return parser
 
 

@@ -22,7 +22,7 @@ from .errors import KlingError, envelope
 from .families.advanced import registered_faces
 from .media import FACE_JPG, RESULT_MP4, WATERMARKED_MP4
 from .runtime import mock_runtime
-from .scenarios import SCENARIOS
+from .scenarios import check_definition
 from .settings import RUNTIME_FIELDS
 from .validation import BodyError, parse_json_body
 
@@ -157,15 +157,38 @@ def scenarios() -> Response:
     example = next(iter(mock_runtime().families.by_name.values())).spec.collection_path
     return envelope(
         {
-            "scenarios": [s.to_json() for s in SCENARIOS.values()],
+            "scenarios": [s.to_json() for s in current_call().scenarios.values()],
             "choose_with": [
                 "header X-Mock-Scenario: NAME",
                 "header Prefer: scenario=NAME",
-                "header Prefer: code=KLING_CODE_OR_HTTP_STATUS",
+                "header Prefer: code=KLING_CODE_OR_HTTP_STATUS (200: succeed)",
+                "header Prefer: example=NAME (a documented example of the operation; nothing is created)",
                 f"URL prefix /scenario/NAME (for example /scenario/no-human/kling{example})",
             ],
         }
     )
+
+
+@bp.put("/scenarios/<name>")
+def define_scenario(name: str) -> Response:
+    """Define a scenario (admin.yaml's ``ScenarioDefinition``) for every worker until a reset."""
+    definition = _json_body()
+    try:
+        scenario = check_definition(name, definition)
+        mock_runtime().define_scenario(scenario, definition)
+    except ValueError as exc:
+        raise KlingError(1201, str(exc)) from None
+    return envelope({"scenario": scenario.to_json()})
+
+
+@bp.delete("/scenarios/<name>")
+def forget_scenario(name: str) -> Response:
+    mock = mock_runtime()
+    if name in mock.fixed_scenarios:
+        raise KlingError(1201, f"scenario {name!r} is built in (or from --scenarios FILE): it cannot be forgotten")
+    if not mock.forget_scenario(name):
+        raise KlingError(1203, f"no scenario {name[:40]!r} was defined at run time")
+    return envelope({"forgotten": name})
 
 
 @bp.get("/config")

@@ -7,34 +7,41 @@ scenario prefix. A request goes through, in this order:
 1. ``_begin`` (app): the request id, the clock reading and the settings in force, in one ``Call``.
 2. ``_pop_url_scenario``: a ``/scenario/NAME`` prefix, if any.
 3. ``_authenticate_and_choose_fate``: the gateway and the account (401s), chaos, then the requested
-   scenario (header, ``Prefer``, URL): an error scenario answers here.
+   scenario (header, ``Prefer``, URL): an error scenario, a named example (``Prefer: example=NAME``) or a
+   transport fault that replaces the answer (``wire.py``) answers here.
 4. The view: body parsing (1200), the family's validation (1201: the schema in its wording, then its rules
    beyond the schema), the account's concurrency (1303, shared by every family) and the uniqueness of an
    ``external_task_id`` (1201), the store; or a query of the family's tasks; or a session (identify-face:
    synchronous, no task, no slot).
-5. ``_finish`` (app): the journal entry, the request log line, callbacks due after the answer.
+5. ``_finish`` (app): the journal entry, the request log line, callbacks due after the answer; the
+   answer's ``WireEffect`` (a fault, a delay, dribbling) for ``wire.Wire`` around the app.
 """
 
 from __future__ import annotations
 
+import random
 import re
-import time
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
+
+from kling_spec import response_examples, typical_codes
+from kling_spec.families import Operation
 
 from . import auth
 from .context import Call, current_call
 from .errors import CATALOGUE, KlingError, envelope
 from .families import Families, SessionFamily, TaskFamily
 from .runtime import mock_runtime
-from .scenarios import DEFAULT_SCENARIO, SCENARIOS, Scenario
-from .settings import Settings
+from .scenarios import DEFAULT_SCENARIO, FAULTS, SCENARIOS, SOCKET_FAULTS, Scenario
 from .store import Store
 from .tasks import seq_of, task_id_of
 from .timeline import SUBMITTED, plan_timeline
 from .validation import BodyError, parse_json_body
+from .wire import SOCKET_HINT, WireEffect, lends_connection
 
 __all__ = ["blueprint", "choose_scenario"]
 
@@ -54,8 +61,19 @@ def _pop_url_scenario(endpoint: str | None, values: dict[str, Any] | None) -> No
         current_call().url_scenario = values.pop("mock_scenario")
 
 
+@dataclass(frozen=True)
+class ExampleChoice:
+    """``Prefer: example=NAME``: answer the operation's documented example of that name, creating nothing."""
+
+    name: str
+
+
+class FaultInstead(Exception):
+    """The answer is replaced by a transport fault (``call.wire`` says which); nothing more is processed."""
+
+
 def _authenticate_and_choose_fate() -> None:
-    """Resolve the account, then apply chaos and any requested error scenario (in that order)."""
+    """Resolve the account, then apply chaos and the requested scenario, example or fault (in that order)."""
     call = current_call()
     req = request._get_current_object()  # type: ignore[attr-defined]
     headers = req.headers
@@ -63,44 +81,100 @@ def _authenticate_and_choose_fate() -> None:
         call.task_id = req.view_args.get("task_id")
     call.gateway = auth.DMXAPI_GATEWAY if req.blueprint in DMXAPI_BLUEPRINTS else auth.KLING_GATEWAY
     call.account = auth.account_for(call.gateway, headers.get("Authorization"), call.settings)
-    _apply_chaos(call.settings)
-    scenario = choose_scenario(headers.get("X-Mock-Scenario"), headers.get("Prefer"), call.url_scenario)
-    if isinstance(scenario, KlingError):
-        raise scenario
-    call.scenario = scenario
-    if scenario.error_code is not None:
-        raise KlingError(scenario.error_code)
+    _apply_chaos(call, req.environ)
+    fate = choose_scenario(headers.get("X-Mock-Scenario"), headers.get("Prefer"), call.url_scenario, call.scenarios)
+    if isinstance(fate, KlingError):
+        raise fate
+    if isinstance(fate, ExampleChoice):
+        raise _example_answer(call, fate.name)
+    call.scenario = fate
+    if fate.error_code is not None:
+        raise KlingError(fate.error_code)
+    if fate.needs_socket and not lends_connection(req.environ):
+        raise KlingError(1201, f"mock scenario '{fate.name}' {SOCKET_HINT}")
+    if fate.delay is not None:
+        rng = random.Random(mock_runtime().chaos_draw(call.settings.chaos_seed))
+        call.wire = WireEffect(delay_ms=fate.delay.draw_ms(rng))
+    if fate.fault is not None:
+        call.wire = WireEffect(fate.fault, call.wire.delay_ms if call.wire else 0.0, fate.dribble_seconds)
+        if not fate.fault_after_processing:
+            raise FaultInstead()
 
 
-def _apply_chaos(settings: Settings) -> None:
-    if not (settings.chaos_rate or settings.chaos_latency_rate):
+def _apply_chaos(call: Call, environ: Mapping[str, Any]) -> None:
+    settings = call.settings
+    if not (settings.chaos_rate or settings.chaos_latency_rate or settings.chaos_fault_rate):
         return
     mock = mock_runtime()
     if settings.chaos_latency_rate and mock.chaos_draw(settings.chaos_seed) < settings.chaos_latency_rate:
-        time.sleep(settings.chaos_latency_ms / 1000)
+        call.wire = WireEffect(delay_ms=settings.chaos_latency_ms)
     if settings.chaos_rate and mock.chaos_draw(settings.chaos_seed) < settings.chaos_rate:
         pick = mock.chaos_draw(settings.chaos_seed)
         raise KlingError(CHAOS_CODES[int(pick * len(CHAOS_CODES)) % len(CHAOS_CODES)])
+    if settings.chaos_fault_rate and mock.chaos_draw(settings.chaos_seed) < settings.chaos_fault_rate:
+        # Only the faults this server can do: under granian, that is dribbling.
+        possible = sorted(FAULTS) if lends_connection(environ) else sorted(set(FAULTS) - SOCKET_FAULTS)
+        fault = possible[int(mock.chaos_draw(settings.chaos_seed) * len(possible)) % len(possible)]
+        call.wire = WireEffect(fault, call.wire.delay_ms if call.wire else 0.0, dribble_seconds=2.0)
+        if call.wire.replaces_answer:
+            raise FaultInstead()
 
 
-def choose_scenario(header: str | None, prefer_header: str | None, url_scenario: str | None) -> Scenario | KlingError:
+def _example_answer(call: Call, name: str) -> KlingError | _ExampleResponse:
+    """The current operation's named example, with this request's id; 1201 naming the known ones if none."""
+    view: Any = current_app.view_functions[request.endpoint or ""]
+    operation: Operation = view.kling_operation
+    examples = response_examples(operation.spec)
+    found = examples.get(name)
+    if found is None:
+        known = ", ".join(examples)
+        return KlingError(
+            1201, f"Prefer example={name[:40]}: {operation.operation_id} has no such example; known: {known}"
+        )
+    status, body = found
+    answer = dict(body) if isinstance(body, dict) else body
+    if isinstance(answer, dict) and "request_id" in answer:
+        answer["request_id"] = call.request_id
+    call.kling_code = answer.get("code") if isinstance(answer, dict) else None
+    response = envelope(answer)
+    response.status_code = status
+    return _ExampleResponse(response)
+
+
+class _ExampleResponse(Exception):
+    """Carries a documented example out of the before-request hook (see ``blueprint``'s error handler)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("example")
+        self.response = response
+
+
+def choose_scenario(
+    header: str | None,
+    prefer_header: str | None,
+    url_scenario: str | None,
+    scenarios: Mapping[str, Scenario] = SCENARIOS,
+) -> Scenario | ExampleChoice | KlingError:
     """The fate a request asks for: by ``X-Mock-Scenario``, ``Prefer`` (Prism's convention) or URL prefix.
 
-    ``succeed`` if none; a ``KlingError`` for an unknown name or ``Prefer: code=...`` (a pure function of
-    the three, unit-tested in ``contract_tests/test_pure_cores.py``).
+    ``succeed`` if none; ``Prefer: example=NAME`` a documented example; a ``KlingError`` for an unknown name
+    or ``Prefer: code=...`` (a pure function of its arguments, unit-tested in
+    ``contract_tests/test_pure_cores.py``).
     """
     name = header
     if name is None and prefer_header is None and url_scenario is None:
         return DEFAULT_SCENARIO
     prefer = _parse_prefer(prefer_header or "")
+    if name is None and "example" in prefer:
+        return ExampleChoice(prefer["example"])
     if name is None and "code" in prefer:
-        return _error_for_prefer_code(prefer["code"])
+        return _fate_for_prefer_code(prefer["code"])
     name = name or prefer.get("scenario") or url_scenario
     if name is None:
         return DEFAULT_SCENARIO
-    found = SCENARIOS.get(name.strip())
+    found = scenarios.get(name.strip())
     if found is None:
-        return KlingError(1201, f"unknown mock scenario '{name[:40]}'; known: {', '.join(SCENARIOS)}")
+        return KlingError(1201, f"unknown mock scenario '{name[:40]}'; known: {', '.join(scenarios)}")
     return found
 
 
@@ -113,16 +187,21 @@ def _parse_prefer(header: str) -> dict[str, str]:
     return prefs
 
 
-def _error_for_prefer_code(value: str) -> KlingError:
-    """``Prefer: code=1303`` picks a Kling code; ``code=429`` the table's first code with that HTTP status."""
+def _fate_for_prefer_code(value: str) -> Scenario | KlingError:
+    """``Prefer: code=1303`` picks a Kling code; ``code=429`` the spec's typical code of that HTTP status
+    (``x-kling-typical-codes``: 1302); ``code=200`` the default, a success."""
     if value.isdigit():
         number = int(value)
+        if number == 200:
+            return DEFAULT_SCENARIO
         if number in CATALOGUE:
             return KlingError(number)
-        for code, row in CATALOGUE.items():
-            if row.http_status == number:
-                return KlingError(code)
-    return KlingError(1201, f"Prefer code={value[:10]} is neither a Kling code nor an HTTP status of the table")
+        typical = typical_codes().get(number)
+        if typical is not None:
+            return KlingError(typical)
+    return KlingError(
+        1201, f"Prefer code={value[:10]} is neither a Kling code, 200, nor an HTTP status of the Kling table"
+    )
 
 
 # -- the views, for any family ---------------------------------------------------------------------------
@@ -173,8 +252,10 @@ def create(family: TaskFamily) -> Response:
     scenario = call.scenario or DEFAULT_SCENARIO
     timeline = plan_timeline(
         now,
-        queue_seconds=settings.queue_seconds,
-        processing_seconds=settings.processing_seconds,
+        queue_seconds=settings.queue_seconds if scenario.queue_seconds is None else scenario.queue_seconds,
+        processing_seconds=(
+            settings.processing_seconds if scenario.processing_seconds is None else scenario.processing_seconds
+        ),
         processing_factor=settings.slow_factor if scenario.slow else 1.0,
         outcome=scenario.outcome,
         failure_message=scenario.failure_message,
@@ -228,7 +309,23 @@ def get_task(family: TaskFamily, task_id: str) -> Response:
     if row is None:
         raise KlingError(1203, f"task {task_id[:64]} not found")
     call.task_id = task_id_of(row["seq"])  # the journal names the task, however it was asked for
+    planned = call.scenarios.get(row["scenario"])
+    if planned is not None and planned.polls:
+        _answer_as_planned(call, planned, store.count_poll(row["seq"]))
     return _ok(call, family.render(row, call.now_ms))
+
+
+def _answer_as_planned(call: Call, scenario: Scenario, poll: int) -> None:
+    """What poll number ``poll`` of a task answers, by its scenario's plan: a Kling code, or a fault."""
+    answer = scenario.poll_answer(poll)
+    if isinstance(answer, int):
+        raise KlingError(answer)
+    if isinstance(answer, str):
+        if answer in SOCKET_FAULTS and not lends_connection(request.environ):
+            raise KlingError(1201, f"mock scenario '{scenario.name}' {SOCKET_HINT}")
+        call.wire = WireEffect(answer, dribble_seconds=scenario.dribble_seconds)
+        if call.wire.replaces_answer:
+            raise FaultInstead()
 
 
 def list_tasks(family: TaskFamily) -> Response:
@@ -251,6 +348,9 @@ def blueprint(families: Families) -> Blueprint:
     bp = Blueprint("kling", __name__)
     bp.url_value_preprocessor(_pop_url_scenario)
     bp.before_request(_authenticate_and_choose_fate)
+    bp.register_error_handler(_ExampleResponse, lambda exc: exc.response)
+    # The body is never seen: wire.Wire replaces the answer with the fault.
+    bp.register_error_handler(FaultInstead, lambda exc: Response(b"", status=500))
     views = {"create": create, "get": get_task, "list": list_tasks, "session": open_session}
     for family in families.by_name.values():
         for role, operation in family.spec.operations.items():
@@ -259,6 +359,8 @@ def blueprint(families: Families) -> Blueprint:
             def bound(*args: Any, _view: Any = view, _family: TaskFamily = family, **kwargs: Any) -> Response:
                 response: Response = _view(_family, *args, **kwargs)
                 return response
+
+            bound.kling_operation = operation  # type: ignore[attr-defined]  # for Prefer: example=NAME
 
             for index, path in enumerate((operation.path, *operation.path_aliases)):
                 bp.add_url_rule(

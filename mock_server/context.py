@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g
 
-from .scenarios import Scenario
+from .scenarios import SCENARIOS, Scenario
 from .settings import Settings
+from .wire import WireEffect
 
 if TYPE_CHECKING:
     from .runtime import MockRuntime
@@ -43,6 +45,10 @@ class Call:
     mock: MockRuntime | None = None
     #: An admin request (``/__mock__/``): not journaled.
     admin: bool = False
+    #: The scenarios this request may ask for (built in, from the file, defined at run time).
+    scenarios: Mapping[str, Scenario] = field(default_factory=lambda: SCENARIOS)
+    #: How the answer travels, when a scenario, a planned poll or chaos says so (``wire.py``).
+    wire: WireEffect | None = None
 
 
 def current_call() -> Call:

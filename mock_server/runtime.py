@@ -16,6 +16,7 @@ from .callbacks import CallbackDispatcher
 from .clock import Clock, SystemClock, VirtualClock
 from .families import Families
 from .requestlog import RequestLog
+from .scenarios import SCENARIOS, Scenario, load_scenario_file, scenario_from_json
 from .settings import Settings
 from .store import Store
 
@@ -26,10 +27,11 @@ _STATE_TTL_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class RequestView:
-    """What one request sees: the time and the settings in force."""
+    """What one request sees: the time, the settings in force and the scenarios it may ask for."""
 
     now_ms: int
     settings: Settings
+    scenarios: Mapping[str, Scenario]
 
 
 class MockRuntime:
@@ -42,7 +44,12 @@ class MockRuntime:
         self.families = Families()
         self.dispatcher = CallbackDispatcher(self.store, self.clock, self.settings, self.families)
         self.request_log = RequestLog()
-        self._settings_cache: tuple[int, Settings] = (-1, settings)
+        #: Built in, then ``--scenarios FILE``: neither can be replaced at run time.
+        self.fixed_scenarios: Mapping[str, Scenario] = {
+            **SCENARIOS,
+            **(load_scenario_file(settings.scenarios_file) if settings.scenarios_file else {}),
+        }
+        self._settings_cache: tuple[int, Settings, Mapping[str, Scenario]] = (-1, settings, self.fixed_scenarios)
         self._state_fresh_until = 0.0
         self._generation = 0
         self.housekeeping_pid = 0
@@ -51,15 +58,21 @@ class MockRuntime:
 
     def settings(self) -> Settings:
         """The settings in force: the configured ones with the run-time changes of the shared state."""
-        return self._settings_for(self.store.state().generation)
+        return self._settings_for(self.store.state().generation)[0]
 
-    def _settings_for(self, generation: int) -> Settings:
-        cached_generation, cached = self._settings_cache
+    def scenarios(self) -> Mapping[str, Scenario]:
+        """Every scenario a request may ask for: built in, from the file, and defined at run time."""
+        return self._settings_for(self.store.state().generation)[1]
+
+    def _settings_for(self, generation: int) -> tuple[Settings, Mapping[str, Scenario]]:
+        """The settings and scenarios of a generation of the shared state (both change only with it)."""
+        cached_generation, settings, scenarios = self._settings_cache
         if cached_generation != generation:
-            changes = self.store.state().config_changes
-            cached = self.base_settings.with_changes(changes)
-            self._settings_cache = (generation, cached)
-        return cached
+            settings = self.base_settings.with_changes(self.store.state().config_changes)
+            defined = {name: scenario_from_json(name, d) for name, d in self.store.defined_scenarios().items()}
+            scenarios = {**self.fixed_scenarios, **defined}
+            self._settings_cache = (generation, settings, scenarios)
+        return settings, scenarios
 
     def begin_request(self) -> RequestView:
         """The request's clock reading and settings, from the shared state.
@@ -70,12 +83,12 @@ class MockRuntime:
         """
         if self.clock.virtual:
             state = self.store.state()
-            return RequestView(state.clock_ms, self._settings_for(state.generation))
+            return RequestView(state.clock_ms, *self._settings_for(state.generation))
         wall = time.monotonic()
         if wall >= self._state_fresh_until:
             self._generation = self.store.state().generation
             self._state_fresh_until = wall + _STATE_TTL_SECONDS
-        return RequestView(self.clock.now_ms(), self._settings_for(self._generation))
+        return RequestView(self.clock.now_ms(), *self._settings_for(self._generation))
 
     def set_config_changes(self, changes: Mapping[str, Any]) -> Settings:
         """Apply run-time settings changes for every worker; refuse impossible ones with ``ValueError``."""
@@ -83,6 +96,18 @@ class MockRuntime:
         self.store.set_config_changes(changes)
         self._state_fresh_until = 0.0
         return settings
+
+    def define_scenario(self, scenario: Scenario, definition: Mapping[str, Any]) -> None:
+        """Define a scenario for every worker; ``ValueError`` if it would replace a built-in or file one."""
+        if scenario.name in self.fixed_scenarios:
+            raise ValueError(f"scenario {scenario.name!r} is built in (or from --scenarios FILE); choose another name")
+        self.store.define_scenario(scenario.name, definition)
+        self._state_fresh_until = 0.0
+
+    def forget_scenario(self, name: str) -> bool:
+        gone = self.store.forget_scenario(name)
+        self._state_fresh_until = 0.0
+        return gone
 
     def start_housekeeping(self) -> None:
         """In this process: deliver due callbacks (real clock) and flush the journal, every so often."""

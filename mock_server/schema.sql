@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS tasks (
     callback_url TEXT,
     request_input TEXT NOT NULL,
     external_task_id TEXT, -- the client's own id (advanced lip-sync); unique per account when set
-    watermark INTEGER NOT NULL DEFAULT 0 -- a watermarked copy was asked for
+    watermark INTEGER NOT NULL DEFAULT 0, -- a watermarked copy was asked for
+    polls INTEGER NOT NULL DEFAULT 0 -- queries so far, counted only for a scenario that plans its polls
 );
 CREATE INDEX IF NOT EXISTS tasks_by_account ON tasks (account, kind, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_external_id ON tasks (account, external_task_id);
@@ -92,6 +93,13 @@ CREATE TABLE IF NOT EXISTS journal (
     scenario TEXT,
     body TEXT,
     duration_ms REAL NOT NULL
+);
+
+-- Scenarios defined at run time (PUT /__mock__/scenarios/NAME): every worker reads them; a reset or a new
+-- run forgets them, like run-time settings.
+CREATE TABLE IF NOT EXISTS scenarios (
+    name TEXT PRIMARY KEY,
+    definition TEXT NOT NULL -- JSON, valid against admin.yaml's ScenarioDefinition
 );
 
 -- Shared by every worker: the virtual clock's reading and the settings changed at run time.

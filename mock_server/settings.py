@@ -65,6 +65,11 @@ class Settings:
         0.0, "Share of API requests that fail with 5000/5001/5002/1302, reproducibly from the seed."
     )
     chaos_seed: int = _setting(0, "Seed of the chaos draws.")
+    chaos_fault_rate: float = _setting(
+        0.0,
+        "Share of API requests whose answer is a transport fault (reset, empty, broken chunk, garbage, dribble), "
+        "drawn reproducibly from the seed among those the server can do.",
+    )
     chaos_latency_rate: float = _setting(0.0, "Share of API requests delayed by chaos_latency_ms (real time).")
     chaos_latency_ms: int = _setting(0, "The chaos delay, in milliseconds.")
     retry_after_seconds: int | None = _setting(
@@ -74,6 +79,10 @@ class Settings:
     log_requests: bool = _setting(True, "One log line per request on stderr.")
     public_url: str | None = _setting(
         None, "Base URL of result links and callback bodies; by default taken from each create request."
+    )
+    scenarios_file: str | None = _setting(
+        None,
+        "A JSON or YAML file of scenarios (name: definition, as PUT /__mock__/scenarios/NAME takes), loaded at start.",
     )
     docs_file: str | None = _setting(
         None, "An API reference page to serve at /__mock__/docs instead of the one in the package."
@@ -120,7 +129,7 @@ class Settings:
         """Refuse settings that cannot work."""
         if self.clock not in ("real", "virtual"):
             raise ValueError("clock must be 'real' or 'virtual'")
-        for name in ("chaos_rate", "chaos_latency_rate"):
+        for name in ("chaos_rate", "chaos_latency_rate", "chaos_fault_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
         for name in ("queue_seconds", "processing_seconds", "callback_backoff_seconds", "callback_timeout_seconds"):
@@ -133,6 +142,10 @@ class Settings:
                 raise ValueError(f"{name} must be positive")
         if self.slow_factor < 1:
             raise ValueError("slow_factor must be at least 1")
+        if self.scenarios_file is not None:
+            from .scenarios import load_scenario_file  # here: the file is checked once, when settings are made
+
+            load_scenario_file(self.scenarios_file)
 
     def public(self) -> dict[str, Any]:
         """The settings as JSON, secrets masked."""
@@ -158,6 +171,7 @@ RUNTIME_FIELDS = frozenset(
         "default_audio_seconds",
         "chaos_rate",
         "chaos_seed",
+        "chaos_fault_rate",
         "chaos_latency_rate",
         "chaos_latency_ms",
         "retry_after_seconds",

@@ -66,13 +66,14 @@ _JOURNAL_INSERT = (
 # The columns a task's answer is made of (a family's ``render``): reading fewer is measurably faster.
 _SHOWN = (
     "seq, kind, account, created_at, processing_at, finished_at, outcome, failure_message, "
-    "parent_video_id, parent_video_url, parent_video_duration, result_video_id, base_url, external_task_id, watermark"
+    "parent_video_id, parent_video_url, parent_video_duration, result_video_id, base_url, external_task_id, watermark, "
+    "scenario"
 )
 _JOURNAL_BATCH = 2000
 _OPEN_PATIENCE_SECONDS = 30.0
 #: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families;
-#: 3: advanced lip-sync's sessions, registered media, external task ids).
-SCHEMA_VERSION = 3
+#: 3: advanced lip-sync's sessions, registered media, external task ids; 4: run-time scenarios, poll counts).
+SCHEMA_VERSION = 4
 _JOURNAL_FLUSH_SECONDS = 0.25
 
 
@@ -218,6 +219,7 @@ class Store:
             if row is not None and row[0] == run_id:
                 return False
             db.execute("INSERT OR REPLACE INTO mock_run (id, run_id) VALUES (1, ?)", (run_id,))
+            db.execute("DELETE FROM scenarios")
             db.execute("UPDATE mock_state SET config_changes = '{}', generation = generation + 1 WHERE id = 1")
             return True
 
@@ -253,6 +255,7 @@ class Store:
                 db.execute("DELETE FROM tasks")
                 db.execute("DELETE FROM sessions")
                 db.execute("DELETE FROM media")
+                db.execute("DELETE FROM scenarios")
                 db.execute("DELETE FROM journal")
                 db.execute(
                     "UPDATE mock_state SET clock_ms = ?, config_changes = '{}', generation = generation + 1 "
@@ -343,6 +346,37 @@ class Store:
     def count_tasks(self) -> int:
         with self._lock:
             count: int = self._db().execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
+            return count
+
+    # -- scenarios defined at run time ------------------------------------------------------------
+
+    def define_scenario(self, name: str, definition: Mapping[str, Any]) -> None:
+        """Store (or replace) a scenario; the generation moves, so every worker reloads the scenarios."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO scenarios (name, definition) VALUES (?, ?)",
+                (name, json.dumps(dict(definition), sort_keys=True)),
+            )
+            db.execute("UPDATE mock_state SET generation = generation + 1 WHERE id = 1")
+
+    def forget_scenario(self, name: str) -> bool:
+        with self.transaction() as db:
+            gone = db.execute("DELETE FROM scenarios WHERE name = ?", (name,)).rowcount > 0
+            if gone:
+                db.execute("UPDATE mock_state SET generation = generation + 1 WHERE id = 1")
+            return gone
+
+    def defined_scenarios(self) -> dict[str, Any]:
+        """Every scenario defined at run time: name -> its JSON definition."""
+        with self._lock:
+            rows = self._db().execute("SELECT name, definition FROM scenarios ORDER BY name").fetchall()
+        return {row["name"]: json.loads(row["definition"]) for row in rows}
+
+    def count_poll(self, seq: int) -> int:
+        """Count one more query of task ``seq``; the number of this one (from 1)."""
+        with self.transaction() as db:
+            db.execute("UPDATE tasks SET polls = polls + 1 WHERE seq = ?", (seq,))
+            count: int = db.execute("SELECT polls FROM tasks WHERE seq = ?", (seq,)).fetchone()[0]
             return count
 
     # -- sessions and media ------------------------------------------------------------------------
