@@ -12,11 +12,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import Blueprint, Response, request, send_file
 
-from kling_spec import SPEC_PATH, compile_schema
+from kling_spec import SPEC_PATH
 
+from .admin_rules import ADMIN_SPEC, QueryRules, check_body, schema_validator
 from .context import current_call
 from .errors import KlingError, envelope
 from .families.advanced import registered_faces
@@ -26,10 +26,9 @@ from .scenarios import SCENARIOS
 from .settings import RUNTIME_FIELDS
 from .validation import BodyError, parse_json_body
 
-__all__ = ["bp"]
+__all__ = ["ADMIN_SPEC", "JOURNAL_FILTERS", "bp"]
 
 bp = Blueprint("mock_admin", __name__, url_prefix="/__mock__")
-ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
 # Liveness probes cannot send a token; the videos are fetched by clients, the docs by people.
 _PUBLIC_ENDPOINTS = frozenset(
     {
@@ -119,18 +118,35 @@ def advance_clock() -> Response:
     return envelope({"now_ms": now, "callback_attempts": attempts})
 
 
+# The journal's filters are exactly what `count_requests` takes; `list_requests` adds its paging to them.
+_JOURNAL_PAGE = QueryRules("list_requests")
+_JOURNAL_COUNT = QueryRules("count_requests")
+#: The names ``GET /__mock__/requests`` filters the journal by (each a column of it), from admin.yaml.
+JOURNAL_FILTERS: tuple[str, ...] = _JOURNAL_COUNT.names
+
+
 @bp.get("/requests")
 def requests_journal() -> Response:
-    """The request journal, oldest first (``since`` = last id seen, ``limit`` at most 10000)."""
-    limit = _int_arg("limit", 1000, 1, 10_000)
-    since = _int_arg("since", 0, 0, 2**62)
-    rows = mock_runtime().store.journal(limit, since)
+    """The journal entries matching the filters, oldest first (``since`` tails it) or newest first."""
+    query = _JOURNAL_PAGE.parse(request.args)
+    rows = mock_runtime().store.journal(
+        query["limit"],
+        query["since"],
+        newest_first=query["order"] == "newest",
+        match={name: query[name] for name in JOURNAL_FILTERS if name in query},
+    )
     entries = []
     for row in rows:
         entry = dict(row)
         entry["body"] = json.loads(entry["body"]) if entry["body"] else None
         entries.append(entry)
     return envelope({"requests": entries})
+
+
+@bp.get("/requests/count")
+def count_requests() -> Response:
+    """How many journal entries match the filters."""
+    return envelope({"count": mock_runtime().store.count_journal(_JOURNAL_COUNT.parse(request.args))})
 
 
 @bp.get("/callbacks")
@@ -205,22 +221,13 @@ def face_image(session_id: str, face_id: str) -> Response:
 
 # -- what the mock is told of media it cannot fetch ------------------------------------------------------
 
-_ADMIN_SCHEMAS = yaml.safe_load(ADMIN_SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
-_VIDEO_REGISTRATION = compile_schema(
-    {"$ref": "#/components/schemas/VideoRegistration"}, {"components": {"schemas": _ADMIN_SCHEMAS}}
-)
-_AUDIO_REGISTRATION = compile_schema(
-    {"$ref": "#/components/schemas/AudioRegistration"}, {"components": {"schemas": _ADMIN_SCHEMAS}}
-)
+_VIDEO_REGISTRATION = schema_validator("VideoRegistration")
+_AUDIO_REGISTRATION = schema_validator("AudioRegistration")
 
 
 def _registration(validator: Any) -> dict[str, Any]:
     body = _json_body()
-    errors = list(validator.iter_errors(body))
-    if errors:
-        error = errors[0]
-        where = "/".join(str(part) for part in error.instance_path) or "body"
-        raise KlingError(1201, f"{where}: {error.message}")
+    check_body(validator, body)
     return body
 
 

@@ -455,12 +455,38 @@ class Store:
                 if last > keep:
                     db.execute("DELETE FROM journal WHERE id <= ?", (last - keep,))
 
-    def journal(self, limit: int, since_id: int = 0) -> list[sqlite3.Row]:
-        """Journal entries after ``since_id``, oldest first (this process's queue is written first)."""
+    def journal(
+        self, limit: int, since_id: int = 0, *, newest_first: bool = False, match: Mapping[str, Any] | None = None
+    ) -> list[sqlite3.Row]:
+        """Journal entries after ``since_id`` whose columns equal ``match``, by id (this process's queue first)."""
+        where, values = _journal_where(match or {}, since_id)
         self.flush_journal()
         with self._lock:
             return (
                 self._db()
-                .execute("SELECT * FROM journal WHERE id > ? ORDER BY id LIMIT ?", (since_id, limit))
+                .execute(
+                    f"SELECT * FROM journal WHERE {where} ORDER BY id {'DESC' if newest_first else 'ASC'} LIMIT ?",
+                    (*values, limit),
+                )
                 .fetchall()
             )
+
+    def count_journal(self, match: Mapping[str, Any] | None = None) -> int:
+        """How many journal entries have columns equal to ``match`` (this process's queue first)."""
+        where, values = _journal_where(match or {})
+        self.flush_journal()
+        with self._lock:
+            count: int = self._db().execute(f"SELECT COUNT(*) FROM journal WHERE {where}", values).fetchone()[0]
+            return count
+
+
+def _journal_where(match: Mapping[str, Any], since_id: int = 0) -> tuple[str, tuple[Any, ...]]:
+    """A WHERE clause for entries after ``since_id`` whose named columns equal the values of ``match``.
+
+    Column names are checked against the journal's own, so a name never reaches the SQL unchecked.
+    """
+    unknown = set(match) - set(_JOURNAL_COLUMNS)
+    if unknown:
+        raise ValueError(f"not journal columns: {', '.join(sorted(unknown))}")
+    conditions = ["id > ?", *(f"{column} = ?" for column in match)]
+    return " AND ".join(conditions), (since_id, *match.values())
