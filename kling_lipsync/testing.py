@@ -255,6 +255,26 @@ class KlingMock:
         attempts: list[dict[str, Any]] = self._admin("GET", "/callbacks", params={"limit": 10_000})["callbacks"]
         return [a for a in attempts if all(a.get(k) == v for k, v in match.items())]
 
+    def tasks(self, **filters: str | int) -> list[dict[str, Any]]:
+        """Every account's tasks, newest first, as ``GET /__mock__/tasks`` lists them (a page of 1000).
+
+        ``filters``: ``account``, ``family``, ``status`` (the status now), ``scenario``; ``offset``.
+        """
+        found: list[dict[str, Any]] = self._admin("GET", "/tasks", params={"limit": 1000, **filters})["tasks"]
+        return found
+
+    def force_task_state(self, task_id: str, status: str, *, message: str | None = None) -> dict[str, Any]:
+        """Force a task into ``processing``, ``succeed`` or ``failed`` (with ``message``) from now on.
+
+        Its callbacks follow, and on the virtual clock the ones due now are sent before this returns.
+        Returns the task as ``tasks()`` shows it.
+        """
+        body: dict[str, Any] = {"status": status}
+        if message is not None:
+            body["message"] = message
+        task: dict[str, Any] = self._admin("POST", f"/tasks/{task_id}/state", json=body)["task"]
+        return task
+
     def register_video(
         self,
         *,

@@ -52,6 +52,11 @@ def schema_validator(schema_name: str) -> Any:
     return compile_schema({"$ref": f"#/components/schemas/{schema_name}"}, _COMPONENTS)
 
 
+def property_default(schema_name: str, name: str) -> Any:
+    """The ``default`` admin.yaml gives property ``name`` of ``components.schemas[schema_name]``."""
+    return _DOCUMENT["components"]["schemas"][schema_name]["properties"][name]["default"]
+
+
 def check_body(validator: Any, body: Mapping[str, Any]) -> None:
     """Raise 400 / 1201 naming where ``body`` first breaks the schema and how."""
     errors = list(validator.iter_errors(body))
