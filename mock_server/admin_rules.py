@@ -19,7 +19,7 @@ from kling_spec import compile_schema
 
 from .errors import KlingError
 
-__all__ = ["ADMIN_SPEC", "QueryRules", "check_body", "operation", "schema_validator"]
+__all__ = ["ADMIN_SPEC", "QueryRules", "check_body", "operation", "property_default", "schema_validator"]
 
 ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
 _DOCUMENT: Mapping[str, Any] = yaml.safe_load(ADMIN_SPEC.read_text(encoding="utf-8"))
