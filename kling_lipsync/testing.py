@@ -27,6 +27,7 @@ from kling_lipsync.client import AsyncLipSync, LipSync
 from kling_lipsync_client import AuthenticatedClient
 from kling_spec.families import family as spec_family
 from mock_server import create_app
+from mock_server.admin import JOURNAL_FILTERS
 from mock_server.settings import RUNTIME_FIELDS, Settings
 from mock_server.wire import DRIBBLE_PIECES, FAULT_HEADER, IN_PROCESS, WireEffect, parse_header
 
@@ -42,6 +43,8 @@ __all__ = [
 ]
 
 MOCK_BASE_URL = "http://kling-mock.test"
+#: Journal entries ``KlingMock.requests`` asks for at a time (the most the admin API gives in one answer).
+JOURNAL_PAGE = 10_000
 
 #: Called with every request and its (read) response that passes through a ``KlingMock``.
 ResponseObserver = Callable[[httpx.Request, httpx.Response], None]
@@ -254,24 +257,66 @@ class KlingMock:
         return config
 
     def assert_request_made(self, count: int | None = None, **match: Any) -> list[dict[str, Any]]:
-        """Assert the journal has requests matching ``match`` (exactly ``count`` of them, if given)."""
+        """Assert the journal has requests matching ``match`` (exactly ``count`` of them, if given).
+
+        ``match`` is what ``requests`` takes: the mock's journal filters, matched by the mock.
+        """
         found = self.requests(**match)
         if (count is None and not found) or (count is not None and len(found) != count):
-            seen = [(e["method"], e["path"], e["status"], e["code"]) for e in self.requests()[-10:]]
+            newest = self._admin("GET", "/requests", params={"order": "newest", "limit": 10})["requests"]
+            seen = [(e["method"], e["path"], e["status"], e["code"]) for e in reversed(newest)]
             raise AssertionError(
                 f"expected {count or 'some'} request(s) matching {match}, found {len(found)}; last: {seen}"
             )
         return found
 
     def requests(self, **match: Any) -> list[dict[str, Any]]:
-        """The request journal, optionally only entries whose fields equal ``match``."""
-        entries: list[dict[str, Any]] = self._admin("GET", "/requests", params={"limit": 10_000})["requests"]
-        return [e for e in entries if all(e.get(k) == v for k, v in match.items())]
+        """The request journal, oldest first; only the entries whose fields equal ``match``, if given.
+
+        The mock does the matching (``GET /__mock__/requests?status=429``), on the fields it filters by:
+        ``method``, ``path``, ``status``, ``code``, ``task_id``, ``account``, ``gateway``, ``family`` and
+        ``scenario``. Another name, or a value that is not a string or an integer, raises ``TypeError``.
+        """
+        filters = _journal_filters(match)
+        entries: list[dict[str, Any]] = []
+        while True:
+            since = entries[-1]["id"] if entries else 0
+            page: list[dict[str, Any]] = self._admin(
+                "GET", "/requests", params={**filters, "since": since, "limit": JOURNAL_PAGE}
+            )["requests"]
+            entries.extend(page)
+            if len(page) < JOURNAL_PAGE:
+                return entries
+
+    def count_requests(self, **match: Any) -> int:
+        """How many journal entries match (the filters of ``requests``), counted by the mock."""
+        count: int = self._admin("GET", "/requests/count", params=_journal_filters(match))["count"]
+        return count
 
     def callbacks(self, **match: Any) -> list[dict[str, Any]]:
         """Every callback attempt, optionally only those whose fields equal ``match``."""
         attempts: list[dict[str, Any]] = self._admin("GET", "/callbacks", params={"limit": 10_000})["callbacks"]
         return [a for a in attempts if all(a.get(k) == v for k, v in match.items())]
+
+    def tasks(self, **filters: str | int) -> list[dict[str, Any]]:
+        """Every account's tasks, newest first, as ``GET /__mock__/tasks`` lists them (a page of 1000).
+
+        ``filters``: ``account``, ``family``, ``status`` (the status now), ``scenario``; ``offset``.
+        """
+        found: list[dict[str, Any]] = self._admin("GET", "/tasks", params={"limit": 1000, **filters})["tasks"]
+        return found
+
+    def force_task_state(self, task_id: str, status: str, *, message: str | None = None) -> dict[str, Any]:
+        """Force a task into ``processing``, ``succeed`` or ``failed`` (with ``message``) from now on.
+
+        Its callbacks follow, and on the virtual clock the ones due now are sent before this returns.
+        Returns the task as ``tasks()`` shows it.
+        """
+        body: dict[str, Any] = {"status": status}
+        if message is not None:
+            body["message"] = message
+        task: dict[str, Any] = self._admin("POST", f"/tasks/{task_id}/state", json=body)["task"]
+        return task
 
     def register_video(
         self,
@@ -335,6 +380,21 @@ class KlingMock:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _journal_filters(match: Mapping[str, Any]) -> dict[str, str | int]:
+    """``match`` as the journal's query parameters; ``TypeError`` for a field it cannot filter by."""
+    unknown = sorted(set(match) - set(JOURNAL_FILTERS))
+    if unknown:
+        raise TypeError(
+            f"the journal cannot be filtered by {', '.join(unknown)}; filter by {', '.join(JOURNAL_FILTERS)} "
+            "(or look at the entries requests() returns)"
+        )
+    for name, value in match.items():
+        # bool is an int to Python, and None has no query form: neither could match as the caller meant.
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise TypeError(f"journal filter {name}={value!r}: give a string or an integer")
+    return dict(match)
 
 
 class KlingApi:

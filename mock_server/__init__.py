@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import admin, api
+from . import admin, api, cors
 from .context import Call
 from .errors import KlingError, ProxyAuthError, new_request_id
 from .redact import redact_authorization, without_audio_bytes
@@ -76,6 +76,8 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     # A URL value preprocessor runs before anything else of the request, blueprints' included.
     app.url_value_preprocessor(_begin)
     app.after_request(_finish)
+    if resolved.cors_origins:
+        cors.install(app, resolved.cors_origins, admin.bp.url_prefix or "/__mock__")
     app.register_error_handler(KlingError, _render_kling_error)
     app.register_error_handler(ProxyAuthError, lambda exc: exc.to_response())
     app.register_error_handler(HTTPException, _render_http_error)

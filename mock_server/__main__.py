@@ -28,7 +28,7 @@ __all__ = ["DEFAULT_THREADS", "build_parser", "granian_server", "main", "setting
 #: serialises creates anyway; more threads only add switching. More are needed only for slow clients
 #: of the app itself, such as chaos latency, which sleeps in the thread.
 DEFAULT_THREADS = 1
-_REPEATABLE = ("callback_allowed_hosts", "extra_access_keys")
+_REPEATABLE = ("callback_allowed_hosts", "extra_access_keys", "cors_origins")
 
 
 def _default_prog() -> str:
@@ -70,7 +70,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         if default not in (None, (), ""):
             help_text += f" Default: {default}."
         if item.name in _REPEATABLE:
-            parser.add_argument(flag, dest=item.name, action="append", default=None, help=help_text)
+            # Each use gives one value, so the singular reads as typed: --cors-origin A --cors-origin B.
+            flags = [flag, flag.removesuffix("s")]
+            metavar = item.name.upper().removesuffix("S")
+            parser.add_argument(*flags, dest=item.name, action="append", default=None, metavar=metavar, help=help_text)
         elif isinstance(default, bool):
             parser.add_argument(
                 flag, dest=item.name, action=argparse.BooleanOptionalAction, default=None, help=help_text

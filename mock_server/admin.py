@@ -1,4 +1,4 @@
-"""``/__mock__/``: control and inspect the mock (clock, reset, journal, callbacks, scenarios, config).
+"""``/__mock__/``: control and inspect the mock (clock, reset, journal, tasks, callbacks, scenarios, config).
 
 Described in ``mock_server/admin.yaml``. When ``admin_token`` is set, every route but health, the result
 videos and the docs needs ``Authorization: Bearer <admin_token>``.
@@ -9,27 +9,29 @@ from __future__ import annotations
 import hmac
 import json
 import math
+import uuid
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask import Blueprint, Response, request, send_file
 
-from kling_spec import SPEC_PATH, compile_schema
+from kling_spec import SPEC_PATH
 
+from .admin_rules import ADMIN_SPEC, QueryRules, check_body, property_default, schema_validator
 from .context import current_call
 from .errors import KlingError, envelope
 from .families.advanced import registered_faces
 from .media import FACE_JPG, RESULT_MP4, WATERMARKED_MP4
-from .runtime import mock_runtime
-from .scenarios import check_definition
+from .runtime import MockRuntime, mock_runtime
+from .scenarios import DEFAULT_SCENARIO, check_definition
 from .settings import RUNTIME_FIELDS
+from .store import Store, TaskRow
+from .tasks import seq_of, timeline_of
 from .validation import BodyError, parse_json_body
 
-__all__ = ["bp"]
+__all__ = ["ADMIN_SPEC", "JOURNAL_FILTERS", "bp"]
 
 bp = Blueprint("mock_admin", __name__, url_prefix="/__mock__")
-ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
 # Liveness probes cannot send a token; the videos are fetched by clients, the docs by people.
 _PUBLIC_ENDPOINTS = frozenset(
     {
@@ -119,18 +121,101 @@ def advance_clock() -> Response:
     return envelope({"now_ms": now, "callback_attempts": attempts})
 
 
+# The journal's filters are exactly what `count_requests` takes; `list_requests` adds its paging to them.
+_JOURNAL_PAGE = QueryRules("list_requests")
+_JOURNAL_COUNT = QueryRules("count_requests")
+#: The names ``GET /__mock__/requests`` filters the journal by (each a column of it), from admin.yaml.
+JOURNAL_FILTERS: tuple[str, ...] = _JOURNAL_COUNT.names
+
+
 @bp.get("/requests")
 def requests_journal() -> Response:
-    """The request journal, oldest first (``since`` = last id seen, ``limit`` at most 10000)."""
-    limit = _int_arg("limit", 1000, 1, 10_000)
-    since = _int_arg("since", 0, 0, 2**62)
-    rows = mock_runtime().store.journal(limit, since)
+    """The journal entries matching the filters, oldest first (``since`` tails it) or newest first."""
+    query = _JOURNAL_PAGE.parse(request.args)
+    rows = mock_runtime().store.journal(
+        query["limit"],
+        query["since"],
+        newest_first=query["order"] == "newest",
+        match={name: query[name] for name in JOURNAL_FILTERS if name in query},
+    )
     entries = []
     for row in rows:
         entry = dict(row)
         entry["body"] = json.loads(entry["body"]) if entry["body"] else None
         entries.append(entry)
     return envelope({"requests": entries})
+
+
+@bp.get("/requests/count")
+def count_requests() -> Response:
+    """How many journal entries match the filters."""
+    return envelope({"count": mock_runtime().store.count_journal(_JOURNAL_COUNT.parse(request.args))})
+
+
+# -- tasks, for operators ---------------------------------------------------------------------------------
+
+_TASK_LIST = QueryRules("list_tasks")
+_STATE_CHANGE = schema_validator("TaskStateChange")
+_FORCED_FAILURE = property_default("TaskStateChange", "message")
+#: The filters of ``GET /__mock__/tasks`` but ``status`` and the columns they match (a family is a ``kind``).
+_TASK_COLUMNS = {"account": "account", "family": "kind", "scenario": "scenario"}
+
+
+def _operator_task(mock: MockRuntime, row: TaskRow, now_ms: int) -> dict[str, Any]:
+    """A task as its family's query answers it at ``now_ms``, plus whose it is and how it was created."""
+    task = mock.families[row["kind"]].render(row, now_ms)
+    return {**task, "account": row["account"], "family": row["kind"], "scenario": row["scenario"]}
+
+
+@bp.get("/tasks")
+def operator_tasks() -> Response:
+    """Every account's tasks, newest first, filtered (``status``: the status now) and paged."""
+    query = _TASK_LIST.parse(request.args)
+    mock = mock_runtime()
+    now = current_call().now_ms
+    match = {column: query[name] for name, column in _TASK_COLUMNS.items() if name in query}
+    rows, total = mock.store.all_tasks(
+        now, limit=query["limit"], offset=query["offset"], status=query.get("status"), match=match
+    )
+    return envelope({"tasks": [_operator_task(mock, row, now) for row in rows], "total": total})
+
+
+@bp.post("/tasks/<task_id>/state")
+def force_task_state(task_id: str) -> Response:
+    """Force a task into processing, succeed or failed from the mock's now on; replan its callbacks."""
+    body = _json_body()
+    check_body(_STATE_CHANGE, body)
+    call = current_call()
+    mock = mock_runtime()
+    now = call.now_ms
+    seq = seq_of(task_id)
+    with mock.store.transaction() as db:
+        row = Store.any_task(db, seq) if seq is not None else None
+        if row is None:
+            raise KlingError(1203, f"task {task_id[:64]} not found")
+        # The task's scenario as it is now (built in, from the file, or defined at run time).
+        scenario = call.scenarios.get(row["scenario"], DEFAULT_SCENARIO)
+        factor = call.settings.slow_factor if scenario.slow else 1.0
+        processing = (
+            call.settings.processing_seconds if scenario.processing_seconds is None else scenario.processing_seconds
+        )
+        try:
+            timeline = timeline_of(row).forced(
+                body["status"],
+                now,
+                processing_ms=round(processing * factor * 1000),
+                message=body.get("message", _FORCED_FAILURE),
+            )
+        except ValueError as exc:
+            raise KlingError(1201, f"task {task_id}: {exc}") from None
+        Store.rewrite_timeline(db, row["seq"], timeline)
+        if row["callback_url"]:
+            Store.replan_deliveries(db, row["seq"], timeline.announced(), lambda: f"msg_{uuid.uuid4().hex}")
+        row = Store.any_task(db, row["seq"])
+    assert row is not None
+    # As clock/advance: on the virtual clock nothing runs in the background, so what is due goes now.
+    attempts = mock.dispatcher.deliver_due() if mock.clock.virtual else 0
+    return envelope({"task": _operator_task(mock, row, now), "callback_attempts": attempts})
 
 
 @bp.get("/callbacks")
@@ -228,22 +313,13 @@ def face_image(session_id: str, face_id: str) -> Response:
 
 # -- what the mock is told of media it cannot fetch ------------------------------------------------------
 
-_ADMIN_SCHEMAS = yaml.safe_load(ADMIN_SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
-_VIDEO_REGISTRATION = compile_schema(
-    {"$ref": "#/components/schemas/VideoRegistration"}, {"components": {"schemas": _ADMIN_SCHEMAS}}
-)
-_AUDIO_REGISTRATION = compile_schema(
-    {"$ref": "#/components/schemas/AudioRegistration"}, {"components": {"schemas": _ADMIN_SCHEMAS}}
-)
+_VIDEO_REGISTRATION = schema_validator("VideoRegistration")
+_AUDIO_REGISTRATION = schema_validator("AudioRegistration")
 
 
 def _registration(validator: Any) -> dict[str, Any]:
     body = _json_body()
-    errors = list(validator.iter_errors(body))
-    if errors:
-        error = errors[0]
-        where = "/".join(str(part) for part in error.instance_path) or "body"
-        raise KlingError(1201, f"{where}: {error.message}")
+    check_body(validator, body)
     return body
 
 

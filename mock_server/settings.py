@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal, get_args, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 __all__ = ["ENV_PREFIX", "RUNTIME_FIELDS", "Settings", "parse_setting"]
 
 ENV_PREFIX = "KLING_MOCK_"
+# An origin as browsers send it in ``Origin``: a scheme, a host and maybe a port; nothing after.
+_ORIGIN = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#\s]+")
 
 
 def _setting(default: Any, help: str) -> Any:
@@ -87,6 +90,11 @@ class Settings:
     docs_file: str | None = _setting(
         None, "An API reference page to serve at /__mock__/docs instead of the one in the package."
     )
+    cors_origins: tuple[str, ...] = _setting(
+        (),
+        "An origin browsers may call the mock from, such as http://localhost:3000, or '*' for any (CORS; "
+        "repeatable); unset, the mock sends no CORS headers and answers OPTIONS with 404/1202, as Kling does.",
+    )
     extra_access_keys: Mapping[str, str] = field(
         default_factory=dict,
         metadata={"help": "Another Kling-gateway account as ACCESS_KEY:SECRET_KEY (repeatable)."},
@@ -146,6 +154,9 @@ class Settings:
             from .scenarios import load_scenario_file  # here: the file is checked once, when settings are made
 
             load_scenario_file(self.scenarios_file)
+        for origin in self.cors_origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"cors_origins: {origin!r} is not an origin (scheme://host[:port], no path) nor '*'")
 
     def public(self) -> dict[str, Any]:
         """The settings as JSON, secrets masked."""
@@ -154,7 +165,9 @@ class Settings:
             if shown[secret] is not None:
                 shown[secret] = "***"
         shown["extra_access_keys"] = dict.fromkeys(self.extra_access_keys, "***")
-        shown["callback_allowed_hosts"] = list(self.callback_allowed_hosts)
+        for item in fields(self):
+            if isinstance(shown[item.name], tuple):
+                shown[item.name] = list(shown[item.name])
         return shown
 
 
@@ -189,7 +202,7 @@ def parse_setting(name: str, raw: str) -> Any:
     if name == "extra_access_keys":
         pairs = (item.split(":", 1) for item in raw.split(",") if item.strip())
         return {key.strip(): secret.strip() for key, secret in pairs}
-    if name == "callback_allowed_hosts":
+    if get_origin(hint) is tuple:
         return tuple(h.strip() for h in raw.split(",") if h.strip())
     if raw == "" and type(None) in get_args(hint):
         return None
@@ -203,9 +216,9 @@ def _coerce(name: str, value: Any) -> Any:
         if type(None) in get_args(hint):
             return None
         raise ValueError(f"{name} must not be null")
-    if name == "callback_allowed_hosts":
-        if isinstance(value, str):
-            raise ValueError(f"{name} must be a list of host names")
+    if get_origin(hint) is tuple:
+        if isinstance(value, str) or not isinstance(value, list | tuple):
+            raise ValueError(f"{name} must be a list of strings")
         return tuple(str(h) for h in value)
     if name == "extra_access_keys":
         return {str(k): str(v) for k, v in dict(value).items()}

@@ -12,11 +12,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from .timeline import FAILED, PROCESSING, SUBMITTED, SUCCEED, TaskTimeline
 
 __all__ = ["JournalEntry", "MockState", "Store", "TaskRow"]
 
@@ -69,6 +71,14 @@ _SHOWN = (
     "parent_video_id, parent_video_url, parent_video_duration, result_video_id, base_url, external_task_id, watermark, "
     "scenario"
 )
+# A task's status at ``:now`` as SQL over its timeline columns: the boundaries of ``TaskTimeline.status_at``
+# (contract_tests/test_mock_operator_tasks.py holds the two to each other at every boundary).
+_STATUS_AT: Mapping[str, str] = {
+    SUBMITTED: "processing_at > :now",
+    PROCESSING: "processing_at <= :now AND finished_at > :now",
+    SUCCEED: "finished_at <= :now AND outcome = :status",
+    FAILED: "finished_at <= :now AND outcome = :status",
+}
 _JOURNAL_BATCH = 2000
 _OPEN_PATIENCE_SECONDS = 30.0
 #: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families;
@@ -343,6 +353,73 @@ class Store:
             )
             return row
 
+    def all_tasks(
+        self,
+        now_ms: int,
+        *,
+        limit: int,
+        offset: int,
+        status: str | None = None,
+        match: Mapping[str, str] | None = None,
+    ) -> tuple[list[TaskRow], int]:
+        """A page of every account's tasks, newest first, and how many match in all.
+
+        ``status``: the status at ``now_ms``; ``match``: columns (``account``, ``kind``, ``scenario``) and
+        the values they must equal. Rows have the rendered columns plus ``scenario``.
+        """
+        values: dict[str, Any] = {"now": now_ms, "status": status, "limit": limit, "offset": offset}
+        conditions = [_STATUS_AT[status]] if status is not None else []
+        for column, value in (match or {}).items():
+            if column not in ("account", "kind", "scenario"):
+                raise ValueError(f"tasks are not filtered by {column}")
+            conditions.append(f"{column} = :{column}")
+            values[column] = value
+        where = " AND ".join(conditions) or "1"
+        with self.transaction(write=False) as db:  # one snapshot: the page and the total agree
+            rows = db.execute(
+                f"SELECT {_SHOWN}, scenario FROM tasks WHERE {where} ORDER BY seq DESC LIMIT :limit OFFSET :offset",
+                values,
+            ).fetchall()
+            total: int = db.execute(f"SELECT COUNT(*) FROM tasks WHERE {where}", values).fetchone()[0]
+        return rows, total
+
+    @staticmethod
+    def any_task(db: sqlite3.Connection, seq: int) -> TaskRow | None:
+        """Task ``seq`` of whichever account and family, with ``scenario`` and ``callback_url``."""
+        row: TaskRow | None = db.execute(
+            f"SELECT {_SHOWN}, scenario, callback_url FROM tasks WHERE seq = ?", (seq,)
+        ).fetchone()
+        return row
+
+    @staticmethod
+    def rewrite_timeline(db: sqlite3.Connection, seq: int, timeline: TaskTimeline) -> None:
+        """Give task ``seq`` another plan (its creation time stays)."""
+        db.execute(
+            "UPDATE tasks SET processing_at = ?, finished_at = ?, outcome = ?, failure_message = ? WHERE seq = ?",
+            (timeline.processing_at, timeline.finished_at, timeline.outcome, timeline.failure_message, seq),
+        )
+
+    @staticmethod
+    def replan_deliveries(
+        db: sqlite3.Connection, seq: int, announced: Sequence[tuple[str, int]], message_id: Callable[[], str]
+    ) -> None:
+        """Make task ``seq``'s callbacks announce ``announced`` (``(status, at)``), keeping what was sent.
+
+        A delivery tried at least once and finished (delivered, failed, blocked) stays in the log, and so does
+        a pending one that ``announced`` still has at the same time (its retries go on). Other pending ones
+        announce what no longer happens: they go. A status of ``announced`` no delivery covers gets one.
+        """
+        wanted = set(announced)
+        covered: set[str] = set()
+        stale: list[tuple[int]] = []
+        for row in db.execute("SELECT id, status, due_at, state FROM deliveries WHERE task_seq = ?", (seq,)):
+            if row["state"] == "pending" and (row["status"], row["due_at"]) not in wanted:
+                stale.append((row["id"],))
+            else:
+                covered.add(row["status"])
+        db.executemany("DELETE FROM deliveries WHERE id = ?", stale)
+        Store.insert_deliveries(db, seq, [(s, at, message_id()) for s, at in announced if s not in covered])
+
     def count_tasks(self) -> int:
         with self._lock:
             count: int = self._db().execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
@@ -489,12 +566,38 @@ class Store:
                 if last > keep:
                     db.execute("DELETE FROM journal WHERE id <= ?", (last - keep,))
 
-    def journal(self, limit: int, since_id: int = 0) -> list[sqlite3.Row]:
-        """Journal entries after ``since_id``, oldest first (this process's queue is written first)."""
+    def journal(
+        self, limit: int, since_id: int = 0, *, newest_first: bool = False, match: Mapping[str, Any] | None = None
+    ) -> list[sqlite3.Row]:
+        """Journal entries after ``since_id`` whose columns equal ``match``, by id (this process's queue first)."""
+        where, values = _journal_where(match or {}, since_id)
         self.flush_journal()
         with self._lock:
             return (
                 self._db()
-                .execute("SELECT * FROM journal WHERE id > ? ORDER BY id LIMIT ?", (since_id, limit))
+                .execute(
+                    f"SELECT * FROM journal WHERE {where} ORDER BY id {'DESC' if newest_first else 'ASC'} LIMIT ?",
+                    (*values, limit),
+                )
                 .fetchall()
             )
+
+    def count_journal(self, match: Mapping[str, Any] | None = None) -> int:
+        """How many journal entries have columns equal to ``match`` (this process's queue first)."""
+        where, values = _journal_where(match or {})
+        self.flush_journal()
+        with self._lock:
+            count: int = self._db().execute(f"SELECT COUNT(*) FROM journal WHERE {where}", values).fetchone()[0]
+            return count
+
+
+def _journal_where(match: Mapping[str, Any], since_id: int = 0) -> tuple[str, tuple[Any, ...]]:
+    """A WHERE clause for entries after ``since_id`` whose named columns equal the values of ``match``.
+
+    Column names are checked against the journal's own, so a name never reaches the SQL unchecked.
+    """
+    unknown = set(match) - set(_JOURNAL_COLUMNS)
+    if unknown:
+        raise ValueError(f"not journal columns: {', '.join(sorted(unknown))}")
+    conditions = ["id > ?", *(f"{column} = ?" for column in match)]
+    return " AND ".join(conditions), (since_id, *match.values())

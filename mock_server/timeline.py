@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import pairwise
 
 from kling_spec import task_statuses
 
@@ -50,6 +51,37 @@ class TaskTimeline:
     def message_at(self, now_ms: int) -> str:
         """``task_status_msg``: the failure reason once failed, empty otherwise."""
         return self.failure_message if self.is_finished(now_ms) and self.outcome == FAILED else ""
+
+    def announced(self) -> list[tuple[str, int]]:
+        """The transitions a callback announces: each status the task is in for some time, and the last."""
+        steps = self.transitions()
+        return [step for step, after in pairwise(steps) if after[1] > step[1]] + steps[-1:]
+
+    def forced(self, status: str, now_ms: int, *, processing_ms: int, message: str = "") -> TaskTimeline:
+        """This timeline rewritten so that the task is ``status`` from ``now_ms`` on (an operator's order).
+
+        ``processing``: processing from now (or since it began, if it had) until ``processing_ms`` from now
+        (at least 1 ms), then it ends as planned. ``succeed`` or ``failed`` (with ``message``): it ends now; a
+        task that had not begun processing passes through processing for no time. What already happened
+        stays as it was.
+
+        :raise ValueError: the task is finished (a finished task's status is final), or ``status`` is
+            ``submitted`` or unknown.
+        """
+        if self.is_finished(now_ms):
+            raise ValueError(f"the task is already {self.outcome}: a finished task's status is final")
+        processing_at = min(self.processing_at, now_ms)
+        if status == PROCESSING:
+            return replace(self, processing_at=processing_at, finished_at=now_ms + max(processing_ms, 1))
+        if status in (SUCCEED, FAILED):
+            return replace(
+                self,
+                processing_at=processing_at,
+                finished_at=now_ms,
+                outcome=status,
+                failure_message=message if status == FAILED else "",
+            )
+        raise ValueError(f"a task cannot be forced into {status!r}")
 
 
 def plan_timeline(
