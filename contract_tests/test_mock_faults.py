@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -403,3 +404,35 @@ def test_the_generated_client_raises_httpx_s_error_for_each_fault(kling_mock: Kl
         "malformed-chunk": "RemoteProtocolError",
         "random-data-then-close": "RemoteProtocolError",
     }
+
+
+@pytest.mark.parametrize("fault", [*SOCKET_FAULTS, "dribble"])
+def test_both_clients_get_through_each_fault_on_a_poll(kling_mock: KlingMock, fault: str) -> None:
+    """A query is safe to send again: whatever fault its first poll meets, the next answers."""
+    kling_mock.define_scenario("first-poll-fails", polls={1: fault})
+    with kling_mock.lipsync(scenario="first-poll-fails") as lip:
+        created = lip.create_text("hi", "ai_shatang", voice_language="zh", video_url="https://example.com/a.mp4")
+        assert lip.get(created.task_id).task_id == created.task_id
+
+    async def run() -> str:
+        async with kling_mock.async_lipsync(scenario="first-poll-fails") as lip:
+            made = await lip.create_text("hi", "ai_shatang", voice_language="zh", video_url="https://example.com/a.mp4")
+            return str((await lip.get(made.task_id)).task_id)
+
+    assert asyncio.run(run()).isdigit()
+    polls = [entry["status"] for entry in kling_mock.requests(method="GET")]
+    # Each client's first poll met the fault (0: no HTTP answer) and was sent again; a dribble is an answer.
+    assert polls == ([200, 200] if fault == "dribble" else [0, 200, 0, 200])
+
+
+def test_delays_are_drawn_within_their_bounds_and_cap() -> None:
+    from mock_server.scenarios import Delay
+
+    rng = random.Random(3)
+    uniform = [Delay("uniform", min_ms=100, max_ms=200).draw_ms(rng) for _ in range(500)]
+    lognormal = [Delay("lognormal", median_ms=300, sigma=1.5, cap_ms=2000).draw_ms(rng) for _ in range(500)]
+    assert 100 <= min(uniform) < 110
+    assert 190 < max(uniform) <= 200
+    assert max(lognormal) == 2000, "the cap holds the long tail"
+    assert 200 < sorted(lognormal)[250] < 450, "about the median"
+    assert Delay("fixed", ms=750).draw_ms(rng) == 750
