@@ -9,52 +9,16 @@ misspelt filter that matched everything would pass a test that should fail.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-import yaml
 from werkzeug.datastructures import MultiDict
 
 from kling_spec import compile_schema
 
+from .admin_spec import ADMIN_SPEC, COMPONENTS, operation, property_default, resolve, schema_validator
 from .errors import KlingError
 
 __all__ = ["ADMIN_SPEC", "QueryRules", "check_body", "operation", "property_default", "schema_validator"]
-
-ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
-_DOCUMENT: Mapping[str, Any] = yaml.safe_load(ADMIN_SPEC.read_text(encoding="utf-8"))
-# compile_schema resolves `$ref`s inside the document it is given: the admin document's components.
-_COMPONENTS = {"components": _DOCUMENT["components"]}
-
-
-def operation(operation_id: str) -> Mapping[str, Any]:
-    """The admin operation ``operation_id`` of admin.yaml (``KeyError`` if it documents none)."""
-    for item in _DOCUMENT["paths"].values():
-        for method, found in item.items():
-            if method != "parameters" and found.get("operationId") == operation_id:
-                return found  # type: ignore[no-any-return]
-    raise KeyError(f"admin.yaml has no operation {operation_id!r}")
-
-
-def _resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A parameter, or the component a ``$ref`` names (admin.yaml refers only inside itself)."""
-    ref = node.get("$ref")
-    if ref is None:
-        return node
-    found: Any = _DOCUMENT
-    for part in ref.removeprefix("#/").split("/"):
-        found = found[part]
-    return _resolve(found)
-
-
-def schema_validator(schema_name: str) -> Any:
-    """A compiled validator for ``components.schemas[schema_name]`` of admin.yaml."""
-    return compile_schema({"$ref": f"#/components/schemas/{schema_name}"}, _COMPONENTS)
-
-
-def property_default(schema_name: str, name: str) -> Any:
-    """The ``default`` admin.yaml gives property ``name`` of ``components.schemas[schema_name]``."""
-    return _DOCUMENT["components"]["schemas"][schema_name]["properties"][name]["default"]
 
 
 def check_body(validator: Any, body: Mapping[str, Any]) -> None:
@@ -70,9 +34,9 @@ class QueryRules:
     """The query parameters of one admin operation: their names, integer or string values, bounds, defaults."""
 
     def __init__(self, operation_id: str) -> None:
-        parameters = [_resolve(p) for p in operation(operation_id).get("parameters", ())]
+        parameters = [resolve(p) for p in operation(operation_id).get("parameters", ())]
         self._schemas = {p["name"]: p["schema"] for p in parameters if p["in"] == "query"}
-        self._validators = {name: compile_schema(schema, _COMPONENTS) for name, schema in self._schemas.items()}
+        self._validators = {name: compile_schema(schema, COMPONENTS) for name, schema in self._schemas.items()}
         #: The parameter names, in the order admin.yaml lists them.
         self.names: tuple[str, ...] = tuple(self._schemas)
 

@@ -17,7 +17,6 @@ plugin's ``define_scenario``, ``--scenarios FILE``) from JSON that ``mock_server
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import random
@@ -29,8 +28,9 @@ from typing import Any
 
 import yaml
 
-from kling_spec import compile_schema, error_catalogue
+from kling_spec import error_catalogue
 
+from .admin_spec import document, schema_validator
 from .timeline import FAILED, SUCCEED
 
 __all__ = [
@@ -45,7 +45,6 @@ __all__ = [
     "scenario_from_json",
 ]
 
-ADMIN_SPEC = Path(__file__).with_name("admin.yaml")
 
 NO_HUMAN_MESSAGE = "there is no human in the video"
 
@@ -63,16 +62,12 @@ FAULTS: Mapping[str, str] = MappingProxyType(
 SOCKET_FAULTS = frozenset(FAULTS) - {"dribble"}
 
 
-@functools.cache
-def _admin_schemas() -> Mapping[str, Any]:
-    schemas: Mapping[str, Any] = yaml.safe_load(ADMIN_SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
-    return schemas
-
-
 def _check_fault_names() -> None:
     """The faults a poll may answer, as admin.yaml lists them, are the ones this module knows."""
     listed = set(
-        _admin_schemas()["ScenarioDefinition"]["properties"]["polls"]["additionalProperties"]["oneOf"][1]["enum"]
+        document()["components"]["schemas"]["ScenarioDefinition"]["properties"]["polls"]["additionalProperties"][
+            "oneOf"
+        ][1]["enum"]
     )
     if listed != set(FAULTS):
         raise RuntimeError(f"admin.yaml's poll faults {sorted(listed)} differ from the mock's {sorted(FAULTS)}")
@@ -188,15 +183,10 @@ class Scenario:
         }
 
 
-@functools.cache
-def _validator(name: str) -> Any:
-    return compile_schema({"$ref": f"#/components/schemas/{name}"}, {"components": {"schemas": _admin_schemas()}})
-
-
 def check_definition(name: str, definition: Any) -> Scenario:
     """The scenario ``definition`` describes, checked against admin.yaml; ``ValueError`` naming what is wrong."""
     for schema, value, where in (("ScenarioName", name, "name"), ("ScenarioDefinition", definition, "")):
-        for error in _validator(schema).iter_errors(value):
+        for error in schema_validator(schema).iter_errors(value):
             path = "/".join(str(part) for part in error.instance_path)
             raise ValueError(f"scenario {name[:40]!r}: {where or path or 'definition'}: {error.message}")
     return scenario_from_json(name, definition)
