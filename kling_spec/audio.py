@@ -10,7 +10,7 @@ from typing import Any
 
 from kling_spec import load_spec
 
-__all__ = ["MAX_AUDIO_BYTES", "audio_format", "max_audio_bytes"]
+__all__ = ["MAX_AUDIO_BYTES", "audio_format", "decoded_size", "max_audio_bytes"]
 
 
 def max_audio_bytes(spec: Mapping[str, Any] | None = None) -> int:
@@ -36,3 +36,9 @@ def audio_format(head: bytes) -> str | None:
     if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06:
         return "mp3"  # MPEG audio frame: 11-bit sync, layer set
     return None
+
+
+def decoded_size(encoded: str) -> int:
+    """How many bytes a base64 string decodes to, without decoding it (a size check before the work)."""
+    padding = len(encoded) - len(encoded.rstrip("="))
+    return len(encoded) // 4 * 3 - padding

@@ -5,23 +5,43 @@ from __future__ import annotations
 from .store import TaskRow
 from .timeline import TaskTimeline
 
-__all__ = ["TASK_ID_OFFSET", "face_image_url", "result_url", "seq_of", "task_id_of", "timeline_of", "watermark_url"]
+__all__ = [
+    "TASK_IDS",
+    "TASK_ID_OFFSET",
+    "NumericIds",
+    "face_image_url",
+    "result_url",
+    "seq_of",
+    "task_id_of",
+    "timeline_of",
+    "watermark_url",
+]
 
-#: Task ids are numeric strings like the new system's (18 digits); the offset keeps them that long.
+
+class NumericIds:
+    """Ids like Kling's (18-digit numeric strings) made from a table's sequence numbers, and back."""
+
+    _MAX_SEQ = 10**17
+
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+    def id_of(self, seq: int) -> str:
+        return str(self.offset + seq)
+
+    def seq_of(self, value: str) -> int | None:
+        """The sequence number behind an id, or None when it cannot be one of ours."""
+        if not (value.isascii() and value.isdigit()) or len(value) != 18:
+            return None
+        seq = int(value) - self.offset
+        return seq if 0 < seq < self._MAX_SEQ else None
+
+
+#: Task ids (``860000000000000042``); the offset keeps them 18 digits long.
 TASK_ID_OFFSET = 860_000_000_000_000_000
-_MAX_SEQ = 10**17
-
-
-def task_id_of(seq: int) -> str:
-    return str(TASK_ID_OFFSET + seq)
-
-
-def seq_of(task_id: str) -> int | None:
-    """The sequence number behind a task id, or None when it cannot be one of ours."""
-    if not (task_id.isascii() and task_id.isdigit()) or len(task_id) != 18:
-        return None
-    seq = int(task_id) - TASK_ID_OFFSET
-    return seq if 0 < seq < _MAX_SEQ else None
+TASK_IDS = NumericIds(TASK_ID_OFFSET)
+task_id_of = TASK_IDS.id_of
+seq_of = TASK_IDS.seq_of
 
 
 def timeline_of(row: TaskRow) -> TaskTimeline:

@@ -24,7 +24,7 @@ from mutagen.mp4 import MP4
 from mutagen.wave import WAVE
 
 from kling_spec import compile_schema
-from kling_spec.audio import audio_format
+from kling_spec.audio import audio_format, decoded_size
 from kling_spec.families import Family
 from kling_spec.timing import Window, broken_audio_rule, broken_timing_rule, timing_rules
 
@@ -34,16 +34,17 @@ from ..redact import without_audio_bytes
 from ..scenarios import Scenario
 from ..settings import Settings
 from ..store import Store, TaskRow
-from ..tasks import face_image_url, result_url, task_id_of, timeline_of, watermark_url
+from ..tasks import NumericIds, face_image_url, result_url, task_id_of, timeline_of, watermark_url
 from ..timeline import SUCCEED
 from ..validation import Wording, first_broken_rule
 from .lipsync import BAD_BASE64, UNKNOWN_VIDEO, UNSUPPORTED_AUDIO
 
 __all__ = ["CREATE_WORDING", "IDENTIFY_WORDING", "AdvancedLipSyncFamily", "session_id_of", "session_seq_of"]
 
-#: Session ids look like Kling's (18 digits, `850508686686064678`); the offset keeps them that long.
-SESSION_ID_OFFSET = 850_000_000_000_000_000
-_MAX_SEQ = 10**17
+#: Session ids look like Kling's (18 digits, `850508686686064678`).
+SESSION_IDS = NumericIds(850_000_000_000_000_000)
+session_id_of = SESSION_IDS.id_of
+session_seq_of = SESSION_IDS.seq_of
 #: Where a result video of this mock is served (``tasks.result_url``): its faces are known.
 #: The mutagen reader of each format ``audio_format`` tells apart (mutagen's own guess needs a file name
 #: to recognise a raw AAC stream).
@@ -73,18 +74,6 @@ CREATE_WORDING = Wording(
     one_of_many="face_choose[0]: only one of audio_id and sound_file may be given",
     format_messages={"face_choose.0.sound_file": BAD_BASE64},
 )
-
-
-def session_id_of(seq: int) -> str:
-    return str(SESSION_ID_OFFSET + seq)
-
-
-def session_seq_of(session_id: str) -> int | None:
-    """The sequence number behind a session id, or None when it cannot be one of ours."""
-    if not (session_id.isascii() and session_id.isdigit()) or len(session_id) != 18:
-        return None
-    seq = int(session_id) - SESSION_ID_OFFSET
-    return seq if 0 < seq < _MAX_SEQ else None
 
 
 def _seconds(milliseconds: int) -> str:
@@ -291,8 +280,7 @@ class AdvancedLipSyncFamily:
         return audio_ms
 
     def _decoded_audio_ms(self, encoded: str, field: str) -> int:
-        padding = len(encoded) - len(encoded.rstrip("="))
-        if len(encoded) // 4 * 3 - padding > self.max_audio_bytes:
+        if decoded_size(encoded) > self.max_audio_bytes:
             raise KlingError(1201, f"{field}: decoded size must be at most {self.max_audio_bytes} bytes")
         try:
             data = base64.b64decode(encoded, validate=True)

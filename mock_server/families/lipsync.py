@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kling_spec import compile_schema
-from kling_spec.audio import audio_format, max_audio_bytes
+from kling_spec.audio import audio_format, decoded_size, max_audio_bytes
 from kling_spec.families import Family
 
 from ..errors import KlingError
@@ -97,8 +97,7 @@ class LipSyncFamily:
         if data.get("mode") != "audio2video" or data.get("audio_type") != "file":
             return
         encoded: str = data["audio_file"]
-        padding = len(encoded) - len(encoded.rstrip("="))
-        if len(encoded) // 4 * 3 - padding > self.max_audio_bytes:
+        if decoded_size(encoded) > self.max_audio_bytes:
             raise KlingError(1201, f"input.audio_file: decoded size must be at most {self.max_audio_bytes} bytes")
         try:
             head = base64.b64decode(encoded[:24], validate=True)
