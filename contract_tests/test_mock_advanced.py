@@ -28,11 +28,16 @@ from kling_lipsync_client.models import (
     FaceSessionResponse,
     IdentifyFaceRequest,
 )
+from kling_spec import load_spec
 from kling_spec.families import family
 from kling_spec.timing import timing_rules
 from mock_server.media import RESULT_MP4, WATERMARKED_MP4, mp4_duration_seconds
 
 RULES = timing_rules()
+#: The decoded size limit of sound_file (``x-max-decoded-bytes``).
+RULES_AUDIO_BYTES: int = load_spec()["components"]["schemas"]["FaceChoice"]["properties"]["sound_file"][
+    "x-max-decoded-bytes"
+]
 ADVANCED = family("advanced-lip-sync")
 IDENTIFY = ADVANCED.operation("session").path
 TASKS = ADVANCED.collection_path
@@ -466,3 +471,17 @@ def test_the_flow_on_the_real_clock_over_http_on_both_gateways(tmp_path: Path) -
             saved = lip.download(task, tmp_path / "advanced.mp4")
         assert task.task_status == "succeed"
         assert saved.read_bytes() == RESULT_MP4.read_bytes()
+
+
+def test_the_audio_size_limit_at_its_boundary(kling_mock: KlingMock, session: str) -> None:
+    """5 MiB of decoded audio (3 s of MP3 and silence after it) is accepted; one byte more is refused."""
+    limit = RULES_AUDIO_BYTES
+    line = (ASSETS / "line-3s.mp3").read_bytes()
+    at_limit = base64.b64encode(line + b"\0" * (limit - len(line))).decode()
+    beyond = base64.b64encode(line + b"\0" * (limit + 1 - len(line))).decode()
+    accepted(create(kling_mock, session, sound_file=at_limit, **VALID))
+    refused_with(
+        create(kling_mock, session, sound_file=beyond, **VALID),
+        "face_choose[0].sound_file",
+        f"decoded size must be at most {limit} bytes",
+    )
