@@ -162,9 +162,22 @@ _TASK_COLUMNS = {"account": "account", "family": "kind", "scenario": "scenario"}
 
 
 def _operator_task(mock: MockRuntime, row: TaskRow, now_ms: int) -> dict[str, Any]:
-    """A task as its family's query answers it at ``now_ms``, plus whose it is and how it was created."""
+    """A task as its family's query answers it at ``now_ms``, plus whose it is, how it was created and its plan."""
     task = mock.families[row["kind"]].render(row, now_ms)
-    return {**task, "account": row["account"], "family": row["kind"], "scenario": row["scenario"]}
+    plan = timeline_of(row)
+    return {
+        **task,
+        "account": row["account"],
+        "family": row["kind"],
+        "scenario": row["scenario"],
+        # What the API never shows: when the task starts processing and ends, which the dashboard draws.
+        "plan": {
+            "created_at": plan.created_at,
+            "processing_at": plan.processing_at,
+            "finished_at": plan.finished_at,
+            "outcome": plan.outcome,
+        },
+    }
 
 
 @bp.get("/tasks")
@@ -218,14 +231,18 @@ def force_task_state(task_id: str) -> Response:
     return envelope({"task": _operator_task(mock, row, now), "callback_attempts": attempts})
 
 
+_CALLBACK_LIST = QueryRules("list_callbacks")
+
+
 @bp.get("/callbacks")
 def callbacks() -> Response:
-    """Every callback attempt, oldest first, with the body sent and what the receiver answered."""
-    limit = _int_arg("limit", 1000, 1, 10_000)
+    """Callback attempts, oldest (or newest) first, with the headers and body sent and the receiver's answer."""
+    query = _CALLBACK_LIST.parse(request.args)
     attempts = []
-    for row in mock_runtime().store.delivery_attempts(limit):
+    for row in mock_runtime().store.delivery_attempts(query["limit"], newest_first=query["order"] == "newest"):
         entry = dict(row)
         entry["signed"] = bool(entry["signed"])
+        entry["headers"] = json.loads(entry["headers"])
         entry["body"] = json.loads(entry["body"])
         attempts.append(entry)
     return envelope({"callbacks": attempts})
@@ -380,16 +397,3 @@ def openapi() -> Response:
 @bp.get("/admin.yaml")
 def admin_openapi() -> Response:
     return send_file(ADMIN_SPEC, mimetype="application/yaml")
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw, 10)
-    except ValueError:
-        raise KlingError(1201, f"{name} value '{raw[:20]}' is invalid") from None
-    if not low <= value <= high:
-        raise KlingError(1201, f"{name} must be between {low} and {high}")
-    return value
