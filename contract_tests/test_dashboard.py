@@ -6,6 +6,7 @@ What the page does in a browser is ``test_dashboard_browser.py``; here, in proce
 from __future__ import annotations
 
 import re
+import struct
 import tomllib
 from pathlib import Path
 
@@ -83,3 +84,14 @@ def test_the_wheel_ships_the_dashboard() -> None:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     globs = data["tool"]["setuptools"]["package-data"]["mock_server"]
     assert "assets/dashboard/*" in globs, "a subfolder of assets needs its own glob"
+
+
+def test_the_readme_shows_the_dashboard_as_a_1280_pixel_wide_screenshot() -> None:
+    picture = ROOT / "docs" / "dashboard.png"
+    header = picture.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", header[16:24])
+    assert (width, height >= 600) == (1280, True)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(r"!\[The dashboard[^\]]*\]\(docs/dashboard\.png\)", readme), "the README shows it"
+    assert "docs/screenshot.py" in readme
