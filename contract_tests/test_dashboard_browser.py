@@ -395,10 +395,17 @@ def test_at_800_px_nothing_scrolls_sideways_and_the_keyboard_reaches_every_contr
     page.set_viewport_size({"width": 800, "height": 900})
     page.goto(f"{mock.url}/__mock__/")
     expect(task_card(page, done).locator("video")).to_be_visible()
+    # Each section with what it lists drawn (its longest lines: a path of 200 digits, the callback URL).
+    drawn = {
+        "tasks": "#task-list video",
+        "journal": "#journal-list > li:nth-child(3)",
+        "callbacks": "#delivery-list li",
+        "scenarios": "#scenario-table td",
+        "config": "#config-rows input",
+    }
     for name in SECTIONS:
         page.goto(f"{mock.url}/__mock__/#{name}")
-        expect(page.locator(f"section#{name}")).to_be_visible()
-        page.wait_for_timeout(300)  # one refresh drawn
+        expect(page.locator(drawn[name]).first).to_be_visible()
         for summary in page.locator(f"section#{name} summary").all()[:3]:
             summary.click()
         widths = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
