@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n auto
 
 .DEFAULT_GOAL := help
-.PHONY: help install generate check-generated lint lint-spec test test-thorough contract mock demo bench bench-smoke clients docs clean
+.PHONY: help install chromium generate check-generated lint lint-spec test test-thorough contract mock demo bench bench-smoke clients docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -49,9 +49,20 @@ docs: install node_modules/.package-lock.json ## The API reference, mock_server/
 bench/node_modules/.package-lock.json: bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --silent
 
+# The dashboard's browser tests drive Debian's chromium (Playwright's own download comes from a CDN that CI
+# cannot reach). Installed with apt-get when missing, which needs root; otherwise those tests say how and skip.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make test: no chromium, and not root to install it: the dashboard's browser tests will be skipped (apt-get install chromium)"; \
+	  else \
+	    echo "make test: installing Debian's chromium for the dashboard tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  fi; }
+
 test: ## The whole test suite
-	@# pip and npm install side by side: a fresh clone waits for the longer of them, not for their sum.
-	$(MAKE) --no-print-directory -j3 install node_modules/.package-lock.json bench/node_modules/.package-lock.json
+	@# pip, npm and apt install side by side: a fresh clone waits for the longest of them, not for their sum.
+	$(MAKE) --no-print-directory -j4 install node_modules/.package-lock.json bench/node_modules/.package-lock.json chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-thorough: install ## The suite with ten times more hypothesis examples (nightly)

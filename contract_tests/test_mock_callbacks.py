@@ -143,3 +143,34 @@ def test_callback_body_is_logged_for_inspection(mock: KlingMock, receiver) -> No
     assert attempt["task_id"] == task_id
     assert attempt["url"] == receiver.url
     assert attempt["body"] == json.loads(receiver.received[0].body)
+
+
+def test_the_log_keeps_each_attempts_headers_so_its_signature_can_be_checked(make_mock) -> None:
+    mock = make_mock(webhook_secret=SECRET, callback_max_attempts=2, callback_backoff_seconds=1)
+    with CallbackReceiver(answers=[500]) as receiver, mock.httpx_client("sk-cb") as client:
+        create_with_callback(client, receiver.url)
+        receiver.wait_for(1)
+        mock.advance(0.5)  # the retry of `submitted` (1 s backoff) is not due yet, nor `processing` (1 s queue)
+        mock.advance(0.5)
+        received = receiver.wait_for(3)
+    logged = mock.callbacks()
+    assert [(a["task_status"], a["attempt"]) for a in logged] == [("submitted", 1), ("submitted", 2), ("processing", 1)]
+    for attempt, sent in zip(logged, received, strict=True):
+        headers = attempt["headers"]
+        assert {name: headers[name] for name in ("webhook-id", "webhook-timestamp", "webhook-signature")} == {
+            name: sent.headers[name] for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+        }, "what the receiver got, byte for byte"
+        assert headers["webhook-id"] == attempt["message_id"]
+        assert verify(SECRET, headers, json.dumps(attempt["body"], separators=(",", ":")).encode())
+    newest = mock.http.get("/__mock__/callbacks", params={"order": "newest", "limit": 2}).json()["callbacks"]
+    assert [a["id"] for a in newest] == [logged[2]["id"], logged[1]["id"]]
+
+
+def test_an_unsigned_attempt_logs_only_its_content_type(mock: KlingMock, receiver) -> None:
+    with mock.httpx_client("sk-cb") as client:
+        create_with_callback(client, receiver.url)
+    receiver.wait_for(1)
+    (attempt,) = mock.callbacks()
+    assert (attempt["signed"], attempt["headers"]) == (False, {"Content-Type": "application/json; charset=utf-8"})
+    refused = mock.http.get("/__mock__/callbacks", params={"task_id": "1"})
+    assert (refused.status_code, refused.json()["code"]) == (400, 1201), "a filter it does not have is refused"

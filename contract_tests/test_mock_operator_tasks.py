@@ -23,7 +23,7 @@ from mock_server.timeline import FAILED, PROCESSING, SUBMITTED, SUCCEED, TaskTim
 
 FORCED_FAILURE = property_default("TaskStateChange", "message")
 OPERATOR_TASK = schema_validator("OperatorTask")
-EXTRAS = ("account", "family", "scenario")
+EXTRAS = ("account", "family", "scenario", "plan")
 LISTED = ", ".join(QueryRules("list_tasks").names)
 
 
@@ -256,6 +256,28 @@ def test_forced_processing_lasts_as_the_scenario_processes_then_ends_as_planned(
     task = alice.status(task_id)
     assert (task["task_status"], task["updated_at"]) == (SCENARIOS[scenario].outcome, forced_at + lasts)
     assert task["task_status_msg"] == SCENARIOS[scenario].failure_message
+
+
+@pytest.mark.parametrize("scenario", ["succeed", "no-human"])
+def test_the_plan_is_when_each_status_begins_before_and_after_forcing(
+    kling_mock: KlingMock, alice: KlingApi, scenario: str
+) -> None:
+    task_id = alice.create(text_body(), headers={"X-Mock-Scenario": scenario})["task_id"]
+    created = alice.status(task_id)["created_at"]
+    settings = kling_mock.settings
+    queue, processing = round(settings.queue_seconds * 1000), round(settings.processing_seconds * 1000)
+    (listed,) = kling_mock.tasks()
+    outcome = SCENARIOS[scenario].outcome
+    assert listed["plan"] == {
+        "created_at": created,
+        "processing_at": created + queue,
+        "finished_at": created + queue + processing,
+        "outcome": outcome,
+    }
+    forced_at = advance_ms(kling_mock, 100)
+    forced = kling_mock.force_task_state(task_id, "succeed")
+    assert forced["plan"] == {"created_at": created, "processing_at": forced_at, "finished_at": forced_at,
+                              "outcome": "succeed"}  # fmt: skip
 
 
 def test_forcing_processing_again_starts_its_time_over(kling_mock: KlingMock, alice: KlingApi) -> None:

@@ -1,9 +1,9 @@
 """What a pip user gets: the sdist and the wheel built from it, installed into a new venv outside the checkout.
 
 From there, with no `make` and no repository: the production command serves one consistent mock over two
-workers and its API reference, the CLI works against it, and a downstream project's pytest file uses the
-``kling_mock`` / ``kling_client`` fixtures. Slow (a venv and an install), so it is one test that runs while
-the rest of the suite does.
+workers, its API reference and its dashboard, the CLI works against it, and a downstream project's pytest
+file uses the ``kling_mock`` / ``kling_client`` fixtures. Slow (a venv and an install), so it is one test that
+runs while the rest of the suite does.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def test_the_wheel_alone_serves_the_mock_runs_the_cli_and_the_fixtures(tmp_path:
         names = archive.namelist()
     assert any(name.endswith("licenses/LICENSE") for name in names)
     assert "mock_server/assets/api-reference.html" in names
+    assert {"mock_server/assets/dashboard/index.html", "mock_server/assets/dashboard/main.js"} <= set(names)
     assert "mock_server/gunicorn_conf.py" in names
 
     venv = tmp_path / "venv"
@@ -73,6 +74,10 @@ def test_the_wheel_alone_serves_the_mock_runs_the_cli_and_the_fixtures(tmp_path:
         docs = fresh("GET", server.url + "/__mock__/docs")
         assert docs.status == 200
         assert b"Create a lip-sync task" in docs.body
+        dashboard = fresh("GET", server.url + "/__mock__/")
+        assert (dashboard.status, b'src="dashboard/main.js"' in dashboard.body) == (200, True)
+        module = fresh("GET", server.url + "/__mock__/dashboard/main.js")
+        assert (module.status, module.content_type) == (200, "text/javascript; charset=utf-8")
         listed = run(bin_dir / "kling-lipsync", "--base-url", f"{server.url}/kling", "--token", "sk-serving-0",
                      "--json", "list", cwd=elsewhere)  # fmt: skip
         assert len(listed.stdout.splitlines()) == 5

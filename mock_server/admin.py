@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, request, send_file
+from flask import Blueprint, Response, request, send_file, send_from_directory
 
 from kling_spec import SPEC_PATH
 
@@ -32,7 +32,8 @@ from .validation import BodyError, parse_json_body
 __all__ = ["ADMIN_SPEC", "JOURNAL_FILTERS", "bp"]
 
 bp = Blueprint("mock_admin", __name__, url_prefix="/__mock__")
-# Liveness probes cannot send a token; the videos are fetched by clients, the docs by people.
+# Liveness probes cannot send a token; the videos are fetched by clients, the docs by people. The dashboard's
+# page and modules hold no data: the page asks for the token and sends it with the admin requests it makes.
 _PUBLIC_ENDPOINTS = frozenset(
     {
         "mock_admin.health",
@@ -40,10 +41,23 @@ _PUBLIC_ENDPOINTS = frozenset(
         "mock_admin.watermarked_video",
         "mock_admin.face_image",
         "mock_admin.docs",
+        "mock_admin.dashboard",
+        "mock_admin.dashboard_asset",
     }
 )
 #: The API reference ``make docs`` renders from openapi.yaml, shipped in the package.
 DEFAULT_DOCS_FILE = Path(__file__).with_name("assets") / "api-reference.html"
+#: The dashboard: one page, its style sheet and its JavaScript modules, shipped in the package.
+DASHBOARD_DIR = Path(__file__).with_name("assets") / "dashboard"
+# The only kinds of file the dashboard serves: a module needs a JavaScript type, whatever the host's
+# mime.types says, and anything else in the folder is not served.
+_DASHBOARD_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+# The page shows request bodies any client sent: it writes them as text only, and this policy stops any
+# script but its own modules, should one ever slip into the page.
+_DASHBOARD_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 _MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600
 
 
@@ -162,9 +176,22 @@ _TASK_COLUMNS = {"account": "account", "family": "kind", "scenario": "scenario"}
 
 
 def _operator_task(mock: MockRuntime, row: TaskRow, now_ms: int) -> dict[str, Any]:
-    """A task as its family's query answers it at ``now_ms``, plus whose it is and how it was created."""
+    """A task as its family's query answers it at ``now_ms``, plus whose it is, how it was created and its plan."""
     task = mock.families[row["kind"]].render(row, now_ms)
-    return {**task, "account": row["account"], "family": row["kind"], "scenario": row["scenario"]}
+    plan = timeline_of(row)
+    return {
+        **task,
+        "account": row["account"],
+        "family": row["kind"],
+        "scenario": row["scenario"],
+        # What the API never shows: when the task starts processing and ends, which the dashboard draws.
+        "plan": {
+            "created_at": plan.created_at,
+            "processing_at": plan.processing_at,
+            "finished_at": plan.finished_at,
+            "outcome": plan.outcome,
+        },
+    }
 
 
 @bp.get("/tasks")
@@ -218,14 +245,18 @@ def force_task_state(task_id: str) -> Response:
     return envelope({"task": _operator_task(mock, row, now), "callback_attempts": attempts})
 
 
+_CALLBACK_LIST = QueryRules("list_callbacks")
+
+
 @bp.get("/callbacks")
 def callbacks() -> Response:
-    """Every callback attempt, oldest first, with the body sent and what the receiver answered."""
-    limit = _int_arg("limit", 1000, 1, 10_000)
+    """Callback attempts, oldest (or newest) first, with the headers and body sent and the receiver's answer."""
+    query = _CALLBACK_LIST.parse(request.args)
     attempts = []
-    for row in mock_runtime().store.delivery_attempts(limit):
+    for row in mock_runtime().store.delivery_attempts(query["limit"], newest_first=query["order"] == "newest"):
         entry = dict(row)
         entry["signed"] = bool(entry["signed"])
+        entry["headers"] = json.loads(entry["headers"])
         entry["body"] = json.loads(entry["body"])
         attempts.append(entry)
     return envelope({"callbacks": attempts})
@@ -372,6 +403,34 @@ def docs() -> Response:
     return send_file(page, mimetype="text/html", max_age=60)
 
 
+@bp.get("/")
+def dashboard() -> Response:
+    """The dashboard page (no token needed: it holds no data, and asks for the token when the mock has one)."""
+    response = _dashboard_file("index.html")
+    response.headers["Content-Security-Policy"] = _DASHBOARD_POLICY
+    return response
+
+
+@bp.get("/dashboard/<name>")
+def dashboard_asset(name: str) -> Response:
+    """A style sheet or module of the dashboard (no token needed)."""
+    return _dashboard_file(name)
+
+
+def _dashboard_file(name: str) -> Response:
+    """A file of the dashboard's folder, revalidated on every load (ETag) so an upgrade shows at once.
+
+    :raise 404: no such file, or not a kind the dashboard serves.
+    """
+    mimetype = _DASHBOARD_TYPES.get(Path(name).suffix)
+    if mimetype is None:
+        raise KlingError(1203, f"no dashboard file {name[:64]}")
+    # send_from_directory refuses a name that leaves the folder.
+    response = send_from_directory(DASHBOARD_DIR, name, mimetype=mimetype)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @bp.get("/openapi.yaml")
 def openapi() -> Response:
     return send_file(SPEC_PATH, mimetype="application/yaml")
@@ -380,16 +439,3 @@ def openapi() -> Response:
 @bp.get("/admin.yaml")
 def admin_openapi() -> Response:
     return send_file(ADMIN_SPEC, mimetype="application/yaml")
-
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw, 10)
-    except ValueError:
-        raise KlingError(1201, f"{name} value '{raw[:20]}' is invalid") from None
-    if not low <= value <= high:
-        raise KlingError(1201, f"{name} must be between {low} and {high}")
-    return value

@@ -131,6 +131,7 @@ class CallbackDispatcher:
                 "error": error,
                 "message_id": row["message_id"],
                 "signed": int(bool(settings.webhook_secret)),
+                "headers": json.dumps(headers),
                 "body": body.decode(),
             },
         )

@@ -73,6 +73,9 @@ CREATE TABLE IF NOT EXISTS delivery_attempts (
     error TEXT,
     message_id TEXT NOT NULL,
     signed INTEGER NOT NULL,
+    -- JSON: the headers the mock set on this attempt (Content-Type; webhook-id, -timestamp and -signature
+    -- when signed), so an operator can check a signature the receiver rejected.
+    headers TEXT NOT NULL,
     body TEXT NOT NULL
 );
 

@@ -82,8 +82,9 @@ _STATUS_AT: Mapping[str, str] = {
 _JOURNAL_BATCH = 2000
 _OPEN_PATIENCE_SECONDS = 30.0
 #: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families;
-#: 3: advanced lip-sync's sessions, registered media, external task ids; 4: run-time scenarios, poll counts).
-SCHEMA_VERSION = 4
+#: 3: advanced lip-sync's sessions, registered media, external task ids; 4: run-time scenarios, poll counts;
+#: 5: the headers of each callback attempt).
+SCHEMA_VERSION = 5
 _JOURNAL_FLUSH_SECONDS = 0.25
 
 
@@ -527,9 +528,13 @@ class Store:
             marks = ", ".join("?" for _ in attempt)
             db.execute(f"INSERT INTO delivery_attempts ({columns}) VALUES ({marks})", tuple(attempt.values()))
 
-    def delivery_attempts(self, limit: int) -> list[sqlite3.Row]:
+    def delivery_attempts(self, limit: int, *, newest_first: bool = False) -> list[sqlite3.Row]:
+        """The first ``limit`` callback attempts, by id (oldest first, or newest first)."""
+        order = "DESC" if newest_first else "ASC"
         with self._lock:
-            return self._db().execute("SELECT * FROM delivery_attempts ORDER BY id LIMIT ?", (limit,)).fetchall()
+            return (
+                self._db().execute(f"SELECT * FROM delivery_attempts ORDER BY id {order} LIMIT ?", (limit,)).fetchall()
+            )
 
     def pending_deliveries(self) -> int:
         with self._lock:
