@@ -82,10 +82,10 @@ def test_each_fault_as_a_plain_socket_sees_it(gunicorn: GunicornMock) -> None:
 
 @pytest.mark.slow
 def test_a_dribbled_answer_arrives_in_pieces_and_whole(gunicorn: GunicornMock) -> None:
-    httpx.put(f"{gunicorn.url}/__mock__/scenarios/trickle", json={"fault": "dribble", "dribble_seconds": 0.4})
+    httpx.put(f"{gunicorn.url}/__mock__/scenarios/trickle", json={"fault": "dribble", "dribble_seconds": 0.8})
     pieces, closed = raw_exchange(gunicorn.port, f"/kling{TASKS}", "trickle")
     assert closed is None
-    assert len(pieces) >= 4, "the body came in several pieces, apart in time"
+    assert len(pieces) >= 3, "the body came in several pieces, apart in time"
     answer = json.loads(b"".join(pieces).partition(b"\r\n\r\n")[2])
     assert answer["code"] == 0, "and whole"
 
@@ -134,7 +134,7 @@ def test_granian_refuses_socket_faults_and_names_the_server_that_can(tmp_path: P
         body = answer.json()
         assert (answer.status_code, body["code"]) == (400, 1201)
         assert "gunicorn -c python:mock_server.gunicorn_conf" in body["message"]
-        httpx.put(f"{server.url}/__mock__/scenarios/trickle", json={"fault": "dribble", "dribble_seconds": 0.3})
+        httpx.put(f"{server.url}/__mock__/scenarios/trickle", json={"fault": "dribble", "dribble_seconds": 0.8})
         pieces, closed = raw_exchange(server.port, f"/kling{TASKS}", "trickle")
     assert closed is None
     assert len(pieces) >= 3, "granian dribbles too"
