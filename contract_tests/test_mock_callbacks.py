@@ -174,3 +174,14 @@ def test_an_unsigned_attempt_logs_only_its_content_type(mock: KlingMock, receive
     assert (attempt["signed"], attempt["headers"]) == (False, {"Content-Type": "application/json; charset=utf-8"})
     refused = mock.http.get("/__mock__/callbacks", params={"task_id": "1"})
     assert (refused.status_code, refused.json()["code"]) == (400, 1201), "a filter it does not have is refused"
+
+
+def test_a_status_that_lasts_no_time_is_not_announced(make_mock, receiver) -> None:
+    """With no queue the task is processing from its first instant: its first callback says so, once."""
+    mock = make_mock(queue_seconds=0)
+    with mock.httpx_client("sk-no-queue") as client:
+        task_id = create_with_callback(client, receiver.url)
+        mock.advance(60)
+    statuses = [callback.json()["task_status"] for callback in receiver.wait_for(2)]
+    assert statuses == ["processing", "succeed"]
+    assert [attempt["task_status"] for attempt in mock.callbacks(task_id=task_id)] == ["processing", "succeed"]

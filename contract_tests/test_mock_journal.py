@@ -219,3 +219,14 @@ def test_only_the_entries_kept_are_found(kling_mock: KlingMock) -> None:
         # The oldest is pruned when a batch is written; each read writes the batch first.
         assert kling_mock.count_requests() == 3
         assert kling_mock.count_requests(method="GET") == len(kling_mock.requests(method="GET"))
+
+
+def test_requests_to_admin_paths_are_never_journaled(kling_mock: KlingMock) -> None:
+    """Not even those routing refused (an OPTIONS, a path that does not exist): the journal is the API's."""
+    kling_mock.http.options("/__mock__/requests")
+    kling_mock.http.get("/__mock__/no-such-route")
+    with kling_mock.httpx_client() as client:
+        client.options("/v1/videos/lip-sync")
+    assert [(entry["method"], entry["path"]) for entry in kling_mock.requests()] == [
+        ("OPTIONS", "/kling/v1/videos/lip-sync")
+    ]

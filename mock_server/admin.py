@@ -9,7 +9,6 @@ from __future__ import annotations
 import hmac
 import json
 import math
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from flask import Blueprint, Response, request, send_file, send_from_directory
 from kling_spec import SPEC_PATH
 
 from .admin_rules import ADMIN_SPEC, QueryRules, check_body, property_default, schema_validator
+from .callbacks import new_message_id
 from .context import current_call
 from .errors import KlingError, envelope
 from .families.advanced import registered_faces
@@ -237,7 +237,7 @@ def force_task_state(task_id: str) -> Response:
             raise KlingError(1201, f"task {task_id}: {exc}") from None
         Store.rewrite_timeline(db, row["seq"], timeline)
         if row["callback_url"]:
-            Store.replan_deliveries(db, row["seq"], timeline.announced(), lambda: f"msg_{uuid.uuid4().hex}")
+            Store.replan_deliveries(db, row["seq"], timeline.announced(), new_message_id)
         row = Store.any_task(db, row["seq"])
     assert row is not None
     # As clock/advance: on the virtual clock nothing runs in the background, so what is due goes now.

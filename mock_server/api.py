@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import random
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from kling_spec import response_examples, typical_codes
 from kling_spec.families import Operation
 
 from . import auth
+from .callbacks import new_message_id
 from .context import Call, current_call
 from .errors import CATALOGUE, KlingError, envelope
 from .families import Families, SessionFamily, TaskFamily
@@ -289,7 +289,9 @@ def create(family: TaskFamily) -> Response:
             },
         )
         if callback_url:
-            Store.insert_deliveries(db, seq, [(s, at, f"msg_{uuid.uuid4().hex}") for s, at in timeline.transitions()])
+            # Each status the task is in for some time, and its last: a status lasting no time (no queue) is
+            # not announced, as its callback would already show the next one.
+            Store.insert_deliveries(db, seq, [(s, at, new_message_id()) for s, at in timeline.announced()])
     call.task_id = task_id
     if callback_url and mock.clock.virtual:
         # On the virtual clock nothing runs in the background: announce `submitted` once the answer is out.

@@ -15,6 +15,7 @@ import logging
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,9 +28,14 @@ from .settings import Settings
 from .store import Store
 from .tasks import task_id_of
 
-__all__ = ["CallbackDispatcher", "host_allowed", "sign_webhook"]
+__all__ = ["CallbackDispatcher", "host_allowed", "new_message_id", "sign_webhook"]
 
 log = logging.getLogger("mock_server.callbacks")
+
+
+def new_message_id() -> str:
+    """The ``webhook-id`` of one announcement: the same for every attempt to deliver it."""
+    return f"msg_{uuid.uuid4().hex}"
 
 
 def sign_webhook(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
