@@ -213,6 +213,23 @@ def test_advancing_the_clock_from_the_page_moves_a_task_along_its_timeline(mock:
     expect(drawing).to_have_attribute("aria-label", re.compile(r"1 poll marked above the bar\.$"))
 
 
+def test_an_operator_forces_a_task_s_state_from_its_card(mock: ProductionMock, page: Page) -> None:
+    running = create_task(mock)
+    page.goto(f"{mock.url}/__mock__/")
+    card = task_card(page, running)
+    controls = card.get_by_role("group", name=f"Force the state of task {running}")
+    controls.get_by_label("Failure message").fill("the operator pulled the plug")
+    controls.get_by_role("button", name=f"Fail task {running}").click()
+    expect(card.locator(".badge")).to_have_text("failed")
+    expect(card.locator(".message")).to_have_text("Message: the operator pulled the plug")
+    expect(controls).to_be_hidden()  # a finished task's status is final
+    answer = httpx.get(
+        f"{mock.url}/kling/v1/videos/lip-sync/{running}", headers={"Authorization": "Bearer sk-dashboard"}
+    )
+    task = answer.json()["data"]
+    assert (task["task_status"], task["task_status_msg"]) == ("failed", "the operator pulled the plug")
+
+
 # -- the journal -----------------------------------------------------------------------------------------
 
 

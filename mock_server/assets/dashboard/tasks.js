@@ -1,7 +1,7 @@
 // Tasks: every account's, newest first (GET tasks), each on its timeline, with its requests from the journal
 // (GET requests?task_id=...) and its result video.
 
-import { adminUrl, get } from "./api.js";
+import { adminUrl, call, get } from "./api.js";
 import { formValues, h, setText, syncList, syncOptions } from "./dom.js";
 import { clockTime, timeNear } from "./format.js";
 import { drawTimeline, legend, timelineElement } from "./timeline.js";
@@ -80,6 +80,7 @@ export function mountTasks(page) {
       }
     });
     const result = h("div", { class: "result", hidden: true });
+    const actions = forceControls(task.task_id, page);
     const item = h(
       "li",
       { class: "task" },
@@ -89,9 +90,12 @@ export function mountTasks(page) {
       drawing,
       legendLine,
       details,
+      actions,
       result,
     );
-    item.parts = { badge, facts, message, drawing, legendLine, requestList, requestSummary, result, drawn: "", factsShown: "" };
+    item.parts = {
+      badge, facts, message, drawing, legendLine, requestList, requestSummary, actions, result, drawn: "", factsShown: "",
+    };
     return item;
   }
 
@@ -128,6 +132,8 @@ export function mountTasks(page) {
       setText(parts.requestSummary, `Requests for this task: ${seen.length} (${polls.length} ${polls.length === 1 ? "poll" : "polls"})`);
       syncList(parts.requestList, seen, (entry) => entry.id, requestItem, () => {});
     }
+    // A finished task's status is final (the operator route refuses it): the controls go with it.
+    parts.actions.hidden = task.task_status === "succeed" || task.task_status === "failed";
     showResult(parts.result, task);
   }
 
@@ -162,6 +168,33 @@ export function mountTasks(page) {
       render(answer, clock.now_ms);
     },
   };
+}
+
+/** Buttons that force the task's state through POST tasks/<id>/state, as an operator would (README). */
+function forceControls(taskId, page) {
+  const message = h("input", { type: "text", name: "message", placeholder: "task failed (forced by the mock's operator)" });
+  const label = h("label", {}, "Failure message ", message);
+  async function force(status) {
+    const body = { status };
+    if (status === "failed" && message.value.trim()) body.message = message.value.trim();
+    try {
+      await call("POST", `tasks/${encodeURIComponent(taskId)}/state`, { body });
+      page.refreshNow();
+    } catch (error) {
+      page.problem(error);
+    }
+  }
+  const button = (status, text) =>
+    h("button", { type: "button", "aria-label": `${text} task ${taskId}`, onclick: () => force(status) }, text);
+  return h(
+    "div",
+    { class: "actions force", role: "group", "aria-label": `Force the state of task ${taskId}` },
+    h("span", {}, "Force:"),
+    button("processing", "Processing"),
+    button("succeed", "Succeed"),
+    button("failed", "Fail"),
+    label,
+  );
 }
 
 function requestItem(entry) {
