@@ -22,7 +22,7 @@ import struct
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 __all__ = [
     "DRIBBLE_PIECES",
@@ -124,7 +124,6 @@ class Wire:
         # reads the answer (a reset that arrived while it was still sending would show as a mere close).
         environ["wsgi.input"].read()
         _break(environ["gunicorn.socket"], effect.fault, content)
-        raise AssertionError("unreachable: _break always raises")
 
 
 def _dribble(content: bytes, seconds: float) -> Iterator[bytes]:
@@ -138,7 +137,7 @@ def _dribble(content: bytes, seconds: float) -> Iterator[bytes]:
         yield piece
 
 
-def _break(sock: socket.socket, fault: str, content: bytes) -> None:
+def _break(sock: socket.socket, fault: str, content: bytes) -> NoReturn:
     """Carry out a socket fault, then raise the error gunicorn takes for a client gone (it closes quietly)."""
     if fault == "connection-reset":
         # A close with SO_LINGER 0 sends RST. The connection is closed under gunicorn's feet by putting an
