@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import mutagen
 import pytest
 
 from kling_lipsync import (
@@ -363,3 +364,19 @@ def test_unfinished_unmarked_and_late(kling_mock: KlingMock, tmp_path: Path) -> 
         with pytest.raises(KlingError, match="no watermarked copy"):
             lip.download(task, tmp_path, watermarked=True)
     assert list(tmp_path.iterdir()) == [], "nothing half-written"
+
+
+@pytest.mark.parametrize("name", ["line-3s.mp3", "line-3s.wav", "line-3s.m4a", "line-3s.aac"])
+def test_the_client_measures_a_file_as_the_mock_measures_what_it_receives(kling_mock: KlingMock, name: str) -> None:
+    """One measure on both sides, so a plan the client makes from a file's length is one the mock accepts."""
+    path = Path(__file__).with_name("assets") / name
+    length = audio_length_ms(path)
+    assert length == int(mutagen.File(str(path)).info.length * 1000), "whole milliseconds, rounded down"
+    with kling_mock.lipsync() as lip:
+        session = lip.identify_faces(video_url="https://example.com/a.mp4").session_id
+        sound = base64.b64encode(path.read_bytes()).decode()
+        with pytest.raises(InvalidRequestError, match=f"end of the audio \\({length} ms\\)"):
+            lip.create_advanced(session, "0", sound_file=sound, sound_start_time=0, sound_end_time=length + 1,
+                                sound_insert_time=0)  # fmt: skip
+        lip.create_advanced(session, "0", sound_file=sound, sound_start_time=0, sound_end_time=length,
+                            sound_insert_time=0)  # fmt: skip

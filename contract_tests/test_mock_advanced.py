@@ -170,7 +170,8 @@ def test_unregistered_audio_lasts_the_default(kling_mock: KlingMock, session: st
 def test_base64_audio_is_measured_in_every_format(kling_mock: KlingMock, session: str, name: str) -> None:
     from mutagen import File as read_audio
 
-    measured = round(read_audio(str(ASSETS / name)).info.length * 1000)
+    # Whole milliseconds, rounded down (never past the end): the raw AAC lasts 3071.68 ms.
+    measured = int(read_audio(str(ASSETS / name)).info.length * 1000)
     crop = {"sound_start_time": measured - 2500, "sound_insert_time": 3000, "sound_file": b64(name)}
     refused_with(create(kling_mock, session, sound_end_time=measured + 1, **crop), f"end of the audio ({measured} ms)")
     accepted(create(kling_mock, session, sound_end_time=measured, **crop))

@@ -264,9 +264,10 @@ def _submit_advanced(lip: LipSync, args: argparse.Namespace, progress: Progress)
     sound_file = args.audio_url
     audio_ms: int | None = args.audio_ms
     if args.audio_file is not None:
-        sound_file = base64.b64encode(read_audio_file(args.audio_file)).decode()
+        data = read_audio_file(args.audio_file)  # read once: sent as base64, and measured
+        sound_file = base64.b64encode(data).decode()
         if audio_ms is None:
-            audio_ms = audio_length_ms(args.audio_file)
+            audio_ms = audio_length_ms(args.audio_file, data)
     if audio_ms is None:  # _check_submit asks for it; a caller of this function might not have
         raise ValueError("--audio-ms is needed with --audio-url or --audio-id")
     check_audio(audio_ms)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import math
 import os
 import random
 import secrets
@@ -68,6 +67,7 @@ from kling_lipsync_client.models import (
     WatermarkInfo,
 )
 from kling_lipsync_client.types import UNSET
+from kling_spec.audio import audio_length_ms as measure_audio
 
 __all__ = ["DEFAULT_DMXAPI_URL", "DEFAULT_KLING_URL", "AsyncLipSync", "AudioFileError", "LipSync", "audio_length_ms"]
 
@@ -159,22 +159,16 @@ def _destination(path: str | os.PathLike[str], task_id: str, suffix: str = "") -
     return target / f"{task_id}{suffix}.mp4" if named_a_folder or target.is_dir() else target
 
 
-def audio_length_ms(path: str | os.PathLike[str]) -> int:
-    """How long a local audio file lasts, in whole milliseconds (rounded down, so never past its end).
+def audio_length_ms(path: str | os.PathLike[str], data: bytes | None = None) -> int:
+    """How long a local audio file lasts, in whole milliseconds, measured as the mock measures what it
+    receives (``kling_spec.audio.audio_length_ms``); ``data``: its bytes, when already read.
 
-    Read by mutagen from the file's headers; ``AudioFileError`` when they do not say.
+    :raise AudioFileError: the file is unusable (``read_audio_file``), or its headers do not say.
     """
-    import mutagen  # only here: the rest of the client never needs it
-
-    try:
-        # By path, not bytes: mutagen recognises a raw AAC (ADTS) stream only by its file name.
-        found = mutagen.File(os.fspath(path))
-    except (mutagen.MutagenError, OSError) as exc:
-        raise AudioFileError(f"{os.fspath(path)}: cannot tell how long the audio lasts: {exc}") from exc
-    length = getattr(getattr(found, "info", None), "length", None)
-    if not isinstance(length, int | float) or not math.isfinite(length) or length <= 0:
+    length = measure_audio(read_audio_file(path) if data is None else data)
+    if length is None:
         raise AudioFileError(f"{os.fspath(path)}: cannot tell how long the audio lasts (give its length in ms)")
-    return int(length * 1000)
+    return length
 
 
 def _open_partial(target: Path) -> tuple[int, Path]:
@@ -552,9 +546,10 @@ class _Core:
             )
         sound_file: str | None = audio_url
         if audio_path is not None:
-            sound_file = self.audio_file_base64(audio_path)
+            data = read_audio_file(audio_path)  # read once: sent as base64, and measured
+            sound_file = base64.b64encode(data).decode()
             if audio_ms is None:
-                audio_ms = audio_length_ms(audio_path)
+                audio_ms = audio_length_ms(audio_path, data)
         elif audio_ms is None:
             raise ValueError(f"give audio_ms with {given[0]}: the length of audio that is not local cannot be measured")
         check_audio(audio_ms)  # identify-face is charged: refuse unusable audio before it

@@ -3,7 +3,8 @@
 Everything that states a rule of the API (limits, enums, error codes, their HTTP statuses and messages,
 the families of operations) comes from ``openapi.yaml`` through this package, so no rule is written twice
 in Python. It is the leaf both the client layer (``kling_lipsync``) and the mock (``mock_server``) import:
-it needs only PyYAML and jsonschema-rs, never httpx, Flask or the generated client.
+it needs only PyYAML and jsonschema-rs (and mutagen, when audio is measured), never httpx, Flask or the
+generated client.
 """
 
 from __future__ import annotations

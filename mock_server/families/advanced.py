@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import io
 import json
 import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mutagen.aac import AAC
-from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4
-from mutagen.wave import WAVE
-
 from kling_spec import compile_schema
-from kling_spec.audio import audio_format, decoded_size
+from kling_spec.audio import audio_format, audio_length_ms, decoded_size
 from kling_spec.families import Family
 from kling_spec.timing import Window, broken_audio_rule, broken_timing_rule, timing_rules
 
@@ -46,9 +40,6 @@ SESSION_IDS = NumericIds(850_000_000_000_000_000)
 session_id_of = SESSION_IDS.id_of
 session_seq_of = SESSION_IDS.seq_of
 #: Where a result video of this mock is served (``tasks.result_url``): its faces are known.
-#: The mutagen reader of each format ``audio_format`` tells apart (mutagen's own guess needs a file name
-#: to recognise a raw AAC stream).
-_READERS: Mapping[str, Any] = {"mp3": MP3, "wav": WAVE, "m4a": MP4, "aac": AAC}
 _OWN_VIDEO = re.compile(r"/__mock__/(?:videos|watermarked)/([^/?#]+)\.mp4(?:[?#]|$)")
 
 IDENTIFY_WORDING = Wording(
@@ -286,17 +277,12 @@ class AdvancedLipSyncFamily:
             data = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise KlingError(1201, BAD_BASE64) from None
-        kind = audio_format(data[:16])
-        if kind is None:
+        if audio_format(data[:16]) is None:
             raise KlingError(1201, UNSUPPORTED_AUDIO)
-        try:
-            # mutagen reads the length from the container (MP4, WAV) or the frames (MP3, ADTS AAC).
-            length = float(_READERS[kind](io.BytesIO(data)).info.length)
-        except Exception:  # mutagen raises many kinds of error on broken files; all mean "cannot read"
-            length = math.nan
-        if not math.isfinite(length) or length <= 0:
+        length_ms = audio_length_ms(data)
+        if length_ms is None:
             raise KlingError(1201, f"{field}: the audio cannot be read")
-        return round(length * 1000)
+        return length_ms
 
     def created(self, task_id: str, status: str, now_ms: int, columns: Mapping[str, Any]) -> dict[str, Any]:
         """The create answer's ``data``: the generic fields and the external id."""
