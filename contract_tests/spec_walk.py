@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kling_spec import iter_operations, load_spec
+from kling_spec import iter_operations, load_spec, resolve
 
 
 @dataclass(frozen=True)
@@ -19,16 +19,6 @@ class NamedExample:
     name: str
     schema: Mapping[str, Any]
     value: Any
-
-
-def resolve(node: Mapping[str, Any], spec: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Follow a local ``$ref`` (an Example, Response or Parameter object) to its target."""
-    while "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def _media_examples(

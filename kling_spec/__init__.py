@@ -25,6 +25,7 @@ __all__ = [
     "error_catalogue",
     "iter_operations",
     "load_spec",
+    "resolve",
     "response_examples",
     "schema_validator",
     "task_statuses",
@@ -119,8 +120,8 @@ def typical_codes() -> Mapping[int, int]:
     return {int(status): code for status, code in load_spec()["x-kling-typical-codes"].items()}
 
 
-def _resolve(node: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Follow local ``$ref``s (a Response or an Example object) to their target."""
+def resolve(node: Mapping[str, Any], document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow local ``$ref``s (a Response, Example, Parameter or Schema object) to their target in ``document``."""
     while "$ref" in node:
         target: Any = document
         for part in node["$ref"].removeprefix("#/").split("/"):
@@ -136,7 +137,7 @@ def response_examples(
     document = load_spec() if spec is None else spec
     found: dict[str, tuple[int, Any]] = {}
     for status, response in operation["responses"].items():
-        for media in _resolve(response, document).get("content", {}).values():
+        for media in resolve(response, document).get("content", {}).values():
             for name, example in media.get("examples", {}).items():
-                found.setdefault(name, (int(status), _resolve(example, document)["value"]))
+                found.setdefault(name, (int(status), resolve(example, document)["value"]))
     return found

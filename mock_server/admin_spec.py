@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from kling_spec import compile_schema
+from kling_spec import compile_schema, resolve as resolve_in
 
 __all__ = ["ADMIN_SPEC", "COMPONENTS", "document", "operation", "property_default", "resolve", "schema_validator"]
 
@@ -34,13 +34,7 @@ def operation(operation_id: str) -> Mapping[str, Any]:
 
 def resolve(node: Mapping[str, Any]) -> Mapping[str, Any]:
     """A parameter, or the component a ``$ref`` names (admin.yaml refers only inside itself)."""
-    ref = node.get("$ref")
-    if ref is None:
-        return node
-    found: Any = _DOCUMENT
-    for part in ref.removeprefix("#/").split("/"):
-        found = found[part]
-    return resolve(found)
+    return resolve_in(node, _DOCUMENT)
 
 
 def document() -> Mapping[str, Any]:

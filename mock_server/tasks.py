@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .store import TaskRow
 from .timeline import TaskTimeline
 
@@ -10,6 +12,7 @@ __all__ = [
     "TASK_ID_OFFSET",
     "NumericIds",
     "face_image_url",
+    "own_video_id",
     "result_url",
     "seq_of",
     "task_id_of",
@@ -52,6 +55,16 @@ def timeline_of(row: TaskRow) -> TaskTimeline:
         outcome=row["outcome"],
         failure_message=row["failure_message"],
     )
+
+
+#: Where the mock serves a result and its watermarked copy (admin.py's routes), under any base URL.
+_OWN_VIDEO = re.compile(r"/__mock__/(?:videos|watermarked)/([^/?#]+)\.mp4(?:[?#]|$)")
+
+
+def own_video_id(url: str) -> str | None:
+    """The id of the mock's own result that ``url`` serves (``result_url``, ``watermark_url``), or None."""
+    found = _OWN_VIDEO.search(url)
+    return found.group(1) if found else None
 
 
 def result_url(base_url: str, video_id: str) -> str:

@@ -13,7 +13,6 @@ import base64
 import binascii
 import json
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,7 +27,7 @@ from ..redact import without_audio_bytes
 from ..scenarios import Scenario
 from ..settings import Settings
 from ..store import Store, TaskRow
-from ..tasks import NumericIds, face_image_url, result_url, task_id_of, timeline_of, watermark_url
+from ..tasks import NumericIds, face_image_url, own_video_id, result_url, task_id_of, timeline_of, watermark_url
 from ..timeline import SUCCEED
 from ..validation import Wording, first_broken_rule
 from .lipsync import BAD_BASE64, UNKNOWN_VIDEO, UNSUPPORTED_AUDIO
@@ -39,8 +38,6 @@ __all__ = ["CREATE_WORDING", "IDENTIFY_WORDING", "AdvancedLipSyncFamily", "sessi
 SESSION_IDS = NumericIds(850_000_000_000_000_000)
 session_id_of = SESSION_IDS.id_of
 session_seq_of = SESSION_IDS.seq_of
-#: Where a result video of this mock is served (``tasks.result_url``): its faces are known.
-_OWN_VIDEO = re.compile(r"/__mock__/(?:videos|watermarked)/([^/?#]+)\.mp4(?:[?#]|$)")
 
 IDENTIFY_WORDING = Wording(
     field_order=("video", "video_id", "video_url"),
@@ -169,9 +166,9 @@ class AdvancedLipSyncFamily:
         video_id: str = body.get("video_id") or ""
         video_url: str = body.get("video_url") or ""
         if video_url:
-            own = _OWN_VIDEO.search(video_url)
+            own = own_video_id(video_url)
             if own is not None:
-                return own.group(1), video_url, self.own_video_ms, _whole_video(self.own_video_ms)
+                return own, video_url, self.own_video_ms, _whole_video(self.own_video_ms)
             key, video_id = video_url, video_id_for_url(video_url)
         else:
             task = store.task_by_result_video(video_id)
