@@ -436,3 +436,30 @@ def test_delays_are_drawn_within_their_bounds_and_cap() -> None:
     assert max(lognormal) == 2000, "the cap holds the long tail"
     assert 200 < sorted(lognormal)[250] < 450, "about the median"
     assert Delay("fixed", ms=750).draw_ms(rng) == 750
+
+
+@pytest.mark.slow
+def test_a_scenario_defined_through_one_worker_is_used_at_once_through_any(tmp_path: Path) -> None:
+    """Workers read the shared state every 50 ms on the real clock; a scenario asked for by name right after
+    its definition is looked for in the state as it is now, not refused by a worker that had not seen it."""
+    with ProductionMock(workers=2, args=["--no-log-requests"], cwd=tmp_path) as server:
+        auth = {"Authorization": "Bearer sk-workers"}
+        refusals, plans = [], []
+        for round_number in range(12):
+            name = f"fresh-{round_number}"
+            defined = httpx.put(f"{server.url}/__mock__/scenarios/{name}", json={"error_code": 1102})
+            assert defined.status_code == 200, defined.text
+            # A new connection each time, so that both workers answer some of them.
+            answer = httpx.get(f"{server.url}/kling{TASKS}", headers={**auth, "X-Mock-Scenario": name})
+            refusals.append(answer.json()["code"])
+            planned = f"planned-{round_number}"
+            httpx.put(f"{server.url}/__mock__/scenarios/{planned}", json={"polls": {"1": 5002}}).raise_for_status()
+            # An account of its own each round: tasks take seconds here, and an account has 5 slots.
+            owner = {"Authorization": f"Bearer sk-workers-{round_number}"}
+            created = httpx.post(
+                f"{server.url}/kling{TASKS}", json=text_body(), headers={**owner, "X-Mock-Scenario": planned}
+            ).json()
+            task_path = f"{server.url}/kling{TASKS}/{created['data']['task_id']}"
+            plans.append(httpx.get(task_path, headers=owner).json()["code"])
+    assert refusals == [1102] * 12, "never 'unknown mock scenario'"
+    assert plans == [5002] * 12, "the first poll answered as planned, whichever worker took it"

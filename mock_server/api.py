@@ -36,7 +36,7 @@ from .context import Call, current_call
 from .errors import CATALOGUE, KlingError, envelope
 from .families import Families, SessionFamily, TaskFamily
 from .runtime import mock_runtime
-from .scenarios import DEFAULT_SCENARIO, FAULTS, SCENARIOS, SOCKET_FAULTS, Scenario
+from .scenarios import DEFAULT_SCENARIO, DRIBBLE_SECONDS, FAULTS, SCENARIOS, SOCKET_FAULTS, Scenario
 from .store import Store
 from .tasks import seq_of, task_id_of
 from .timeline import SUBMITTED, plan_timeline
@@ -68,6 +68,10 @@ class ExampleChoice:
     name: str
 
 
+class UnknownScenario(KlingError):
+    """A scenario name the request's registry does not know (another worker may have just defined it)."""
+
+
 class FaultInstead(Exception):
     """The answer is replaced by a transport fault (``call.wire`` says which); nothing more is processed."""
 
@@ -82,7 +86,13 @@ def _authenticate_and_choose_fate() -> None:
     call.gateway = auth.DMXAPI_GATEWAY if req.blueprint in DMXAPI_BLUEPRINTS else auth.KLING_GATEWAY
     call.account = auth.account_for(call.gateway, headers.get("Authorization"), call.settings)
     _apply_chaos(call, req.environ)
-    fate = choose_scenario(headers.get("X-Mock-Scenario"), headers.get("Prefer"), call.url_scenario, call.scenarios)
+    asked = (headers.get("X-Mock-Scenario"), headers.get("Prefer"), call.url_scenario)
+    fate = choose_scenario(*asked, call.scenarios)
+    if isinstance(fate, UnknownScenario):
+        # Workers read the shared state every 50 ms on the real clock: a scenario another worker defined
+        # a moment ago is looked for in the state as it is now before the name is refused.
+        call.scenarios = (call.mock or mock_runtime()).scenarios()
+        fate = choose_scenario(*asked, call.scenarios)
     if isinstance(fate, KlingError):
         raise fate
     if isinstance(fate, ExampleChoice):
@@ -115,7 +125,7 @@ def _apply_chaos(call: Call, environ: Mapping[str, Any]) -> None:
         # Only the faults this server can do: under granian, that is dribbling.
         possible = sorted(FAULTS) if lends_connection(environ) else sorted(set(FAULTS) - SOCKET_FAULTS)
         fault = possible[int(mock.chaos_draw(settings.chaos_seed) * len(possible)) % len(possible)]
-        call.wire = WireEffect(fault, call.wire.delay_ms if call.wire else 0.0, dribble_seconds=2.0)
+        call.wire = WireEffect(fault, call.wire.delay_ms if call.wire else 0.0, dribble_seconds=DRIBBLE_SECONDS)
         if call.wire.replaces_answer:
             raise FaultInstead()
 
@@ -174,7 +184,7 @@ def choose_scenario(
         return DEFAULT_SCENARIO
     found = scenarios.get(name.strip())
     if found is None:
-        return KlingError(1201, f"unknown mock scenario '{name[:40]}'; known: {', '.join(scenarios)}")
+        return UnknownScenario(1201, f"unknown mock scenario '{name[:40]}'; known: {', '.join(scenarios)}")
     return found
 
 
@@ -312,6 +322,9 @@ def get_task(family: TaskFamily, task_id: str) -> Response:
         raise KlingError(1203, f"task {task_id[:64]} not found")
     call.task_id = task_id_of(row["seq"])  # the journal names the task, however it was asked for
     planned = call.scenarios.get(row["scenario"])
+    if planned is None:  # defined a moment ago through another worker (see _authenticate_and_choose_fate)
+        call.scenarios = (call.mock or mock_runtime()).scenarios()
+        planned = call.scenarios.get(row["scenario"])
     if planned is not None and planned.polls:
         _answer_as_planned(call, planned, store.count_poll(row["seq"]))
     return _ok(call, family.render(row, call.now_ms))

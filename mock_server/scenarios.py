@@ -17,6 +17,7 @@ plugin's ``define_scenario``, ``--scenarios FILE``) from JSON that ``mock_server
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import random
@@ -75,6 +76,11 @@ def _check_fault_names() -> None:
 
 _check_fault_names()
 
+#: How long a dribbled answer takes when the scenario does not say (admin.yaml's default; chaos's too).
+DRIBBLE_SECONDS: float = float(
+    document()["components"]["schemas"]["ScenarioDefinition"]["properties"]["dribble_seconds"]["default"]
+)
+
 
 @dataclass(frozen=True)
 class Delay:
@@ -128,7 +134,7 @@ class Scenario:
     fault: str | None = None
     #: Process the request first (a create stores its task), then the fault: ``accepted-then-reset``.
     fault_after_processing: bool = False
-    dribble_seconds: float = 2.0
+    dribble_seconds: float = DRIBBLE_SECONDS
     delay: Delay | None = None
     #: The task's own durations (None: the settings').
     queue_seconds: float | None = None
@@ -153,7 +159,7 @@ class Scenario:
     def creates_task(self) -> bool:
         return self.error_code is None and (self.fault is None or self.fault_after_processing)
 
-    @property
+    @functools.cached_property
     def needs_socket(self) -> bool:
         """Whether the server must lend its connection for this scenario (a fault on this request or a poll)."""
         wanted = {self.fault, *(answer for answer in self.polls.values() if isinstance(answer, str))}
@@ -242,7 +248,7 @@ def scenario_from_json(name: str, definition: Mapping[str, Any]) -> Scenario:
         faces=definition.get("faces"),
         fault="connection-reset" if fault in ("accepted-then-reset", "reset-before-accept") else fault,
         fault_after_processing=fault_after,
-        dribble_seconds=definition.get("dribble_seconds", 2.0),
+        dribble_seconds=definition.get("dribble_seconds", DRIBBLE_SECONDS),
         delay=Delay(**delay) if delay else None,
         queue_seconds=timeline.get("queue_seconds"),
         processing_seconds=timeline.get("processing_seconds"),
@@ -304,7 +310,7 @@ SCENARIOS = _registry(
     ),
     Scenario(
         "dribble",
-        "The request is processed; its answer is sent in pieces over dribble_seconds (2 s).",
+        f"The request is processed; its answer is sent in pieces over dribble_seconds ({DRIBBLE_SECONDS:g} s).",
         fault="dribble",
         fault_after_processing=True,
     ),
