@@ -35,6 +35,26 @@ def test_my_pipeline(kling_mock, kling_client):
 def test_a_failing_scenario(kling_mock):
     with kling_mock.lipsync(scenario="no-human") as failing, pytest.raises(TaskFailed):
         failing.wait(failing.create_text("Hi", "AOT", voice_language="en", video_url="https://example.com/a.mp4").task_id)
+
+
+def test_advanced_lip_sync_with_a_measured_file_a_plan_and_a_watermark(kling_mock, kling_client, tmp_path):
+    # Everything the advanced family needs comes from the wheel: admin.yaml, mutagen, the media it serves.
+    import wave
+
+    audio = tmp_path / "line.wav"
+    with wave.open(str(audio), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\\0\\0" * 8000 * 3)
+    kling_mock.define_scenario("flaky", polls={1: 5001})
+    with kling_mock.lipsync(scenario="flaky") as lip:
+        task = lip.lip_sync_advanced(video_url="https://example.com/a.mp4", audio_path=audio, watermark=True)
+        saved = lip.download(task, tmp_path / "marked.mp4", watermarked=True)
+    assert task.task_status == "succeed"
+    assert saved.read_bytes()[4:8] == b"ftyp"
+    face = kling_mock.http.get(kling_client.identify_faces(video_url="https://example.com/a.mp4").face_data[0].face_image)
+    assert face.content[:3] == b"\\xff\\xd8\\xff"
 """
 
 
@@ -86,4 +106,4 @@ def test_the_wheel_alone_serves_the_mock_runs_the_cli_and_the_fixtures(tmp_path:
 
     (elsewhere / "test_downstream.py").write_text(textwrap.dedent(DOWNSTREAM_TEST))
     tested = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_downstream.py", cwd=elsewhere)
-    assert "2 passed" in tested.stdout
+    assert "3 passed" in tested.stdout
