@@ -5,8 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n auto
 
+# Some machines set PYTHONDONTWRITEBYTECODE: then every pytest process rewrites the asserts of ~370 plugin
+# modules again and every CLI or server a test starts compiles the toolkit again (about 1.5 s of CPU per
+# pytest process). The caches go to __pycache__ folders, which git ignores.
+unexport PYTHONDONTWRITEBYTECODE
+
 .DEFAULT_GOAL := help
-.PHONY: help install chromium generate check-generated lint lint-spec test test-thorough contract mock demo bench bench-smoke clients docs clean
+.PHONY: help install chromium generate check-generated lint lint-spec test test-heavy test-thorough contract mock demo bench bench-smoke clients docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -60,12 +65,16 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	  fi; }
 
-test: ## The whole test suite
+test: ## The test suite, but for the heavy tests (within two minutes on a fresh clone)
 	@# pip, npm and apt install side by side: a fresh clone waits for the longest of them, not for their sum.
 	$(MAKE) --no-print-directory -j4 install node_modules/.package-lock.json bench/node_modules/.package-lock.json chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not heavy"
 
-test-thorough: install ## The suite with ten times more hypothesis examples (nightly)
+test-heavy: ## The heavy tests: the wheel, the TypeScript client, the demo, the benchmarks, remote suite, mutants (CI runs them)
+	$(MAKE) --no-print-directory -j4 install node_modules/.package-lock.json bench/node_modules/.package-lock.json
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -m heavy
+
+test-thorough: install ## Every test, heavy ones included, with ten times more hypothesis examples (nightly)
 	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 BASE_URL ?=

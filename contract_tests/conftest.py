@@ -13,8 +13,10 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from contract_tests.helpers import write_wav
+from contract_tests.servers import GunicornMock
 from contract_tests.strict import StrictResponseValidator
-from kling_lipsync.testing import KlingMock
+from kling_lipsync.testing import CallbackReceiver, KlingMock
 from kling_spec import load_spec
 
 # `make test` uses "default"; `make test-thorough` (nightly) ten times the examples.
@@ -131,3 +133,38 @@ def dmx(mock: KlingMock) -> Iterator[httpx.Client]:
     """Raw HTTP to the mock's DMXAPI gateway as account ``sk-test``."""
     with mock.httpx_client("sk-test") as client:
         yield client
+
+
+@pytest.fixture
+def receiver() -> Iterator[CallbackReceiver]:
+    """A real local HTTP receiver for callbacks, on a free loopback port."""
+    with CallbackReceiver() as instance:
+        yield instance
+
+
+@pytest.fixture
+def three_seconds(tmp_path: Path) -> Path:
+    """A 3 s silent WAV: long enough for advanced lip-sync's shortest crop."""
+    return write_wav(tmp_path / "line.wav", 3.0)
+
+
+@pytest.fixture(scope="session")
+def served_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMock]:
+    """The mock served over real HTTP, shared by every test that needs a server and no settings of its own.
+
+    gunicorn (so socket faults work too), one worker, the real clock; a task ends 0.3 s after its create,
+    so a command can wait for one; scenario ``slow`` takes 20,000 times longer, so a task is surely
+    unfinished while a test runs; 50 tasks may run at once per account. Tests keep apart by their tokens.
+    """
+    served = GunicornMock(
+        {
+            "KLING_MOCK_DB": str(tmp_path_factory.mktemp("served") / "mock.sqlite3"),
+            "KLING_MOCK_QUEUE_SECONDS": "0.1",
+            "KLING_MOCK_PROCESSING_SECONDS": "0.2",
+            "KLING_MOCK_MAX_IN_FLIGHT": "50",
+            "KLING_MOCK_SLOW_FACTOR": "20000",
+        },
+        workers=1,
+    )
+    yield served
+    served.stop()

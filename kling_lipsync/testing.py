@@ -71,7 +71,7 @@ class _ObservedTransport(httpx.BaseTransport):
 
 
 #: What httpx raises for each transport fault on a real socket (checked against gunicorn by
-#: contract_tests/test_mock_faults.py), so that code under test meets the same errors in process.
+#: contract_tests/mock/test_mock_faults.py), so that code under test meets the same errors in process.
 _FAULT_ERRORS: Mapping[str, tuple[type[httpx.TransportError], str]] = {
     "connection-reset": (httpx.ReadError, "[Errno 104] Connection reset by peer"),
     "empty-response": (httpx.RemoteProtocolError, "Server disconnected without sending a response."),

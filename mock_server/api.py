@@ -169,7 +169,7 @@ def choose_scenario(
 
     ``succeed`` if none; ``Prefer: example=NAME`` a documented example; a ``KlingError`` for an unknown name
     or ``Prefer: code=...`` (a pure function of its arguments, unit-tested in
-    ``contract_tests/test_pure_cores.py``).
+    ``contract_tests/unit/test_pure_cores.py``).
     """
     name = header
     if name is None and prefer_header is None and url_scenario is None:

@@ -72,7 +72,7 @@ _SHOWN = (
     "scenario"
 )
 # A task's status at ``:now`` as SQL over its timeline columns: the boundaries of ``TaskTimeline.status_at``
-# (contract_tests/test_mock_operator_tasks.py holds the two to each other at every boundary).
+# (contract_tests/mock/test_mock_operator_tasks.py holds the two to each other at every boundary).
 _STATUS_AT: Mapping[str, str] = {
     SUBMITTED: "processing_at > :now",
     PROCESSING: "processing_at <= :now AND finished_at > :now",
@@ -116,6 +116,23 @@ def _begin_write(db: sqlite3.Connection, patience_seconds: float = 30.0) -> None
         pause = min(pause * 2, 0.005)
 
 
+def _switch_to_wal(db: sqlite3.Connection, deadline: float) -> None:
+    """``PRAGMA journal_mode=WAL`` on a file other processes are opening at the same moment.
+
+    The switch needs the file to itself, and SQLite answers "database is locked" at once rather than through
+    its busy handler when another connection holds it (four forked processes opening one new file hit it
+    within 20 tries): so it is tried again, in short steps, until the deadline.
+    """
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 class Store:
     """The mock's database. Methods are short transactions; ``transaction()`` groups several."""
 
@@ -146,7 +163,7 @@ class Store:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=_OPEN_PATIENCE_SECONDS)
         db.row_factory = sqlite3.Row
         if self.path != ":memory:" and db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(db, time.monotonic() + _OPEN_PATIENCE_SECONDS)
         # OFF in WAL mode: a commit is written to the WAL (the operating system's cache) and never waits for
         # the disk, so a committed transaction survives a killed process, not a power cut: what a mock needs.
         # NORMAL gives the same for commits but fsyncs at every checkpoint, which SQLite runs inside a

@@ -3,7 +3,7 @@
 The schema decides what is valid (a compiled JSON Schema validator, about a microsecond per request);
 this module only phrases the first broken rule, from a family's ``Wording`` (its field order and its
 messages: ``families/lipsync.py``), and reads the list operations' page parameters. Pure functions, so
-the wording is unit-tested without HTTP (``contract_tests/test_pure_cores.py``).
+the wording is unit-tested without HTTP (``contract_tests/unit/test_pure_cores.py``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pytest
 
 from contract_tests.servers import ROOT, GunicornMock
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
 
 def test_remote_suite_passes_against_the_mock_under_gunicorn(tmp_path) -> None:

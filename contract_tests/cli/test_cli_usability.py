@@ -13,7 +13,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -33,34 +33,15 @@ TOKEN = "sk-usability"
 ENV = {key: value for key, value in os.environ.items() if not key.startswith("KLING_")}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMock]:
-    db = tmp_path_factory.mktemp("cli-usability") / "mock.sqlite3"
-    mock = GunicornMock(
-        {
-            "KLING_MOCK_DB": str(db),
-            # Tasks end 10 ms after they start, before the CLI that waits for them has even started...
-            "KLING_MOCK_QUEUE_SECONDS": "0",
-            "KLING_MOCK_PROCESSING_SECONDS": "0.01",
-            "KLING_MOCK_MAX_IN_FLIGHT": "50",
-            # ... but scenario "slow" takes 200 s: a task that is surely unfinished while a test runs.
-            "KLING_MOCK_SLOW_FACTOR": "20000",
-        },
-        workers=1,
-    )
-    yield mock
-    mock.stop()
-
-
 def run(*args: str, umask: int = -1, env: Mapping[str, str] = ENV) -> subprocess.CompletedProcess[str]:
     return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60, umask=umask, env=env)
 
 
 def cli(
-    server: GunicornMock, *args: str, scenario: str | None = None, umask: int = -1
+    served_mock: GunicornMock, *args: str, scenario: str | None = None, umask: int = -1
 ) -> subprocess.CompletedProcess[str]:
     prefix = f"/scenario/{scenario}" if scenario else ""
-    return run("--base-url", f"{server.url}{prefix}/kling", "--token", TOKEN, *args, umask=umask)
+    return run("--base-url", f"{served_mock.url}{prefix}/kling", "--token", TOKEN, *args, umask=umask)
 
 
 def run_on_a_terminal(*args: str) -> tuple[int, str]:
@@ -98,13 +79,13 @@ def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-def finished_task(server: GunicornMock, scenario: str | None = None) -> str:
+def finished_task(served_mock: GunicornMock, scenario: str | None = None) -> str:
     """A task that already ended (succeeded, or failed under a failing scenario)."""
-    created = cli(server, "submit", "audio", "--video-url", VIDEO, "--audio-url", "https://example.com/a.mp3",
+    created = cli(served_mock, "submit", "audio", "--video-url", VIDEO, "--audio-url", "https://example.com/a.mp3",
                   scenario=scenario)  # fmt: skip
     assert created.returncode == 0, created.stderr
     task_id = created.stdout.strip()
-    waited = cli(server, "wait", task_id, "--expected-seconds", "0.3")
+    waited = cli(served_mock, "wait", task_id, "--expected-seconds", "0.3")
     assert waited.returncode == (1 if scenario else 0), waited.stderr
     return task_id
 
@@ -157,32 +138,32 @@ def _too_large(tmp_path: Path) -> Path:
     ],
 )
 def test_an_unusable_audio_file_exits_6_with_one_line_naming_it(
-    server: GunicornMock, tmp_path: Path, make_file: Callable[[Path], Path], shown: str
+    served_mock: GunicornMock, tmp_path: Path, make_file: Callable[[Path], Path], shown: str
 ) -> None:
     path = make_file(tmp_path)
-    done = cli(server, "submit", "audio", "--video-url", VIDEO, "--audio-file", str(path))
+    done = cli(served_mock, "submit", "audio", "--video-url", VIDEO, "--audio-file", str(path))
     assert done.returncode == 6, done.stderr
     line = one_error_line(done)
     assert str(path) in line
     assert shown in line
 
 
-def test_a_failed_task_exits_1_for_wait_and_for_download(server: GunicornMock, tmp_path: Path) -> None:
-    task_id = finished_task(server, scenario="no-human")
+def test_a_failed_task_exits_1_for_wait_and_for_download(served_mock: GunicornMock, tmp_path: Path) -> None:
+    task_id = finished_task(served_mock, scenario="no-human")
     failure = f"kling-lipsync: error: task {task_id} failed: there is no human in the video"
-    waited = cli(server, "wait", task_id)
+    waited = cli(served_mock, "wait", task_id)
     assert waited.returncode == 1
     assert waited.stderr.splitlines() == [f"task {task_id}: failed", failure], "its progress line, then the failure"
-    downloaded = cli(server, "download", task_id, str(tmp_path))
+    downloaded = cli(served_mock, "download", task_id, str(tmp_path))
     assert downloaded.returncode == 1
     assert one_error_line(downloaded) == failure
     assert list(tmp_path.iterdir()) == [], "nothing written"
 
 
-def test_downloading_an_unfinished_task_says_how_to_wait_for_it(server: GunicornMock, tmp_path: Path) -> None:
-    created = cli(server, "submit", "audio", "--video-url", VIDEO, "--audio-file", AUDIO, scenario="slow")
+def test_downloading_an_unfinished_task_says_how_to_wait_for_it(served_mock: GunicornMock, tmp_path: Path) -> None:
+    created = cli(served_mock, "submit", "audio", "--video-url", VIDEO, "--audio-file", AUDIO, scenario="slow")
     task_id = created.stdout.strip()
-    done = cli(server, "download", task_id, str(tmp_path))
+    done = cli(served_mock, "download", task_id, str(tmp_path))
     assert done.returncode == 5, done.stderr
     assert f"kling-lipsync wait {task_id} --out" in one_error_line(done)
 
@@ -206,16 +187,16 @@ def test_a_server_that_is_down_is_named_and_reported_at_once(args: list[str], tm
     assert took < 5, f"{took:.1f} s: a refused connection is not retried in silence"
 
 
-def test_retries_show_a_progress_line_on_a_terminal(server: GunicornMock) -> None:
+def test_retries_show_a_progress_line_on_a_terminal(served_mock: GunicornMock) -> None:
     exit_code, shown = run_on_a_terminal(
-        "--base-url", f"{server.url}/scenario/unavailable/kling", "--token", TOKEN, "--max-attempts", "2",
+        "--base-url", f"{served_mock.url}/scenario/unavailable/kling", "--token", TOKEN, "--max-attempts", "2",
         "status", "860000000000000001",
     )  # fmt: skip
     assert exit_code == 3
     retrying, failed = shown.rstrip().split("\r\n")  # the terminal turns "\n" into "\r\n"
     assert retrying.startswith("\r\x1b[2Kretrying in 1 s (attempt 2): Kling 5001 (HTTP 503)")
     assert failed.startswith("kling-lipsync: error: Kling 5001 (HTTP 503)")
-    quiet = cli(server, "--max-attempts", "2", "status", "860000000000000001", scenario="unavailable")
+    quiet = cli(served_mock, "--max-attempts", "2", "status", "860000000000000001", scenario="unavailable")
     assert "retrying" not in quiet.stderr, "not on a terminal: only the outcome"
 
 
@@ -231,11 +212,11 @@ def test_waiting_on_a_server_that_is_down_retries_visibly_until_the_deadline() -
 # -- 2. downloads into a folder, with the umask's mode ------------------------------------------------------
 
 
-def test_download_into_a_folder_saves_task_id_mp4_there(server: GunicornMock, tmp_path: Path) -> None:
-    task_id = finished_task(server)
+def test_download_into_a_folder_saves_task_id_mp4_there(served_mock: GunicornMock, tmp_path: Path) -> None:
+    task_id = finished_task(served_mock)
     folder = tmp_path / "videos"
     folder.mkdir()
-    done = cli(server, "download", task_id, str(folder))
+    done = cli(served_mock, "download", task_id, str(folder))
     assert done.returncode == 0, done.stderr
     saved = folder / f"{task_id}.mp4"
     assert done.stdout == f"saved {saved}\n"
@@ -245,19 +226,19 @@ def test_download_into_a_folder_saves_task_id_mp4_there(server: GunicornMock, tm
 
 @pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
 def test_a_downloaded_file_has_the_mode_the_umask_gives(
-    server: GunicornMock, tmp_path: Path, umask: int, mode: int
+    served_mock: GunicornMock, tmp_path: Path, umask: int, mode: int
 ) -> None:
-    task_id = finished_task(server)
-    done = cli(server, "download", task_id, str(tmp_path / "result.mp4"), umask=umask)
+    task_id = finished_task(served_mock)
+    done = cli(served_mock, "download", task_id, str(tmp_path / "result.mp4"), umask=umask)
     assert done.returncode == 0, done.stderr
     assert stat.S_IMODE((tmp_path / "result.mp4").stat().st_mode) == mode
 
 
-def test_a_destination_that_cannot_be_written_exits_6(server: GunicornMock, tmp_path: Path) -> None:
-    task_id = finished_task(server)
+def test_a_destination_that_cannot_be_written_exits_6(served_mock: GunicornMock, tmp_path: Path) -> None:
+    task_id = finished_task(served_mock)
     blocker = tmp_path / "a-file"
     blocker.write_text("in the way\n")
-    done = cli(server, "download", task_id, str(blocker / "result.mp4"))
+    done = cli(served_mock, "download", task_id, str(blocker / "result.mp4"))
     assert done.returncode == 6
     assert str(blocker) in one_error_line(done)
 
@@ -293,8 +274,8 @@ def test_voices_of_one_language_as_lines() -> None:
 
 
 @pytest.mark.parametrize("voice_id", ["oversea_male1", "girlfriend_1_speech02"], ids=["english", "chinese"])
-def test_submit_text_infers_the_voice_language_from_the_voice_id(server: GunicornMock, voice_id: str) -> None:
-    done = cli(server, "submit", "text", "--video-url", VIDEO, "--text", "hi", "--voice-id", voice_id)
+def test_submit_text_infers_the_voice_language_from_the_voice_id(served_mock: GunicornMock, voice_id: str) -> None:
+    done = cli(served_mock, "submit", "text", "--video-url", VIDEO, "--text", "hi", "--voice-id", voice_id)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().isdigit()
 
@@ -307,9 +288,9 @@ def test_submit_text_infers_the_voice_language_from_the_voice_id(server: Gunicor
     ],
 )
 def test_a_voice_id_that_does_not_decide_the_language_is_a_usage_error(
-    server: GunicornMock, voice_id: str, shown: str
+    served_mock: GunicornMock, voice_id: str, shown: str
 ) -> None:
-    done = cli(server, "submit", "text", "--video-url", VIDEO, "--text", "hi", "--voice-id", voice_id)
+    done = cli(served_mock, "submit", "text", "--video-url", VIDEO, "--text", "hi", "--voice-id", voice_id)
     assert done.returncode == 2
     assert done.stderr.startswith("usage: kling-lipsync submit")
     assert shown in done.stderr.splitlines()[-1]
@@ -318,13 +299,13 @@ def test_a_voice_id_that_does_not_decide_the_language_is_a_usage_error(
 # -- 4. global options anywhere; usage errors with the subcommand's usage --------------------------------
 
 
-def test_global_options_work_after_the_subcommand(server: GunicornMock) -> None:
-    task_id = finished_task(server)
-    globals_ = ["--json", "--base-url", f"{server.url}/kling", "--token", TOKEN, "--max-attempts", "2"]
+def test_global_options_work_after_the_subcommand(served_mock: GunicornMock) -> None:
+    task_id = finished_task(served_mock)
+    globals_ = ["--json", "--base-url", f"{served_mock.url}/kling", "--token", TOKEN, "--max-attempts", "2"]
     status = run("status", task_id, *globals_)
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["task_id"] == task_id
-    mixed = run("--json", "--token", TOKEN, "list", "--limit", "1", "--base-url", f"{server.url}/kling")
+    mixed = run("--json", "--token", TOKEN, "list", "--limit", "1", "--base-url", f"{served_mock.url}/kling")
     assert mixed.returncode == 0, mixed.stderr
     assert "task_id" in json.loads(mixed.stdout)
 

@@ -7,10 +7,7 @@ import hashlib
 import hmac
 import json
 
-import httpx
-import pytest
-
-from contract_tests.bodies import text_body
+from contract_tests.helpers import create_with_callback
 from kling_lipsync.testing import CallbackReceiver, KlingMock
 from kling_spec import schema_validator
 from mock_server.callbacks import host_allowed, sign_webhook
@@ -32,18 +29,6 @@ def test_signer_matches_the_documented_test_vector() -> None:
         b'{"id":"1234567890","status":"succeeded","message":"","create_time":1781080778802,"update_time":1781080794151}'
     )
     assert sign_webhook(SECRET, "9876543210", 1781080794, body) == "v1,UsKlJP00XoQyOn410NM9xv34sP+Gl0jnOO9Lcpr7NJ4="
-
-
-@pytest.fixture
-def receiver():
-    with CallbackReceiver() as instance:
-        yield instance
-
-
-def create_with_callback(client: httpx.Client, url: str, **headers: str) -> str:
-    response = client.post(TASKS, json={**text_body(), "callback_url": url}, headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()["data"]["task_id"]
 
 
 def test_each_transition_is_delivered_once_signed_and_as_the_task_object(make_mock, receiver) -> None:

@@ -6,12 +6,10 @@ tested here without a line more, and one the mock does not serve fails at start-
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from contract_tests.spec_walk import link_request_body
-from kling_lipsync.testing import KlingApi, KlingMock
+from contract_tests.helpers import create_body
+from kling_lipsync.testing import KlingMock
 from kling_spec import load_spec
 from kling_spec.families import ROLES, families
 
@@ -21,23 +19,6 @@ FAMILIES = tuple(families())
 
 def token_for(mock: KlingMock, gateway: str) -> str:
     return "sk-families" if gateway == "dmxapi" else mock.settings.api_key
-
-
-def first_example(family: str, role: str = "create") -> dict:
-    """The spec's first named request example of a family's operation, without its callback."""
-    examples = families()[family].operation(role).spec["requestBody"]["content"]["application/json"]["examples"]
-    body = copy.deepcopy(next(iter(examples.values()))["value"])
-    body.pop("callback_url", None)
-    return body
-
-
-def create_body(api: KlingApi) -> dict:
-    """A create body the mock accepts: for a family with a session step, the one the spec's link makes."""
-    if not api.family.has("session"):
-        return first_example(api.family.name)
-    session = api.family.operation("session")
-    answer = {"data": api.open_session(first_example(api.family.name, "session"))}
-    return link_request_body(session.spec, answer, api.family.operation("create").operation_id)
 
 
 def test_the_registry_is_read_from_the_spec() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import wave
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,8 @@ import httpx
 import mutagen
 import pytest
 
+from contract_tests.helpers import write_wav
+from contract_tests.strategies import ASSETS
 from kling_lipsync import (
     InvalidRequestError,
     KlingError,
@@ -42,21 +43,6 @@ ADVANCED = family("advanced-lip-sync")
 #: What the mock answers for a video and an audio URL it was told nothing of (its defaults).
 DEFAULT_VIDEO_MS = 10_000
 DEFAULT_AUDIO_MS = 10_000
-
-
-def write_wav(path: Path, seconds: float, rate: int = 8000) -> Path:
-    """A silent mono 16-bit WAV lasting ``seconds`` (the tone assets are too short for advanced lip-sync)."""
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"\0\0" * round(rate * seconds))
-    return path
-
-
-@pytest.fixture
-def three_seconds(tmp_path: Path) -> Path:
-    return write_wav(tmp_path / "line.wav", 3.0)
 
 
 def sent_bodies(mock: KlingMock, path_end: str) -> list[dict[str, Any]]:
@@ -369,7 +355,7 @@ def test_unfinished_unmarked_and_late(kling_mock: KlingMock, tmp_path: Path) -> 
 @pytest.mark.parametrize("name", ["line-3s.mp3", "line-3s.wav", "line-3s.m4a", "line-3s.aac"])
 def test_the_client_measures_a_file_as_the_mock_measures_what_it_receives(kling_mock: KlingMock, name: str) -> None:
     """One measure on both sides, so a plan the client makes from a file's length is one the mock accepts."""
-    path = Path(__file__).with_name("assets") / name
+    path = ASSETS / name
     length = audio_length_ms(path)
     assert length == int(mutagen.File(str(path)).info.length * 1000), "whole milliseconds, rounded down"
     with kling_mock.lipsync() as lip:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import random
-import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from contract_tests.helpers import write_wav
 from contract_tests.servers import GunicornMock
 from kling_lipsync import cli
 from kling_lipsync.client import LipSync
@@ -45,20 +45,6 @@ class Run:
         assert len(lines) == 1, self.err
         assert lines[0].startswith("kling-lipsync: error: "), self.err
         return lines[0]
-
-
-def write_wav(path: Path, seconds: float, rate: int = 8000) -> Path:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"\0\0" * round(rate * seconds))
-    return path
-
-
-@pytest.fixture
-def three_seconds(tmp_path: Path) -> Path:
-    return write_wav(tmp_path / "line.wav", 3.0)
 
 
 @pytest.fixture
@@ -303,22 +289,11 @@ def test_usage_mistakes_are_caught_before_sending(
 # -- over real HTTP --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMock]:
-    db = tmp_path_factory.mktemp("cli-advanced") / "mock.sqlite3"
-    # Tasks end within half a second of the real clock, so a command can wait for one.
-    env = {"KLING_MOCK_DB": str(db), "KLING_MOCK_MAX_IN_FLIGHT": "50", "KLING_MOCK_QUEUE_SECONDS": "0.1",
-           "KLING_MOCK_PROCESSING_SECONDS": "0.3"}  # fmt: skip
-    mock = GunicornMock(env, workers=1)
-    yield mock
-    mock.stop()
-
-
 @pytest.mark.slow
 def test_over_http_the_server_measures_the_file_sent(
-    server: GunicornMock, three_seconds: Path, capsys: pytest.CaptureFixture[str]
+    served_mock: GunicornMock, three_seconds: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = ["--base-url", f"{server.url}/kling", "--token", "sk-cli-advanced"]
+    base = ["--base-url", f"{served_mock.url}/kling", "--token", "sk-cli-advanced"]
     assert cli.main([*base, "faces", "--video-url", VIDEO]) == 0
     assert "face 0  [0, 10000] ms" in capsys.readouterr().out
     # The mock measures the base64 audio itself: a plan beyond its 3 s would be refused there.
@@ -334,9 +309,9 @@ def test_over_http_the_server_measures_the_file_sent(
 
 @pytest.mark.slow
 def test_over_http_on_the_kling_gateway_it_waits_on_the_real_clock_and_saves(
-    server: GunicornMock, three_seconds: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    served_mock: GunicornMock, three_seconds: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    base = ["--base-url", server.url, "--token", "mock-api-key"]
+    base = ["--base-url", served_mock.url, "--token", "mock-api-key"]
     out = tmp_path / "advanced.mp4"
     command = ["submit", "advanced", "--video-url", VIDEO, "--audio-file", str(three_seconds), "--watermark"]
     assert cli.main([*base, *command, "--expected-seconds", "1", "--out", str(out)]) == 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 import fcntl
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -43,6 +42,7 @@ def test_the_spec_passes_redoclys_recommended_rules(node_tools: None) -> None:
     assert "warning" not in (done.stdout + done.stderr).lower()
 
 
+@pytest.mark.heavy
 def test_typescript_client_type_checks_and_round_trips_against_the_mock(node_tools: None) -> None:
     done = make("clients")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -53,20 +53,13 @@ def test_typescript_client_type_checks_and_round_trips_against_the_mock(node_too
     assert (ROOT / "clients" / "typescript" / "build" / "kling-lipsync.d.ts").is_file()
 
 
-@pytest.fixture(scope="module")
-def running_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMock]:
-    mock = GunicornMock({"KLING_MOCK_DB": str(tmp_path_factory.mktemp("docs") / "docs.sqlite3")}, workers=1)
-    yield mock
-    mock.stop()
-
-
 def test_the_packaged_api_reference_is_what_the_spec_makes_today(node_tools: None) -> None:
     done = subprocess.run([sys.executable, "docs/build_docs.py", "--check"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
-def test_api_reference_is_served_by_the_running_mock(running_mock: GunicornMock) -> None:
-    page = httpx.get(f"{running_mock.url}/__mock__/docs", timeout=30)
+def test_api_reference_is_served_by_the_served_mock(served_mock: GunicornMock) -> None:
+    page = httpx.get(f"{served_mock.url}/__mock__/docs", timeout=30)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "<title>Kling AI lip-sync (对口型) API" in page.text

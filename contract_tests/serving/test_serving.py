@@ -6,46 +6,25 @@ request opens a new connection, so the kernel spreads them over the workers.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from contract_tests.bodies import text_body
+from contract_tests.helpers import assert_one_consistent_mock
 from contract_tests.servers import GunicornMock, ProductionMock, ServedMock, fresh
 from kling_lipsync.testing import free_port
+from mock_server.store import Store
 
 pytestmark = pytest.mark.slow
 
 TASKS = "/kling/v1/videos/lip-sync"
-ACCOUNTS = 10
-TASKS_PER_ACCOUNT = 5  # the default max_in_flight: no create is refused
-POLLS = 5
-
-
-def assert_one_consistent_mock(server: ServedMock) -> None:
-    """50 tasks created over 10 accounts, each polled 5 times: every poll finds it, ids never repeat."""
-    created: list[tuple[str, str]] = []
-    for account in range(ACCOUNTS):
-        auth = {"Authorization": f"Bearer sk-serving-{account}"}
-        for _ in range(TASKS_PER_ACCOUNT):
-            answer = fresh("POST", server.url + TASKS, json_body=text_body(), headers=auth)
-            assert answer.status == 200, answer.text
-            created.append((auth["Authorization"], answer.json()["data"]["task_id"]))
-    ids = [task_id for _, task_id in created]
-    assert len(set(ids)) == len(ids), "a task id was handed out twice"
-    missing = []
-    for authorization, task_id in created:
-        for _ in range(POLLS):
-            answer = fresh("GET", f"{server.url}{TASKS}/{task_id}", headers={"Authorization": authorization})
-            if answer.status != 200:
-                missing.append((task_id, answer.status, answer.json().get("code")))
-    assert missing == [], f"{len(missing)} of {len(created) * POLLS} polls did not find their task"
-    listed = fresh("GET", f"{server.url}{TASKS}?pageSize=30", headers={"Authorization": created[0][0]})
-    assert len(listed.json()["data"]) == TASKS_PER_ACCOUNT
 
 
 @pytest.mark.parametrize("workers", [2, 4])
@@ -87,14 +66,41 @@ def test_gunicorn_with_the_packaged_configuration_serves_one_mock(workers: int, 
         assert "request_id" in too_large.json()
 
 
-def test_cold_starts_of_four_workers_on_a_new_file_never_fail(tmp_path: Path) -> None:
-    """Workers that open a new database file at the same moment all boot (no 'database is locked')."""
+def _boot_at_the_barrier(db: str, barrier: Any) -> None:
+    """A worker's start: open the store on ``db`` the moment every other process is ready too, write once."""
+    barrier.wait(timeout=60)
+    store = Store(db, clock_start_ms=0)
+    with store.transaction() as connection:
+        connection.execute("SELECT COUNT(*) FROM tasks").fetchone()
+    os._exit(0)
+
+
+def test_processes_that_open_a_new_database_file_at_the_same_moment_all_boot(tmp_path: Path) -> None:
+    """Four processes that open one new database file at the same moment all boot (no 'database is locked').
+
+    The race is in the store's first opening of a file, so it is tried 50 times with forked processes
+    released by one barrier: what gunicorn's workers do after its fork, without a server's start each time.
+    """
+    processes = multiprocessing.get_context("fork")
+    for start in range(50):
+        barrier = processes.Barrier(4)
+        db = str(tmp_path / f"cold-{start}.sqlite3")
+        booted = [processes.Process(target=_boot_at_the_barrier, args=(db, barrier)) for _ in range(4)]
+        for process in booted:
+            process.start()
+        for process in booted:
+            process.join(timeout=60)
+        assert [process.exitcode for process in booted] == [0, 0, 0, 0], f"start {start}"
+
+
+def test_cold_starts_of_four_gunicorn_workers_on_a_new_file_never_fail(tmp_path: Path) -> None:
+    """The same race through gunicorn's own start: four workers open a new file, every one boots."""
     # The master imports the third-party packages before it forks (a config file that only imports them),
     # so a start costs one such import, not four; each worker still imports the mock, builds its app and
     # opens the new file itself, at the same moment as the others.
     config = tmp_path / "imports_the_libraries.py"
     config.write_text("import flask, httpx, jsonschema_rs, jwt, orjson, yaml  # noqa: F401, E401\n")
-    for start in range(20):
+    for start in range(2):
         db = tmp_path / f"cold-{start}.sqlite3"
         server = GunicornMock({"KLING_MOCK_DB": str(db)}, workers=4, cwd=tmp_path, config=str(config))
         try:

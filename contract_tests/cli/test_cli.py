@@ -7,7 +7,6 @@ import json
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,30 +21,14 @@ CLI = str(Path(sys.executable).with_name("kling-lipsync"))
 VIDEO = "https://example.com/face.mp4"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMock]:
-    db = tmp_path_factory.mktemp("cli") / "cli.sqlite3"
-    mock = GunicornMock(
-        {
-            "KLING_MOCK_DB": str(db),
-            "KLING_MOCK_QUEUE_SECONDS": "0.1",
-            "KLING_MOCK_PROCESSING_SECONDS": "0.2",
-            "KLING_MOCK_MAX_IN_FLIGHT": "50",
-        },
-        workers=1,
-    )
-    yield mock
-    mock.stop()
-
-
-def cli(server: GunicornMock, *args: str, token: str = "sk-cli") -> subprocess.CompletedProcess[str]:
-    command = [CLI, "--base-url", f"{server.url}/kling", "--token", token, *args]
+def cli(served_mock: GunicornMock, *args: str, token: str = "sk-cli") -> subprocess.CompletedProcess[str]:
+    command = [CLI, "--base-url", f"{served_mock.url}/kling", "--token", token, *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=60)
 
 
-def test_submit_wait_and_save(server: GunicornMock, tmp_path: Path) -> None:
+def test_submit_wait_and_save(served_mock: GunicornMock, tmp_path: Path) -> None:
     out = tmp_path / "result.mp4"
-    done = cli(server, "submit", "text", "--video-url", VIDEO, "--text", "hi", "--voice-id", "AOT",
+    done = cli(served_mock, "submit", "text", "--video-url", VIDEO, "--text", "hi", "--voice-id", "AOT",
                "--voice-language", "en", "--expected-seconds", "0.3", "--out", str(out))  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert out.read_bytes()[4:8] == b"ftyp"
@@ -55,19 +38,19 @@ def test_submit_wait_and_save(server: GunicornMock, tmp_path: Path) -> None:
     assert done.stderr.strip().endswith(": succeed")
 
 
-def test_json_output_for_scripts(server: GunicornMock, tmp_path: Path) -> None:
-    created = cli(server, "--json", "submit", "audio", "--video-id", "v-1", "--audio-file",
+def test_json_output_for_scripts(served_mock: GunicornMock, tmp_path: Path) -> None:
+    created = cli(served_mock, "--json", "submit", "audio", "--video-id", "v-1", "--audio-file",
                   str(ROOT / "demo" / "line.mp3"))  # fmt: skip
     assert created.returncode == 0, created.stderr
     task_id = json.loads(created.stdout)["task_id"]
-    waited = cli(server, "--json", "wait", task_id, "--expected-seconds", "0.3")
+    waited = cli(served_mock, "--json", "wait", task_id, "--expected-seconds", "0.3")
     assert json.loads(waited.stdout)["task_status"] == "succeed"
     assert waited.stderr == "", "--json keeps stderr quiet"
-    status = json.loads(cli(server, "--json", "status", task_id).stdout)
+    status = json.loads(cli(served_mock, "--json", "status", task_id).stdout)
     assert LipSyncTask.from_dict(status).task_id == task_id
-    listed = [json.loads(line) for line in cli(server, "--json", "list").stdout.splitlines()]
+    listed = [json.loads(line) for line in cli(served_mock, "--json", "list").stdout.splitlines()]
     assert task_id in {t["task_id"] for t in listed}
-    saved = cli(server, "--json", "download", task_id, str(tmp_path / "again.mp4"))
+    saved = cli(served_mock, "--json", "download", task_id, str(tmp_path / "again.mp4"))
     assert json.loads(saved.stdout)["saved_to"].endswith("again.mp4")
 
 
@@ -96,20 +79,20 @@ def test_json_output_for_scripts(server: GunicornMock, tmp_path: Path) -> None:
         pytest.param(["submit", "text", "--video-url", VIDEO], 2, "needs --text", id="usage"),
     ],
 )
-def test_errors_are_one_line_with_the_code_and_a_meaningful_exit(server, args, exit_code: int, shown: str) -> None:
-    done = cli(server, *args)
+def test_errors_are_one_line_with_the_code_and_a_meaningful_exit(served_mock, args, exit_code: int, shown: str) -> None:
+    done = cli(served_mock, *args)
     assert done.returncode == exit_code, (done.stdout, done.stderr)
     assert shown in done.stderr
     assert "Traceback" not in done.stderr
     assert exit_code in EXIT_CODES
 
 
-def test_a_failed_task_exits_1(server: GunicornMock) -> None:
+def test_a_failed_task_exits_1(served_mock: GunicornMock) -> None:
     done = subprocess.run(
         [
             CLI,
             "--base-url",
-            f"{server.url}/scenario/no-human/kling",
+            f"{served_mock.url}/scenario/no-human/kling",
             "--token",
             "sk-cli",
             "submit",
@@ -134,8 +117,8 @@ def test_a_failed_task_exits_1(server: GunicornMock) -> None:
     assert "there is no human in the video" in done.stderr.splitlines()[-1]
 
 
-def test_the_proxy_refusing_the_token_is_a_readable_line(server: GunicornMock) -> None:
-    done = cli(server, "list", token="wrong")
+def test_the_proxy_refusing_the_token_is_a_readable_line(served_mock: GunicornMock) -> None:
+    done = cli(served_mock, "list", token="wrong")
     assert done.returncode == 3
     assert done.stderr.strip().startswith("kling-lipsync: error: proxy (HTTP 401): Invalid Token")
     assert "wrong" not in done.stderr
@@ -164,6 +147,7 @@ def test_progress_redraws_one_line_on_a_terminal() -> None:
     assert stream.getvalue().endswith("\n")
 
 
+@pytest.mark.heavy
 def test_make_demo_runs_end_to_end() -> None:
     done = subprocess.run([sys.executable, "demo/demo.py"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

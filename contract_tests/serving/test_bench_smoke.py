@@ -18,7 +18,7 @@ import pytest
 
 from contract_tests.servers import ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

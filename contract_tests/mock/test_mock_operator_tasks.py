@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from contract_tests.bodies import text_body
-from contract_tests.test_families import create_body
+from contract_tests.helpers import create_body, create_with_callback
 from kling_lipsync.testing import CallbackReceiver, KlingApi, KlingMock
 from kling_spec import task_statuses
 from mock_server.admin_rules import QueryRules, operation, property_default, schema_validator
@@ -45,12 +45,6 @@ def own_view(entry: dict[str, Any]) -> dict[str, Any]:
 def alice(kling_mock: KlingMock) -> Iterator[KlingApi]:
     with kling_mock.api(token="sk-alice") as api:
         yield api
-
-
-@pytest.fixture
-def receiver() -> Iterator[CallbackReceiver]:
-    with CallbackReceiver() as instance:
-        yield instance
 
 
 # -- the timeline, pure ----------------------------------------------------------------------------------
@@ -352,7 +346,7 @@ def test_the_routes_need_the_admin_token(make_mock) -> None:
 def test_on_the_real_clock_the_background_pass_announces_it(make_mock, receiver: CallbackReceiver) -> None:
     mock = make_mock(clock="real", queue_seconds=60)
     with mock.api(token="sk-real") as api:
-        task_id = create_with_callback(api, receiver)
+        task_id = created_and_announced(api, receiver)
         answer = force(mock, task_id, {"status": "failed"}).json()
         assert (answer["task"]["task_status"], answer["callback_attempts"]) == ("failed", 0)
         assert api.status(task_id)["task_status_msg"] == FORCED_FAILURE
@@ -363,8 +357,8 @@ def test_on_the_real_clock_the_background_pass_announces_it(make_mock, receiver:
 # -- callbacks follow ------------------------------------------------------------------------------------
 
 
-def create_with_callback(api: KlingApi, receiver: CallbackReceiver) -> str:
-    task_id: str = api.create({**text_body(), "callback_url": receiver.url})["task_id"]
+def created_and_announced(api: KlingApi, receiver: CallbackReceiver) -> str:
+    task_id = create_with_callback(api, receiver.url)
     receiver.wait_for(1)
     return task_id
 
@@ -376,7 +370,7 @@ def statuses(receiver: CallbackReceiver) -> list[str]:
 def test_failed_while_submitted_is_announced_at_once_and_nothing_else(
     kling_mock: KlingMock, alice: KlingApi, receiver: CallbackReceiver
 ) -> None:
-    task_id = create_with_callback(alice, receiver)
+    task_id = created_and_announced(alice, receiver)
     answer = force(kling_mock, task_id, {"status": "failed", "message": "there is no human in the video"}).json()
     assert answer["callback_attempts"] == 1, "delivered before the answer, on the virtual clock"
     assert statuses(receiver) == ["submitted", "failed"]
@@ -393,7 +387,7 @@ def test_failed_while_submitted_is_announced_at_once_and_nothing_else(
 def test_processing_then_succeed_are_announced_when_they_happen(
     kling_mock: KlingMock, alice: KlingApi, receiver: CallbackReceiver
 ) -> None:
-    task_id = create_with_callback(alice, receiver)
+    task_id = created_and_announced(alice, receiver)
     forced_at = advance_ms(kling_mock, 300)
     kling_mock.force_task_state(task_id, "processing")
     assert statuses(receiver) == ["submitted", "processing"]
@@ -411,7 +405,7 @@ def test_processing_then_succeed_are_announced_when_they_happen(
 def test_succeed_while_processing_replaces_the_planned_end(
     kling_mock: KlingMock, alice: KlingApi, receiver: CallbackReceiver
 ) -> None:
-    task_id = create_with_callback(alice, receiver)
+    task_id = created_and_announced(alice, receiver)
     kling_mock.advance(kling_mock.settings.queue_seconds)
     assert statuses(receiver) == ["submitted", "processing"]
     forced_at = advance_ms(kling_mock, 1000)

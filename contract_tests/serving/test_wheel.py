@@ -15,8 +15,10 @@ import textwrap
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from contract_tests.helpers import assert_one_consistent_mock
 from contract_tests.servers import ROOT, ProductionMock, fresh
-from contract_tests.test_serving import assert_one_consistent_mock
 
 DOWNSTREAM_TEST = """
 import pytest
@@ -64,6 +66,8 @@ def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     return done
 
 
+@pytest.mark.slow
+@pytest.mark.heavy
 def test_the_wheel_alone_serves_the_mock_runs_the_cli_and_the_fixtures(tmp_path: Path) -> None:
     dist, elsewhere = tmp_path / "dist", tmp_path / "project"
     elsewhere.mkdir()

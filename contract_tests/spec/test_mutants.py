@@ -5,18 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from contract_tests.mutants import MUTANTS
+from contract_tests.servers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 # The typed-client contract tests: spec-driven, not the mock's own unit tests (which know its internals).
 # The lifecycle machine and schemathesis catch these mutants too, but later; one file keeps four runs short.
-CONTRACT_TESTS = ["contract_tests/test_client_contract.py"]
+CONTRACT_TESTS = ["contract_tests/client/test_client_contract.py"]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
 
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))

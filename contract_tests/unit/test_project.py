@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from contract_tests.servers import ROOT
 from mock_server.settings import ENV_PREFIX, Settings
 
-ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 

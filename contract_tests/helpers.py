@@ -1,0 +1,95 @@
+"""What tests of every folder share: an answer's data, bodies the spec's links make, media files, callbacks.
+
+Fixtures live in ``conftest.py`` (the served mock, a callback receiver, a 3 s WAV); servers in
+``servers.py``; request bodies in ``bodies.py``; hypothesis strategies in ``strategies.py``. A helper that a
+second test module needs moves here, instead of being written again.
+"""
+
+from __future__ import annotations
+
+import copy
+import wave
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from contract_tests.bodies import text_body
+from contract_tests.servers import ServedMock, fresh
+from contract_tests.spec_walk import link_request_body
+from kling_lipsync.testing import KlingApi
+from kling_spec.families import families
+
+
+def data(response: httpx.Response) -> Any:
+    """The ``data`` of an answer that must have succeeded (HTTP 200, code 0); the whole answer if not."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["code"] == 0, body
+    return body["data"]
+
+
+def write_wav(path: Path, seconds: float, rate: int = 8000) -> Path:
+    """A silent mono 16-bit WAV lasting ``seconds`` (the tone assets are too short for advanced lip-sync)."""
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\0\0" * round(rate * seconds))
+    return path
+
+
+def first_example(family: str, role: str = "create") -> dict[str, Any]:
+    """The spec's first named request example of a family's operation, without its callback."""
+    examples = families()[family].operation(role).spec["requestBody"]["content"]["application/json"]["examples"]
+    body: dict[str, Any] = copy.deepcopy(next(iter(examples.values()))["value"])
+    body.pop("callback_url", None)
+    return body
+
+
+def create_body(api: KlingApi) -> dict[str, Any]:
+    """A create body the mock accepts: for a family with a session step, the one the spec's link makes."""
+    if not api.family.has("session"):
+        return first_example(api.family.name)
+    session = api.family.operation("session")
+    answer = {"data": api.open_session(first_example(api.family.name, "session"))}
+    body: dict[str, Any] = link_request_body(session.spec, answer, api.family.operation("create").operation_id)
+    return body
+
+
+def create_with_callback(client: httpx.Client | KlingApi, url: str, **headers: str) -> str:
+    """Create a legacy text task whose callbacks go to ``url``; its task id."""
+    body = {**text_body(), "callback_url": url}
+    if isinstance(client, KlingApi):
+        task_id: str = client.create(body, headers=headers)["task_id"]
+        return task_id
+    return str(data(client.post("/v1/videos/lip-sync", json=body, headers=headers))["task_id"])
+
+
+#: What ``assert_one_consistent_mock`` sends: 10 accounts, each with the default max_in_flight of tasks.
+ACCOUNTS = 10
+TASKS_PER_ACCOUNT = 5  # the default max_in_flight: no create is refused
+POLLS = 5
+SERVED_TASKS = "/kling/v1/videos/lip-sync"
+
+
+def assert_one_consistent_mock(server: ServedMock) -> None:
+    """50 tasks created over 10 accounts, each polled 5 times: every poll finds it, ids never repeat."""
+    created: list[tuple[str, str]] = []
+    for account in range(ACCOUNTS):
+        auth = {"Authorization": f"Bearer sk-serving-{account}"}
+        for _ in range(TASKS_PER_ACCOUNT):
+            answer = fresh("POST", server.url + SERVED_TASKS, json_body=text_body(), headers=auth)
+            assert answer.status == 200, answer.text
+            created.append((auth["Authorization"], answer.json()["data"]["task_id"]))
+    ids = [task_id for _, task_id in created]
+    assert len(set(ids)) == len(ids), "a task id was handed out twice"
+    missing = []
+    for authorization, task_id in created:
+        for _ in range(POLLS):
+            answer = fresh("GET", f"{server.url}{SERVED_TASKS}/{task_id}", headers={"Authorization": authorization})
+            if answer.status != 200:
+                missing.append((task_id, answer.status, answer.json().get("code")))
+    assert missing == [], f"{len(missing)} of {len(created) * POLLS} polls did not find their task"
+    listed = fresh("GET", f"{server.url}{SERVED_TASKS}?pageSize=30", headers={"Authorization": created[0][0]})
+    assert len(listed.json()["data"]) == TASKS_PER_ACCOUNT
