@@ -82,6 +82,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """Hand the seed to each xdist worker, so a parallel run replays like a serial one."""
     node.workerinput["hypothesis_seed"] = node.config.option.hypothesis_seed
