@@ -17,6 +17,7 @@ from contract_tests.bodies import text_body
 from contract_tests.servers import GunicornMock, ProductionMock, ServedMock, fresh
 from kling_lipsync.testing import free_port
 from mock_server.__main__ import SERVERS
+from mock_server.wire import SOCKET_HINT
 
 pytestmark = pytest.mark.slow
 
@@ -171,6 +172,7 @@ def test_socket_faults_are_one_flag_away(tmp_path: Path) -> None:
             with pytest.raises(ConnectionResetError):
                 connection.recv(65536)
         assert "gunicorn, 1 worker x 2 threads" in "".join(mock.log)
+    assert "kling-lipsync mock --server gunicorn" in SOCKET_HINT, "granian's refusal of a socket fault names the flag"
 
 
 def test_a_port_in_use_is_one_line_and_a_failure(tmp_path: Path) -> None:

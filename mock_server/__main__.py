@@ -130,8 +130,7 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
     flags = [arg.split("=", 1)[0] for arg in extra if arg.startswith("-")]
     if not flags and extra:
         raise UsageError(f"unrecognized arguments: {' '.join(extra)} (see --help)")
-    known = [option.removeprefix("--") for action in parser._actions for option in action.option_strings]
-    refuse_unknown((flag.removeprefix("--") for flag in flags), known, kind="flag", prefix="--")
+    refuse_unknown(flags, [option for action in parser._actions for option in action.option_strings], kind="flag")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: a port is 0 to 65535 (0 picks a free one)")
     for name in ("workers", "threads"):
