@@ -25,7 +25,7 @@ from dataclasses import MISSING, fields
 from typing import Any, NoReturn
 
 from .serving import PreparedRun, ServingError, announce_when_listening, export_settings, prepare_run, startup_line
-from .settings import Settings, UnknownSetting, parse_setting, refuse_unknown
+from .settings import Settings, parse_setting, refuse_unknown
 
 __all__ = ["DEFAULT_THREADS", "SERVERS", "build_parser", "granian_server", "main", "settings_from_args"]
 
@@ -55,7 +55,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        # One line like every other start-up refusal, instead of argparse's usage block.
+        """One line like every other start-up refusal, instead of argparse's usage block."""
         raise UsageError(f"{message} (see --help)")
 
 
@@ -165,11 +165,12 @@ def _claim_address(host: str, port: int) -> socket.socket:
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
+    """Serve until stopped (0); a start that cannot work is one line on stderr and 2 (usage) or 1 (address)."""
     parser = build_parser(prog)
     try:
         args = _parse(parser, argv)
         settings = settings_from_args(args)
-    except (UsageError, UnknownSetting, ValueError) as refused:
+    except (UsageError, ValueError) as refused:  # an unknown setting is a ValueError too
         print(f"{parser.prog}: {refused}", file=sys.stderr)
         return 2
     try:
@@ -224,6 +225,7 @@ def granian_server(target: str, host: str, port: int, workers: int, threads: int
 def _serve_granian(
     host: str, port: int, workers: int, threads: int | None, prepared: PreparedRun, claim: socket.socket
 ) -> int:
+    """Serve ``prepared`` with granian; the start-up line comes from a thread, once a connection succeeds."""
     threads = threads or DEFAULT_THREADS
     line = startup_line(host, port, "granian", workers, threads, prepared)
     stop = threading.Event()
@@ -247,6 +249,7 @@ def _serve_granian(
 def _serve_gunicorn(
     host: str, port: int, workers: int, threads: int | None, prepared: PreparedRun, claim: socket.socket
 ) -> int:
+    """Serve ``prepared`` with gunicorn and its packaged configuration (``gunicorn_conf.launch``)."""
     from . import gunicorn_conf
 
     gunicorn_conf.launch(host, port, workers, threads, prepared, on_listening=claim.close)

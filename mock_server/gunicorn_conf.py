@@ -95,6 +95,7 @@ def post_worker_init(worker: Any) -> None:
 
 
 def on_exit(server: Any) -> None:
+    """In the master, last: remove the database made for the run."""
     for prepared in _prepared:
         prepared.cleanup()
 
@@ -133,10 +134,12 @@ def launch(
 
     class Launched(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
+            """This configuration with the launcher's flags, and nothing read from the command line."""
             for name, value in chosen.items():
                 self.cfg.set(name, value)
 
         def load(self) -> Any:
+            """In each worker: the app with the launcher's settings."""
             return launched_app()
 
     Launched(prog="kling-lipsync mock --server gunicorn").run()

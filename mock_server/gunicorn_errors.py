@@ -45,6 +45,7 @@ def write_error(sock: socket.socket, status_int: int, reason: str, mesg: str) ->
 
 
 def install() -> None:
+    """Make gunicorn answer the requests it refuses with ``write_error``."""
     util.write_error = write_error
 
 

@@ -15,6 +15,9 @@ So every way of serving agrees on this:
 - ``Store.begin_run(run_id)``: the first process of a new run drops the run-time settings changes an
   earlier run left in the database, so the settings given at start win; workers of the same run share the
   id and keep each other's changes.
+
+A launcher (granian's or gunicorn's) prints ``startup_line`` through ``announce_when_listening``: only once a
+connection to the address it names succeeds, so a script may connect the moment it reads the line.
 """
 
 from __future__ import annotations
