@@ -123,12 +123,11 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then ``KLING_MOCK_*`` variables, then explicit overrides."""
         env = os.environ if environ is None else environ
+        # A misspelt variable would otherwise be ignored, and the mock would run with the default.
         given = [name.removeprefix(ENV_PREFIX) for name in env if name.startswith(ENV_PREFIX)]
+        settings_given = [name for name in given if ENV_PREFIX + name not in _LAUNCHER_VARIABLES]
         known = [item.name.upper() for item in fields(cls)]
-        refuse_unknown(
-            (name for name in given if ENV_PREFIX + name not in _LAUNCHER_VARIABLES), known, kind="variable",
-            prefix=ENV_PREFIX,
-        )  # fmt: skip
+        refuse_unknown(settings_given, known, kind="variable", prefix=ENV_PREFIX)
         values: dict[str, Any] = {}
         for item in fields(cls):
             raw = env.get(ENV_PREFIX + item.name.upper())
