@@ -27,12 +27,18 @@ AUTH = {"Authorization": "Bearer sk-hostile"}
 JSON = {**AUTH, "Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module", params=["granian", "gunicorn"])
+@pytest.fixture(scope="module", params=["granian", "gunicorn", "launched-gunicorn"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedMock]:
+    """The production command (granian), gunicorn as the README shows it, and ``--server gunicorn``."""
     db = tmp_path_factory.mktemp("hostile") / "hostile.sqlite3"
     env = {"KLING_MOCK_DB": str(db)}
-    mock = ProductionMock(env, workers=2) if request.param == "granian" else GunicornMock(env, workers=2)
-    mock.name = request.param  # type: ignore[attr-defined]
+    if request.param == "granian":
+        mock: ServedMock = ProductionMock(env, workers=2)
+    elif request.param == "gunicorn":
+        mock = GunicornMock(env, workers=2)
+    else:
+        mock = ProductionMock(env, workers=2, server="gunicorn")
+    mock.name = request.param.removeprefix("launched-")  # type: ignore[attr-defined]
     yield mock
     mock.stop()
 
