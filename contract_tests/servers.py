@@ -48,10 +48,12 @@ def _kill_group(process: subprocess.Popen[str]) -> None:
     _RUNNING.discard(process)
 
 
+#: How the start-up line of a launcher (and of the packaged gunicorn configuration) begins; the URL follows.
+STARTUP_LINE = "Kling lip-sync mock on "
+
+
 class ServedMock:
     """A mock server process: started, waited for until it answers, its log kept, stopped with its group."""
-
-    ready_marker = ""
 
     def __init__(
         self,
@@ -61,7 +63,10 @@ class ServedMock:
         port: int,
         cwd: Path = ROOT,
         ready_seconds: float = 60,
+        announced: bool = False,
     ) -> None:
+        """``announced``: ready when the start-up line comes (which names the port, so ``port`` may be 0);
+        otherwise when ``/__mock__/health`` answers."""
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         full_env = {**os.environ, "KLING_MOCK_LOG_REQUESTS": "false", **env}
@@ -70,24 +75,50 @@ class ServedMock:
         )
         _RUNNING.add(self.process)
         self.log: list[str] = []
+        #: Set when the start-up line came; ``url`` and ``port`` are then the ones it names.
+        self.announced = threading.Event()
+        self._drained = threading.Event()
         threading.Thread(target=self._drain, daemon=True).start()
         try:
-            self._wait_until_serving(ready_seconds)
+            if announced:
+                self._wait_for_the_line(ready_seconds)
+            else:
+                self._wait_until_serving(ready_seconds)
         except BaseException:
             self.kill()
             raise
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """Where to connect: the host and port of ``url``."""
+        parts = urlsplit(self.url)
+        return parts.hostname or "127.0.0.1", parts.port or 80
 
     def _drain(self) -> None:
         # Keep reading the log, or the server blocks once the pipe is full.
         assert self.process.stderr is not None
         for line in self.process.stderr:
             self.log.append(line)
+            if line.startswith(STARTUP_LINE) and not self.announced.is_set():
+                self.url = line.removeprefix(STARTUP_LINE).split(" ", 1)[0]
+                self.port = self.address[1]
+                self.announced.set()
+        self._drained.set()
+
+    def _wait_for_the_line(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.announced.wait(0.05):
+            if self._drained.is_set():
+                self.process.wait()
+                raise RuntimeError(f"the server exited with {self.process.returncode}: {''.join(self.log)[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no start-up line within {seconds:g} s: {''.join(self.log)[-2000:]}")
 
     def _wait_until_serving(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                time.sleep(0.1)  # let the drain thread read the last lines
+                self._drained.wait(2)  # let the drain thread read the last lines
                 raise RuntimeError(f"the server exited with {self.process.returncode}: {''.join(self.log)[-2000:]}")
             try:
                 httpx.get(f"{self.url}/__mock__/health", timeout=2)
@@ -116,8 +147,9 @@ class ServedMock:
 
 
 class ProductionMock(ServedMock):
-    """The production command, ``python -m mock_server --workers N`` (granian), as the README shows it.
+    """The production command, ``python -m mock_server --workers N`` (granian, or ``server="gunicorn"``).
 
+    Ready when its start-up line comes, which names the port: ``port`` None serves on ``--port 0``.
     ``launcher``: how it is typed, ``kling-lipsync mock`` being the other way.
     """
 
@@ -130,10 +162,11 @@ class ProductionMock(ServedMock):
         port: int | None = None,
         cwd: Path = ROOT,
         launcher: Sequence[str] = (sys.executable, "-m", "mock_server"),
+        server: str = "granian",
     ) -> None:
-        chosen = port or free_port()
-        command = [*launcher, "--workers", str(workers), "--port", str(chosen), *args]
-        super().__init__(command, env or {}, port=chosen, cwd=cwd)
+        chosen = port or 0
+        command = [*launcher, "--server", server, "--workers", str(workers), "--port", str(chosen), *args]
+        super().__init__(command, env or {}, port=chosen, cwd=cwd, announced=True)
 
 
 class GunicornMock(ServedMock):

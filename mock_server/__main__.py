@@ -1,9 +1,14 @@
-"""Serve the mock: ``python -m mock_server`` or ``kling-lipsync mock`` (granian, one or more processes).
+"""Serve the mock: ``python -m mock_server`` or ``kling-lipsync mock`` (granian or gunicorn, one or more processes).
 
 Every setting of ``Settings`` is a flag (``--max-in-flight 3``) and an environment variable
-(``KLING_MOCK_MAX_IN_FLIGHT=3``); flags win. ``--workers N`` serves with N processes that share one
-SQLite store (``mock_server.serving``): without ``--db``, N > 1 makes a database for the run and removes
-it on exit. The start-up line is printed once the socket is bound, with the port really bound.
+(``KLING_MOCK_MAX_IN_FLIGHT=3``); flags win. ``--server`` picks the HTTP server, granian (the default, the
+fastest) or gunicorn (which lends the mock its connection, so socket faults work); every other flag means
+the same under both. ``--workers N`` serves with N processes that share one SQLite store
+(``mock_server.serving``): without ``--db``, N > 1 makes a database for the run and removes it on exit.
+
+The start-up line is printed once a connection to the address it names succeeds, with the port really
+bound (``--port 0``). A start-up that cannot work is one line on stderr and exit code 2 (a flag, a setting
+or ``--db`` that cannot work) or 1 (the address cannot be listened on).
 """
 
 from __future__ import annotations
@@ -14,20 +19,24 @@ import os
 import socket
 import sqlite3
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import MISSING, fields
-from typing import Any
+from typing import Any, NoReturn
 
-from .serving import PreparedRun, ServingError, export_settings, prepare_run
-from .settings import Settings, parse_setting
+from .serving import PreparedRun, ServingError, announce_when_listening, export_settings, prepare_run, startup_line
+from .settings import Settings, parse_setting, refuse_unknown
 
-__all__ = ["DEFAULT_THREADS", "build_parser", "granian_server", "main", "settings_from_args"]
+__all__ = ["DEFAULT_THREADS", "SERVERS", "build_parser", "granian_server", "main", "settings_from_args"]
 
-#: Python threads per worker process that run the app. Measured (bench/RESULTS.md): on 2 cores one
+#: Python threads per granian worker process that run the app. Measured (bench/RESULTS.md): on 2 cores one
 #: thread per process is fastest, since the GIL lets only one run at a time and SQLite's write lock
 #: serialises creates anyway; more threads only add switching. More are needed only for slow clients
-#: of the app itself, such as chaos latency, which sleeps in the thread.
+#: of the app itself, such as chaos latency, which sleeps in the thread. gunicorn's default is its
+#: packaged configuration's (``mock_server/gunicorn_conf.py``).
 DEFAULT_THREADS = 1
+#: The servers ``--server`` can name; the first is the default.
+SERVERS = ("granian", "gunicorn")
 _REPEATABLE = ("callback_allowed_hosts", "extra_access_keys", "cors_origins")
 
 
@@ -40,12 +49,30 @@ def _default_prog() -> str:
 _ALIASES: dict[str, tuple[str, ...]] = {"scenarios_file": ("--scenarios",)}
 
 
+class UsageError(Exception):
+    """A command line that cannot start the mock; the message is one line that names the fix (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line like every other start-up refusal, instead of argparse's usage block."""
+        raise UsageError(f"{message} (see --help)")
+
+
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=prog or _default_prog(),
-        description="Serve the Kling lip-sync mock (both gateways, the admin API at /__mock__/) with granian.",
+        description="Serve the Kling lip-sync mock (both gateways, the admin API at /__mock__/) with granian "
+        "or gunicorn.",
         epilog="Every flag is also an environment variable: --max-in-flight 3 is KLING_MOCK_MAX_IN_FLIGHT=3. "
         "Flags win over variables, and both over run-time changes an earlier run left in the database.",
+    )
+    parser.add_argument(
+        "--server",
+        choices=SERVERS,
+        default=SERVERS[0],
+        help="The HTTP server (default granian, the fastest). gunicorn lends the mock its connection, so "
+        "socket faults (connection-reset, empty-response, malformed-chunk, random-data-then-close) work.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
     parser.add_argument("--port", type=int, default=8000, help="Port to listen on; 0 picks a free one (default 8000).")
@@ -59,8 +86,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument(
         "--threads",
         type=int,
-        default=DEFAULT_THREADS,
-        help=f"Python threads per process that run the app (default {DEFAULT_THREADS}; see bench/RESULTS.md).",
+        default=None,
+        help=f"Python threads per process that run the app (default {DEFAULT_THREADS} under granian, see "
+        "bench/RESULTS.md; under gunicorn the packaged configuration's).",
     )
     for item in fields(Settings):
         flags = ["--" + item.name.replace("_", "-"), *_ALIASES.get(item.name, ())]
@@ -96,44 +124,78 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings.from_env(**overrides)
 
 
-def _claim_port(host: str, port: int) -> int:
-    """The port to serve on (a free one for 0); ``ServingError`` if it is taken or the host is not ours."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            reason = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
-            raise ServingError(f"mock_server: cannot listen on {host}:{port}: {reason}") from None
-        bound: int = probe.getsockname()[1]
-        return bound
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments, or ``UsageError`` for an unknown flag (with the closest one) or a number out of range."""
+    args, extra = parser.parse_known_args(argv)
+    flags = [arg.split("=", 1)[0] for arg in extra if arg.startswith("-")]
+    if not flags and extra:
+        raise UsageError(f"unrecognized arguments: {' '.join(extra)} (see --help)")
+    refuse_unknown(flags, [option for action in parser._actions for option in action.option_strings], kind="flag")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: a port is 0 to 65535 (0 picks a free one)")
+    for name in ("workers", "threads"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise UsageError(f"--{name} {value}: must be at least 1")
+    return args
+
+
+def _claim_address(host: str, port: int) -> socket.socket:
+    """A socket bound to the address to serve on (a free port for 0), held until the server listens there.
+
+    It never listens, so it takes no connection, and with ``SO_REUSEADDR`` on both sides the server binds
+    beside it; while it is held no other program is given the port. ``ServingError`` if the host is not
+    this machine's or something listens on the port; a name such as ``localhost`` is resolved (IPv4 first),
+    since granian takes only addresses.
+    """
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ServingError(f"mock_server: cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, _, _, _, address = min(found, key=lambda entry: entry[0] != socket.AF_INET)
+    claim = socket.socket(family, socket.SOCK_STREAM)
+    claim.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        claim.bind(address[:2])
+    except OSError as exc:
+        claim.close()
+        reason = "address already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        raise ServingError(f"mock_server: cannot listen on {host}:{port}: {reason}") from None
+    return claim
 
 
 def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
+    """Serve until stopped (0); a start that cannot work is one line on stderr and 2 (usage) or 1 (address)."""
     parser = build_parser(prog)
-    args = parser.parse_args(argv)
-    if args.workers < 1 or args.threads < 1:
-        parser.error("--workers and --threads must be at least 1")
     try:
+        args = _parse(parser, argv)
         settings = settings_from_args(args)
-    except ValueError as exc:
-        print(f"{parser.prog}: {exc}", file=sys.stderr)
+    except (UsageError, ValueError) as refused:  # an unknown setting is a ValueError too
+        print(f"{parser.prog}: {refused}", file=sys.stderr)
         return 2
     try:
-        port = _claim_port(args.host, args.port)
-        prepared = prepare_run(settings, args.workers)
+        claim = _claim_address(args.host, args.port)
     except ServingError as refused:
         print(str(refused).replace("mock_server:", f"{parser.prog}:", 1), file=sys.stderr)
-        return 2 if "--db" in str(refused) else 1
-    except sqlite3.DatabaseError as unusable:  # not SQLite, or the mock's data in another layout
-        print(f"{parser.prog}: --db {settings.db}: {unusable}", file=sys.stderr)
-        return 2
-    export_settings(prepared.settings, os.environ)
+        return 1
     try:
-        return _serve(args.host, port, args.workers, args.threads, prepared)
+        try:
+            prepared = prepare_run(settings, args.workers)
+        except ServingError as refused:
+            print(str(refused).replace("mock_server:", f"{parser.prog}:", 1), file=sys.stderr)
+            return 2
+        except sqlite3.DatabaseError as unusable:  # not SQLite, or the mock's data in another layout
+            print(f"{parser.prog}: --db {settings.db}: {unusable}", file=sys.stderr)
+            return 2
+        export_settings(prepared.settings, os.environ)
+        host, port = claim.getsockname()[:2]
+        try:
+            serve = _serve_gunicorn if args.server == "gunicorn" else _serve_granian
+            return serve(host, port, args.workers, args.threads, prepared, claim)
+        finally:
+            prepared.cleanup()
     finally:
-        prepared.cleanup()
+        claim.close()
 
 
 def granian_server(target: str, host: str, port: int, workers: int, threads: int) -> Any:
@@ -160,24 +222,37 @@ def granian_server(target: str, host: str, port: int, workers: int, threads: int
     )
 
 
-def _serve(host: str, port: int, workers: int, threads: int, prepared: PreparedRun) -> int:
-    settings = prepared.settings
-    shown_host = f"[{host}]" if ":" in host else host
+def _serve_granian(
+    host: str, port: int, workers: int, threads: int | None, prepared: PreparedRun, claim: socket.socket
+) -> int:
+    """Serve ``prepared`` with granian; the start-up line comes from a thread, once a connection succeeds."""
+    threads = threads or DEFAULT_THREADS
+    line = startup_line(host, port, "granian", workers, threads, prepared)
+    stop = threading.Event()
 
     def announce() -> None:
-        # granian calls this once its socket is bound, before the workers start: connections wait for them.
-        print(
-            f"Kling lip-sync mock on http://{shown_host}:{port} (Kling gateway /v1, DMXAPI gateway /kling/v1; "
-            f"admin /__mock__/; {workers} worker{'s' if workers > 1 else ''} x {threads} thread"
-            f"{'s' if threads > 1 else ''}; clock {settings.clock}; db {prepared.describe_db()})",
-            file=sys.stderr,
-            flush=True,
-        )
+        # granian calls this in its main process once it has checked the address, before the workers
+        # start; each worker opens its own listening socket (SO_REUSEPORT) only after loading the app. So
+        # the line waits, in a thread, for a connection to succeed.
+        threading.Thread(
+            target=announce_when_listening, args=(host, port, line, stop, claim.close), daemon=True
+        ).start()
 
     server = granian_server("mock_server.serving:launched_app", host, port, workers, threads)
     server.on_startup(announce)
+    server.on_shutdown(stop.set)
     server.on_shutdown(prepared.cleanup)
     server.serve()
+    return 0
+
+
+def _serve_gunicorn(
+    host: str, port: int, workers: int, threads: int | None, prepared: PreparedRun, claim: socket.socket
+) -> int:
+    """Serve ``prepared`` with gunicorn and its packaged configuration (``gunicorn_conf.launch``)."""
+    from . import gunicorn_conf
+
+    gunicorn_conf.launch(host, port, workers, threads, prepared, on_listening=claim.close)
     return 0
 
 

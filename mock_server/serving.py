@@ -15,6 +15,9 @@ So every way of serving agrees on this:
 - ``Store.begin_run(run_id)``: the first process of a new run drops the run-time settings changes an
   earlier run left in the database, so the settings given at start win; workers of the same run share the
   id and keep each other's changes.
+
+A launcher (granian's or gunicorn's) prints ``startup_line`` through ``announce_when_listening``: only once a
+connection to the address it names succeeds, so a script may connect the moment it reads the line.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ import dataclasses
 import json
 import os
 import shutil
+import socket
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
@@ -32,7 +37,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .settings import ENV_PREFIX, Settings
+from .settings import ENV_PREFIX, ENV_RUN_ID, ENV_SETTINGS, ENV_WORKERS, Settings
 from .store import Store
 
 __all__ = [
@@ -42,18 +47,15 @@ __all__ = [
     "PreparedRun",
     "ServingContext",
     "ServingError",
+    "announce_when_listening",
     "check_db_path",
     "export_settings",
     "launched_app",
     "prepare_run",
     "serving_context",
     "share_store",
+    "startup_line",
 ]
-
-#: Set by a launcher for its workers: the id of this server run, shared by all its processes.
-ENV_RUN_ID = ENV_PREFIX + "RUN_ID"
-#: Set by a launcher for its workers: how many processes serve.
-ENV_WORKERS = ENV_PREFIX + "WORKERS"
 
 MEMORY = ":memory:"
 
@@ -230,10 +232,6 @@ def _process_start(pid: int) -> str:
         return "0"
 
 
-#: Set by a launcher for its workers: the settings it resolved from flags and environment, as JSON.
-ENV_SETTINGS = ENV_PREFIX + "LAUNCH_SETTINGS"
-
-
 def export_settings(settings: Settings, environ: MutableMapping[str, str]) -> None:
     """Hand the launcher's settings to workers through the environment (flags included, not only variables)."""
     environ[ENV_SETTINGS] = json.dumps(dataclasses.asdict(settings))
@@ -245,3 +243,38 @@ def launched_app() -> Flask:
 
     raw = os.environ.get(ENV_SETTINGS)
     return create_app(Settings.from_mapping(json.loads(raw)) if raw else None)
+
+
+def startup_line(host: str, port: int, server: str, workers: int, threads: int, prepared: PreparedRun) -> str:
+    """The one line a launcher prints when the mock can be reached: where, how it serves, which store."""
+    shown_host = f"[{host}]" if ":" in host else host
+    return (
+        f"Kling lip-sync mock on http://{shown_host}:{port} (Kling gateway /v1, DMXAPI gateway /kling/v1; "
+        f"admin /__mock__/; {server}, {workers} worker{'s' if workers > 1 else ''} x {threads} thread"
+        f"{'s' if threads > 1 else ''}; clock {prepared.settings.clock}; db {prepared.describe_db()})"
+    )
+
+
+def announce_when_listening(
+    host: str, port: int, line: str, stop: threading.Event, then: Callable[[], object] = lambda: None
+) -> bool:
+    """Write ``line`` on stderr once a connection to ``host:port`` succeeds; False if ``stop`` came first.
+
+    The one test of "the server can be reached" is the one its users make: connect. granian's workers
+    open their listening sockets only once they have loaded the app; gunicorn's master listens before its
+    workers start (a connection then waits in the queue). ``then`` runs just before the line.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    while not stop.is_set():
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            try:
+                probe.connect((host, port))  # an address, never a name: no resolver call in a forking process
+            except OSError:
+                stop.wait(0.005)
+                continue
+        then()
+        # os.write, not print: in granian's main process this runs in a thread while workers are forked,
+        # and a fork taken while this thread held sys.stderr's lock would leave the lock held in the worker.
+        os.write(2, (line + "\n").encode())
+        return True
+    return False

@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
-__all__ = ["ENV_PREFIX", "RUNTIME_FIELDS", "Settings", "parse_setting"]
+__all__ = [
+    "ENV_PREFIX",
+    "ENV_RUN_ID",
+    "ENV_SETTINGS",
+    "ENV_WORKERS",
+    "RUNTIME_FIELDS",
+    "Settings",
+    "UnknownSetting",
+    "parse_setting",
+    "refuse_unknown",
+]
 
 ENV_PREFIX = "KLING_MOCK_"
+#: Set by a launcher for its workers: the id of this server run, shared by all its processes.
+ENV_RUN_ID = ENV_PREFIX + "RUN_ID"
+#: Set by a launcher for its workers: how many processes serve.
+ENV_WORKERS = ENV_PREFIX + "WORKERS"
+#: Set by a launcher for its workers: the settings it resolved from flags and environment, as JSON.
+ENV_SETTINGS = ENV_PREFIX + "LAUNCH_SETTINGS"
+#: The ``KLING_MOCK_*`` variables that are not settings: a launcher's word to its workers.
+_LAUNCHER_VARIABLES = frozenset({ENV_RUN_ID, ENV_WORKERS, ENV_SETTINGS})
 # An origin as browsers send it in ``Origin``: a scheme, a host and maybe a port; nothing after.
 _ORIGIN = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#\s]+")
 
@@ -104,6 +123,11 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then ``KLING_MOCK_*`` variables, then explicit overrides."""
         env = os.environ if environ is None else environ
+        # A misspelt variable would otherwise be ignored, and the mock would run with the default.
+        given = [name.removeprefix(ENV_PREFIX) for name in env if name.startswith(ENV_PREFIX)]
+        settings_given = [name for name in given if ENV_PREFIX + name not in _LAUNCHER_VARIABLES]
+        known = [item.name.upper() for item in fields(cls)]
+        refuse_unknown(settings_given, known, kind="variable", prefix=ENV_PREFIX)
         values: dict[str, Any] = {}
         for item in fields(cls):
             raw = env.get(ENV_PREFIX + item.name.upper())
@@ -115,10 +139,7 @@ class Settings:
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
         """Build from a mapping of field names; values are coerced to the field's type."""
-        known = {item.name for item in fields(cls)}
-        unknown = set(values) - known
-        if unknown:
-            raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        refuse_unknown(values, (item.name for item in fields(cls)))
         coerced = {name: _coerce(name, value) for name, value in values.items()}
         settings = cls(**coerced)
         settings.check()
@@ -126,6 +147,7 @@ class Settings:
 
     def with_changes(self, changes: Mapping[str, Any]) -> Settings:
         """A copy with run-time changes applied (only ``RUNTIME_FIELDS``)."""
+        refuse_unknown(changes, (item.name for item in fields(self)))
         refused = set(changes) - RUNTIME_FIELDS
         if refused:
             raise ValueError(f"not changeable at run time: {', '.join(sorted(refused))}")
@@ -194,6 +216,30 @@ RUNTIME_FIELDS = frozenset(
 )
 
 _HINTS = get_type_hints(Settings)
+
+
+class UnknownSetting(ValueError):
+    """A setting, variable or flag that does not exist; the message names the closest that does."""
+
+
+def refuse_unknown(given: Iterable[str], known: Iterable[str], *, kind: str = "setting", prefix: str = "") -> None:
+    """Refuse every name of ``given`` that is not ``known``, each with the closest known name (difflib).
+
+    ``prefix`` (``KLING_MOCK_``, ``--``) is shown but not compared, so a shared prefix does not make every
+    name look alike. This is the one place an unknown setting is refused: ``Settings.from_mapping`` (the
+    pytest marker, ``KlingMock``), ``Settings.from_env``, run-time changes and the launcher's flags.
+
+    :raise UnknownSetting: ``unknown setting: max_inflight (did you mean max_in_flight?)``.
+    """
+    choices = list(known)
+    unknown = sorted(set(given) - set(choices))
+    if not unknown:
+        return
+    named = []
+    for name in unknown:
+        closest = difflib.get_close_matches(name, choices, n=1)
+        named.append(f"{prefix}{name}" + (f" (did you mean {prefix}{closest[0]}?)" if closest else ""))
+    raise UnknownSetting(f"unknown {kind}{'s' if len(unknown) > 1 else ''}: {', '.join(named)}")
 
 
 def parse_setting(name: str, raw: str) -> Any:

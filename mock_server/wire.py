@@ -44,8 +44,8 @@ EFFECT = "kling_mock.wire"
 FAULT_HEADER = "X-Kling-Mock-Wire"
 #: What a request asking granian for a socket fault is told.
 SOCKET_HINT = (
-    "needs a server that lends its connection: serve the mock with gunicorn "
-    "(gunicorn -c python:mock_server.gunicorn_conf 'mock_server:create_app()') or use KlingMock in process"
+    "needs a server that lends its connection: serve the mock with gunicorn (kling-lipsync mock --server "
+    "gunicorn, or gunicorn -c python:mock_server.gunicorn_conf 'mock_server:create_app()') or use KlingMock in process"
 )
 DRIBBLE_PIECES = 8
 _LINGER_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends RST instead of FIN

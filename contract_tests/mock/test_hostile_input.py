@@ -2,8 +2,9 @@
 and by gunicorn.
 
 Each kind gets its documented Kling answer (never a 500, an HTML page or a hang), and the server answers
-normally afterwards. The one exception is a request granian's HTTP parser cannot read at all: an empty 400
-(``SERVER_SPECIFIC`` below, and the README's "Serving with several processes").
+normally afterwards. The one exception is a request granian's HTTP parser (hyper) cannot read at all: hyper
+answers it by itself, before granian calls the app, with an empty 400, 414 or 431 (``UNREADABLE`` below,
+and the README's "Serving with several processes").
 """
 
 from __future__ import annotations
@@ -26,12 +27,18 @@ AUTH = {"Authorization": "Bearer sk-hostile"}
 JSON = {**AUTH, "Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module", params=["granian", "gunicorn"])
+@pytest.fixture(scope="module", params=["granian", "gunicorn", "launched-gunicorn"])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedMock]:
+    """The production command (granian), gunicorn as the README shows it, and ``--server gunicorn``."""
     db = tmp_path_factory.mktemp("hostile") / "hostile.sqlite3"
     env = {"KLING_MOCK_DB": str(db)}
-    mock = ProductionMock(env, workers=2) if request.param == "granian" else GunicornMock(env, workers=2)
-    mock.name = request.param  # type: ignore[attr-defined]
+    if request.param == "granian":
+        mock: ServedMock = ProductionMock(env, workers=2)
+    elif request.param == "gunicorn":
+        mock = GunicornMock(env, workers=2)
+    else:
+        mock = ProductionMock(env, workers=2, server="gunicorn")
+    mock.name = request.param.removeprefix("launched-")  # type: ignore[attr-defined]
     yield mock
     mock.stop()
 
@@ -193,3 +200,63 @@ def test_the_server_still_answers_normally_afterwards(server) -> None:
     journal = json.loads(send(server, "GET", "/__mock__/requests?limit=10000").body)["requests"]
     assert journal, "the journal reached the database"
     assert all(entry["status"] < 500 for entry in journal), "no request ended in a server error"
+
+
+# Requests no HTTP parser can read, as raw bytes. gunicorn answers each in the Kling envelope: its own
+# refusals through ``gunicorn_errors.write_error``, a body it cannot read through ``ReadableBody`` (400 /
+# 1200). Under granian, hyper refuses a head it cannot parse by itself, before granian calls the app, with an
+# empty answer that nothing of granian can change (``(status, b"")``; ``None``: closed without a byte, for
+# an HTTP/2 preface on HTTP/1). granian swallows a body error and gives the app what came before it, so the
+# app answers that in the envelope (an int: the Kling code). Heads over a size limit (hyper: 414 for a URI
+# over 65,534 bytes, 431 for a head over granian's 417,792-byte buffer) are left out: gunicorn refuses them
+# before reading them whole, and the unread bytes turn its close into a reset that can overtake the answer.
+POST = b"POST /kling/v1/videos/lip-sync HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer sk-hostile\r\n"
+JSON_CHUNKED = POST + b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+GET = b"GET /kling/v1/videos/lip-sync HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer sk-hostile\r\n"
+UNREADABLE: list[tuple[str, bytes, int | tuple[int, bytes] | None]] = [
+    ("request-line-garbage", b"GARBAGE\r\n\r\n", (400, b"")),
+    ("http-version-9.9", b"GET / HTTP/9.9\r\nHost: mock\r\n\r\n", (400, b"")),
+    ("request-line-double-space", b"GET  / HTTP/1.1\r\nHost: mock\r\n\r\n", (400, b"")),
+    ("method-with-a-parenthesis", b"G(T / HTTP/1.1\r\nHost: mock\r\n\r\n", (400, b"")),
+    ("header-name-with-a-space", GET + b"Bad Header: x\r\n\r\n", (400, b"")),
+    ("header-without-colon", GET + b"NoColon\r\n\r\n", (400, b"")),
+    ("header-value-with-nul", GET + b"X-A: a\x00b\r\n\r\n", (400, b"")),
+    ("obsolete-line-folding", GET + b"X-A: a\r\n b\r\n\r\n", (400, b"")),
+    ("content-length-not-a-number", POST + b"Content-Length: abc\r\n\r\n{}", (400, b"")),
+    ("two-content-lengths", POST + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", (400, b"")),
+    ("transfer-encoding-gzip", POST + b"Transfer-Encoding: gzip\r\n\r\n{}", (400, b"")),
+    ("120-headers", GET + b"".join(b"X-H%d: v\r\n" % i for i in range(120)) + b"\r\n", (431, b"")),
+    ("http2-preface-on-http1", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", None),
+    ("chunk-size-not-hex", JSON_CHUNKED + b"5\r\n{\"inp\r\nzz\r\n}\r\n0\r\n\r\n", 1200),
+    ("chunk-without-crlf", JSON_CHUNKED + b"5\r\n{\"inpXX0\r\n\r\n", 1200),
+]  # fmt: skip
+
+
+def exchange(server: ServedMock, raw: bytes) -> bytes:
+    """Send ``raw`` on a connection of its own and read until the server closes it."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=20) as connection:
+        connection.sendall(raw)
+        connection.shutdown(socket.SHUT_WR)
+        received = b""
+        while piece := connection.recv(65536):
+            received += piece
+    return received
+
+
+@pytest.mark.parametrize(("kind", "raw", "granian"), UNREADABLE, ids=[case[0] for case in UNREADABLE])
+def test_an_unreadable_request_gets_the_envelope_wherever_the_server_lets_the_app_answer(
+    server, kind: str, raw: bytes, granian: int | tuple[int, bytes] | None
+) -> None:
+    received = exchange(server, raw)
+    expected = 1200 if server.name == "gunicorn" else granian
+    if expected is None:
+        assert received == b"", "hyper closes an HTTP/2 preface on HTTP/1 without a byte"
+        return
+    head, _, body = received.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    if isinstance(expected, tuple):
+        assert (status, body) == expected, "hyper's own answer, before granian calls the app"
+        return
+    envelope = json.loads(body)
+    assert (status, envelope["code"]) == (CATALOGUE[expected].http_status, expected), envelope
+    assert envelope["request_id"]

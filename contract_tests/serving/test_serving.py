@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,16 +20,21 @@ from contract_tests.bodies import text_body
 from contract_tests.helpers import assert_one_consistent_mock
 from contract_tests.servers import GunicornMock, ProductionMock, ServedMock, fresh
 from kling_lipsync.testing import free_port
+from mock_server.__main__ import SERVERS
 from mock_server.store import Store
+from mock_server.wire import SOCKET_HINT
 
 pytestmark = pytest.mark.slow
 
 TASKS = "/kling/v1/videos/lip-sync"
+STARTS = 10
 
 
-@pytest.mark.parametrize("workers", [2, 4])
-def test_the_production_command_serves_one_mock_over_its_workers(workers: int, tmp_path: Path) -> None:
-    with ProductionMock(workers=workers, cwd=tmp_path) as server:
+@pytest.mark.parametrize(("server_name", "workers"), [("granian", 2), ("granian", 4), ("gunicorn", 2)])
+def test_the_production_command_serves_one_mock_over_its_workers(
+    server_name: str, workers: int, tmp_path: Path
+) -> None:
+    with ProductionMock(workers=workers, cwd=tmp_path, server=server_name) as server:
         assert_one_consistent_mock(server)
         announced = "".join(server.log)
         assert f"{workers} workers" in announced
@@ -145,24 +150,36 @@ def run_mock(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_port_zero_announces_the_port_really_bound(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "--port", "0"],
-        cwd=tmp_path, stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )  # fmt: skip
-    try:
-        assert process.stderr is not None
-        first = process.stderr.readline()
-        assert first.startswith("Kling lip-sync mock on http://127.0.0.1:"), first
-        port = int(first.split("http://127.0.0.1:", 1)[1].split(" ", 1)[0])
-        assert port != 0
-        server = ServedMock.__new__(ServedMock)
-        server.url, server.process, server.log = f"http://127.0.0.1:{port}", process, []
-        server._wait_until_serving(30)
-        assert fresh("GET", server.url + "/__mock__/health").json()["status"] == "ok"
-    finally:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_start_up_line_comes_once_a_connection_to_its_address_succeeds(server: str, tmp_path: Path) -> None:
+    """10 starts on --port 0 (1 and 2 workers): a connection made the moment the line is read succeeds and
+    is answered. Before, granian's line came 100-600 ms before any worker listened."""
+    for start in range(STARTS):
+        with ProductionMock(server=server, workers=1 + start % 2, cwd=tmp_path) as mock:
+            assert mock.port != 0, "the line names the port really bound"
+            with socket.create_connection(mock.address, timeout=30) as connection:
+                connection.sendall(b"GET /__mock__/health HTTP/1.1\r\nHost: mock\r\nConnection: close\r\n\r\n")
+                answer = b""
+                while piece := connection.recv(65536):
+                    answer += piece
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+            assert f"{server}, {1 + start % 2} worker" in "".join(mock.log)
+            mock.kill()  # a granian worker still loading the app ignores SIGTERM for 5 s
+
+
+def test_socket_faults_are_one_flag_away(tmp_path: Path) -> None:
+    """``--server gunicorn``: the launcher's flags, gunicorn's connection, so a reset is a reset."""
+    with ProductionMock(server="gunicorn", workers=1, args=["--threads", "2"], cwd=tmp_path) as mock:
+        head = (
+            "GET /kling/v1/videos/lip-sync HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer sk-reset\r\n"
+            "X-Mock-Scenario: connection-reset\r\n\r\n"
+        )
+        with socket.create_connection(mock.address, timeout=30) as connection:
+            connection.sendall(head.encode())
+            with pytest.raises(ConnectionResetError):
+                connection.recv(65536)
+        assert "gunicorn, 1 worker x 2 threads" in "".join(mock.log)
+    assert "kling-lipsync mock --server gunicorn" in SOCKET_HINT, "granian's refusal of a socket fault names the flag"
 
 
 def test_a_port_in_use_is_one_line_and_a_failure(tmp_path: Path) -> None:
