@@ -21,6 +21,7 @@ import httpx
 from kling_lipsync._files import destination, written_whole
 from kling_lipsync._flows import (
     AdvancedUpdateCallback,
+    AnyUpdateCallback,
     Core,
     Flow,
     Found,
@@ -218,6 +219,20 @@ class AsyncLipSync:
         request than ``get_advanced``. :raise InvalidRequestError: 1203, no family has such a task.
         """
         return await self._run(self._core.find_flow(task_id))
+
+    async def wait_any(
+        self,
+        task_id: str,
+        *,
+        timeout: float = 900.0,
+        on_update: AnyUpdateCallback | None = None,
+        poll: PollSchedule | None = None,
+    ) -> LipSyncTask | AdvancedLipSyncTask:
+        """``wait`` for a task of any family: the first poll finds its family as ``find`` does.
+
+        :raise InvalidRequestError: 1203, no family has such a task. :raise TaskFailed, WaitTimeout: as ``wait``.
+        """
+        return await self._run(self._core.wait_flow(task_id, timeout, on_update, poll, self._core.finding_get()))
 
     async def download(
         self,

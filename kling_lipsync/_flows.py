@@ -75,6 +75,7 @@ __all__ = [
     "DEFAULT_DMXAPI_URL",
     "DEFAULT_KLING_URL",
     "AdvancedUpdateCallback",
+    "AnyUpdateCallback",
     "Core",
     "Flow",
     "Found",
@@ -96,10 +97,11 @@ DEFAULT_KLING_URL = "https://api-singapore.klingai.com"
 
 T = TypeVar("T")
 #: A task of either family: what ``wait`` polls for and ``download`` saves.
-TaskT = TypeVar("TaskT", LipSyncTask, AdvancedLipSyncTask)
+TaskT = TypeVar("TaskT", bound=LipSyncTask | AdvancedLipSyncTask)
 Task = LipSyncTask | AdvancedLipSyncTask
 ProgressCallback = Callable[[int, int | None], None]
 UpdateCallback = Callable[[LipSyncTask], None]
+AnyUpdateCallback = Callable[[LipSyncTask | AdvancedLipSyncTask], None]
 AdvancedUpdateCallback = Callable[[AdvancedLipSyncTask], None]
 #: Called before each retry with the error, the number of the attempt that failed and the seconds until the next.
 RetryCallback = Callable[[KlingError, int, float], None]
@@ -357,14 +359,16 @@ class Core:
         task: AdvancedLipSyncTask = yield from self._get_flow(get_advanced_lip_sync_task, task_id, deadline, attempts)
         return task
 
-    def find_flow(self, task_id: str) -> Flow[Found]:
+    def find_flow(self, task_id: str, deadline: float | None = None, attempts: int | None = None) -> Flow[Found]:
         """The task with this id in whichever family has it: each family of the spec is asked in turn, in the
         spec's order, and a 1203 (not found) moves on to the next; 1203 from all of them is raised, naming them."""
         searched = [name for name, found in families().items() if found.has("get")]
         missing: InvalidRequestError | None = None
         for name in searched:
             try:
-                task = yield from self._get_flow(_generated(families()[name].operation("get")), task_id)
+                task = yield from self._get_flow(
+                    _generated(families()[name].operation("get")), task_id, deadline, attempts
+                )
             except InvalidRequestError as error:
                 if error.code != 1203:
                     raise
@@ -379,6 +383,20 @@ class Core:
             request_id=missing.request_id,
             http_status=missing.http_status,
         )
+
+    def finding_get(self) -> Callable[[str, float | None, int | None], Flow[Task]]:
+        """A get for ``wait_flow`` that finds the task's family on its first poll, then asks only that family."""
+        known: list[ModuleType] = []
+
+        def get(task_id: str, deadline: float | None = None, attempts: int | None = None) -> Flow[Task]:
+            if known:
+                task: Task = yield from self._get_flow(known[0], task_id, deadline, attempts)
+                return task
+            found = yield from self.find_flow(task_id, deadline, attempts)
+            known.append(_generated(families()[found.family].operation("get")))
+            return found.task
+
+        return get
 
     def page_flow(self, page_num: int, page_size: int) -> Flow[list[LipSyncTask]]:
         """One page of legacy tasks, newest first."""
@@ -508,8 +526,8 @@ class Core:
         poll: PollSchedule | None,
         get: Callable[[str, float | None, int | None], Flow[TaskT]],
     ) -> Flow[TaskT]:
-        """Poll with ``get`` (``get_flow`` or ``get_advanced_flow``) until the task ends: return it on
-        ``succeed``, raise ``TaskFailed``, or ``WaitTimeout``."""
+        """Poll with ``get`` (``get_flow``, ``get_advanced_flow`` or a ``finding_get``) until the task ends:
+        return it on ``succeed``, raise ``TaskFailed``, or ``WaitTimeout``."""
         schedule = poll or self.poll
         start = self._monotonic()
         deadline = start + timeout

@@ -19,6 +19,7 @@ import httpx
 from kling_lipsync._files import destination, written_whole
 from kling_lipsync._flows import (
     AdvancedUpdateCallback,
+    AnyUpdateCallback,
     Core,
     Flow,
     Found,
@@ -213,6 +214,20 @@ class LipSync:
         request than ``get_advanced``. :raise InvalidRequestError: 1203, no family has such a task.
         """
         return self._run(self._core.find_flow(task_id))
+
+    def wait_any(
+        self,
+        task_id: str,
+        *,
+        timeout: float = 900.0,
+        on_update: AnyUpdateCallback | None = None,
+        poll: PollSchedule | None = None,
+    ) -> LipSyncTask | AdvancedLipSyncTask:
+        """``wait`` for a task of any family: the first poll finds its family as ``find`` does.
+
+        :raise InvalidRequestError: 1203, no family has such a task. :raise TaskFailed, WaitTimeout: as ``wait``.
+        """
+        return self._run(self._core.wait_flow(task_id, timeout, on_update, poll, self._core.finding_get()))
 
     def download(
         self,
