@@ -156,3 +156,10 @@ def test_ctrl_c_while_submitting_with_wait_gives_the_new_task_s_id(
         "error": f"interrupted; task {task.task_id} still runs: `{resume}`",
         "exit_code": 130,
     }
+
+
+def test_the_module_docstring_lists_every_exit_code_as_the_table_does() -> None:
+    documented = cli.__doc__ or ""
+    for code, meaning in cli.EXIT_CODES.items():
+        assert f"\n    {code}  {meaning}\n" in documented
+    assert "\n    130  interrupted" in documented

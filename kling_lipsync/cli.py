@@ -9,12 +9,14 @@ and the exit code says what happened:
 
     0  success
     1  the task failed
-    2  bad usage (argparse's usage line first, for a mistake in the arguments)
-    3  the service refused the request (the line shows the Kling code)
+    2  bad usage
+    3  the service refused the request (Kling error code)
     4  no answer from the service
     5  the task had not finished by the deadline
     6  a local file is unusable
-    130  interrupted (Ctrl-C); a task being waited for still runs, and the line says how to resume
+    130  interrupted (Ctrl-C): a task being waited for still runs, and the line gives the command that resumes
+
+A mistake in the arguments (2) shows the usage of the command meant, then argparse's one-line error.
 """
 
 from __future__ import annotations
