@@ -163,3 +163,23 @@ def test_the_module_docstring_lists_every_exit_code_as_the_table_does() -> None:
     for code, meaning in cli.EXIT_CODES.items():
         assert f"\n    {code}  {meaning}\n" in documented
     assert "\n    130  interrupted" in documented
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        pytest.param(["submit", "audio", "--video-url", VIDEO, "--voice-id", "AOT"], "--voice-id: only for submit text",
+                     id="another-mode-s-option"),
+        pytest.param(["submit", "text", "--video-url", VIDEO, "--audio-url", AUDIO_URL],
+                     "--audio-url: only for submit audio and submit advanced", id="two-other-modes-option"),
+        pytest.param(["submit", "--wait", "text", "--video-url", VIDEO, "--text", "hi", "--voice-id", "AOT"],
+                     "--wait: give it after the mode (kling-lipsync submit text --wait ...)", id="before-the-mode"),
+    ],
+)  # fmt: skip
+def test_an_option_of_another_mode_is_named_as_such(run: Callable[..., Run], args: list[str], shown: str) -> None:
+    done = run("--token", "sk-first-steps", *args)
+    assert done.exit_code == 2
+    assert (
+        done.err.splitlines()[-1]
+        == f"kling-lipsync submit {args[2] if args[1] == '--wait' else args[1]}: error: {shown}"
+    )

@@ -280,6 +280,8 @@ def _unrecognized(
             option: [mode for mode in MODES if option in subparsers[f"submit {mode}"]._option_string_actions]
             for option in options
         }
+        if options and all(found == list(MODES) for found in elsewhere.values()):
+            return f"{', '.join(options)}: give it after the mode (kling-lipsync submit {args.mode} {options[0]} ...)"
         if options and all(elsewhere.values()):
             modes = {" and ".join(f"submit {mode}" for mode in found) for found in elsewhere.values()}
             if len(modes) == 1:

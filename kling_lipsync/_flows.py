@@ -200,11 +200,13 @@ def _why_no_answer(error: httpx.TransportError) -> str:
 
 
 def no_answer(where: str | httpx.URL, error: httpx.TransportError) -> TransportError:
+    """The ``TransportError`` for a request to ``where`` that got no answer, in a reader's words."""
     # The exception's class name stays in brackets: it is what a search engine or an issue tracker knows.
     return TransportError(f"no answer from {_origin(where)}: {_why_no_answer(error)} [{type(error).__name__}]")
 
 
 def _json(response: httpx.Response) -> Any:
+    """The answer's JSON, or the start of its text when it is not JSON."""
     try:
         return response.json()
     except (ValueError, UnicodeDecodeError):
@@ -212,11 +214,13 @@ def _json(response: httpx.Response) -> Any:
 
 
 def content_length(response: httpx.Response) -> int | None:
+    """The size the answer announces, if it does."""
     value = response.headers.get("Content-Length")
     return int(value) if value is not None and value.isdigit() else None
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """The seconds ``Retry-After`` asks for, if it is a number."""
     value = response.headers.get("Retry-After")
     try:
         return max(0.0, float(value)) if value is not None else None
