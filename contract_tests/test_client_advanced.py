@@ -425,3 +425,16 @@ def test_find_of_an_unknown_id_is_1203_naming_every_family_looked_in(kling_mock:
         lip.find("860000000000009999")
     assert missing.value.code == 1203
     assert missing.value.message.endswith(f"(looked in every family: {', '.join(families())})")
+
+
+def test_the_async_client_plans_finds_and_waits_on_any_family(kling_mock: KlingMock, three_seconds: Path) -> None:
+    async def scenario() -> tuple[PlannedTask, str, AdvancedLipSyncTask | Any]:
+        async with kling_mock.async_lipsync() as lip:
+            planned = await lip.create_advanced_planned(video_url=VIDEO, audio_path=three_seconds)
+            found = await lip.find(planned.task_id)
+            return planned, found.family, await lip.wait_any(planned.task_id)
+
+    planned, found_family, task = asyncio.run(scenario())
+    assert found_family == "advanced-lip-sync"
+    assert isinstance(task, AdvancedLipSyncTask)
+    assert (task.task_id, task.task_status) == (planned.task_id, TaskStatus.SUCCEED)
