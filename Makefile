@@ -39,6 +39,7 @@ lint: install lint-spec ## ruff, mypy on hand-written code, the spec (validator,
 	$(BIN)/mypy
 	$(BIN)/openapi-spec-validator openapi.yaml
 	$(BIN)/python codegen/generate.py --check
+	$(BIN)/python codegen/unasync.py --check
 
 lint-spec: node_modules/.package-lock.json ## Redocly's recommended rules on openapi.yaml (redocly.yaml)
 	npx --no-install redocly lint openapi.yaml

@@ -20,7 +20,9 @@ if TYPE_CHECKING:  # what type checkers see (``as``: re-exported); at run time t
         DEFAULT_KLING_URL as DEFAULT_KLING_URL,
         AsyncLipSync as AsyncLipSync,
         AudioFileError as AudioFileError,
+        Found as Found,
         LipSync as LipSync,
+        PlannedTask as PlannedTask,
     )
     from kling_lipsync.errors import (
         AccountError as AccountError,
@@ -57,7 +59,9 @@ _EXPORTS = {
         "DEFAULT_KLING_URL",
         "AsyncLipSync",
         "AudioFileError",
+        "Found",
         "LipSync",
+        "PlannedTask",
     ),
     "kling_lipsync.errors": (
         "APIError",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -9,7 +10,7 @@ from collections.abc import Callable, Generator
 import httpx
 import jwt
 
-__all__ = ["BearerAuth", "KlingJwtSigner", "StaticToken"]
+__all__ = ["BearerAuth", "KlingJwtSigner", "StaticToken", "token_source"]
 
 
 class StaticToken:
@@ -72,3 +73,21 @@ class BearerAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         return f"BearerAuth({self._source!r})"
+
+
+def token_source(
+    token: str | None = None, access_key: str | None = None, secret_key: str | None = None
+) -> StaticToken | KlingJwtSigner | None:
+    """Where the Bearer token comes from: ``token``, else access and secret key, each else from the environment
+    (``KLING_API_TOKEN``, ``KLING_ACCESS_KEY`` / ``KLING_SECRET_KEY``); ``None`` when there are no credentials.
+
+    The client and the command line both ask it, so they agree on what counts as credentials.
+    """
+    token = token or os.environ.get("KLING_API_TOKEN")
+    if token:
+        return StaticToken(token)
+    access_key = access_key or os.environ.get("KLING_ACCESS_KEY")
+    secret_key = secret_key or os.environ.get("KLING_SECRET_KEY")
+    if access_key and secret_key:
+        return KlingJwtSigner(access_key, secret_key)
+    return None

@@ -23,7 +23,7 @@ from kling_lipsync import cli
 from kling_lipsync.client import LipSync
 from kling_lipsync.testing import KlingMock
 from kling_lipsync_client.models import AdvancedLipSyncTask, FaceSession
-from kling_spec.families import family
+from kling_spec.families import families, family
 from kling_spec.timing import timing_rules
 from mock_server.scenarios import NO_HUMAN_MESSAGE
 
@@ -248,7 +248,7 @@ def test_an_unknown_advanced_task_is_the_service_s_refusal(run: Callable[..., Ru
 
 
 def test_a_watermarked_legacy_download_is_a_usage_error(run: Callable[..., Run], tmp_path: Path) -> None:
-    done = run("download", "860000000000000001", str(tmp_path), "--watermarked")
+    done = run("download", "860000000000000001", str(tmp_path), "--watermarked", "--family", "lip-sync")
     assert done.exit_code == 2
     assert "--watermarked is for --family advanced-lip-sync" in done.one_error_line()
 
@@ -270,7 +270,7 @@ def test_a_watermarked_legacy_download_is_a_usage_error(run: Callable[..., Run],
         ),
         pytest.param(
             ["submit", "advanced", "--video-url", VIDEO, "--audio-id", "a", "--audio-ms", "3000", "--text", "hi"],
-            "not text",
+            "--text: only for submit text",
             id="text-for-advanced",
         ),
         pytest.param(["faces"], "one of the arguments --video-id --video-url is required", id="faces-without-video"),
@@ -325,3 +325,39 @@ def test_over_http_on_the_kling_gateway_it_waits_on_the_real_clock_and_saves(
     download = ["download", "--family", "advanced-lip-sync", "--watermarked", task["task_id"], str(marked)]
     assert cli.main([*base, *download]) == 0
     assert marked.read_bytes() != out.read_bytes(), "the watermarked copy is another file"
+
+
+# -- the family found without --family ------------------------------------------------------------------------
+
+
+def test_status_wait_and_download_find_an_advanced_task_without_family(
+    run: Callable[..., Run], three_seconds: Path, tmp_path: Path
+) -> None:
+    submitted = run("submit", "advanced", "--video-url", VIDEO, "--audio-file", str(three_seconds), "--watermark")
+    task_id = submitted.out.strip()
+    status = run("status", task_id)
+    assert status.exit_code == 0, status.err
+    assert status.out.split()[:2] == [task_id, "submitted"]
+    waited = run("wait", task_id, "--out", f"{tmp_path}/")
+    assert waited.exit_code == 0, waited.err
+    assert (tmp_path / f"{task_id}.mp4").read_bytes()[4:8] == b"ftyp"
+    marked = run("download", task_id, str(tmp_path), "--watermarked")
+    assert marked.exit_code == 0, marked.err
+    assert marked.out.strip() == f"saved {tmp_path / f'{task_id}-watermarked.mp4'}"
+
+
+def test_an_id_no_family_has_is_1203_naming_the_families_looked_in(run: Callable[..., Run]) -> None:
+    done = run("status", "860000000000009999")
+    assert done.exit_code == 3
+    line = done.one_error_line()
+    assert "Kling 1203 (HTTP 404)" in line
+    assert f"(looked in every family: {', '.join(families())})" in line
+
+
+def test_a_watermarked_download_of_a_found_legacy_task_is_a_usage_error(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    task_id = run("submit", "audio", "--video-url", VIDEO, "--audio-url", AUDIO_URL, "--wait").out.split()[0]
+    done = run("download", task_id, str(tmp_path), "--watermarked")
+    assert done.exit_code == 2
+    assert f"task {task_id} is a lip-sync task, whose results have no watermarked copy" in done.one_error_line()

@@ -21,6 +21,7 @@ from kling_lipsync import (
     KlingError,
     LipSync,
     PlanError,
+    PlannedTask,
     RetryPolicy,
     ServerError,
     TaskFailed,
@@ -32,7 +33,7 @@ from kling_lipsync.client import audio_length_ms
 from kling_lipsync.planning import DEFAULT_GUARD_MS
 from kling_lipsync.testing import KlingMock
 from kling_lipsync_client.models import AdvancedLipSyncTask, TaskStatus
-from kling_spec.families import family
+from kling_spec.families import families, family
 from kling_spec.timing import Window, broken_timing_rule, timing_rules
 from mock_server.scenarios import NO_HUMAN_MESSAGE
 
@@ -366,3 +367,60 @@ def test_the_client_measures_a_file_as_the_mock_measures_what_it_receives(kling_
                                 sound_insert_time=0)  # fmt: skip
         lip.create_advanced(session, "0", sound_file=sound, sound_start_time=0, sound_end_time=length,
                             sound_insert_time=0)  # fmt: skip
+
+
+# -- the plan reported, the family found ----------------------------------------------------------------------
+
+
+def test_the_planned_create_reports_the_plan_it_sent(kling_mock: KlingMock, three_seconds: Path) -> None:
+    sent = creates(kling_mock)
+    with kling_mock.lipsync(scenario="two-faces") as lip:
+        planned = lip.create_advanced_planned(video_id="v-1", audio_path=three_seconds, face_id="1")
+    (choice,) = sent[0]["face_choose"]
+    assert planned.task_id == planned.created.task_id
+    assert (planned.plan.face_id, planned.plan.sound_start_time, planned.plan.sound_end_time) == ("1", 0, 3000)
+    assert planned.plan.sound_insert_time == choice["sound_insert_time"]
+    assert planned.session_id == sent[0]["session_id"]
+    assert planned.plan_dict()["session_id"] == planned.session_id
+    assert "face 1" in planned.plan.why or "asked" in planned.plan.why
+
+
+def test_the_one_call_reports_its_plan_before_waiting(kling_mock: KlingMock, three_seconds: Path) -> None:
+    reported: list[PlannedTask] = []
+    with kling_mock.lipsync() as lip:
+        task = lip.lip_sync_advanced(video_url=VIDEO, audio_path=three_seconds, on_plan=reported.append)
+    (planned,) = reported
+    assert planned.task_id == task.task_id
+    assert str(planned.plan) == "face 0: audio [0, 3000] ms inserted at 0 ms"
+
+
+@pytest.mark.parametrize("family_name", ["lip-sync", "advanced-lip-sync"])
+def test_find_tells_the_family_of_a_task_id(kling_mock: KlingMock, three_seconds: Path, family_name: str) -> None:
+    with kling_mock.lipsync() as lip:
+        if family_name == "lip-sync":
+            task_id = lip.create_audio(audio_url=AUDIO_URL, video_url=VIDEO).task_id
+        else:
+            task_id = lip.create_advanced_planned(video_url=VIDEO, audio_path=three_seconds).task_id
+        found = lip.find(task_id)
+    assert found.family == family_name
+    assert found.task.task_id == task_id
+
+
+def test_find_of_an_unknown_id_is_1203_naming_every_family_looked_in(kling_mock: KlingMock) -> None:
+    with kling_mock.lipsync() as lip, pytest.raises(InvalidRequestError) as missing:
+        lip.find("860000000000009999")
+    assert missing.value.code == 1203
+    assert missing.value.message.endswith(f"(looked in every family: {', '.join(families())})")
+
+
+def test_the_async_client_plans_finds_and_waits_on_any_family(kling_mock: KlingMock, three_seconds: Path) -> None:
+    async def scenario() -> tuple[PlannedTask, str, AdvancedLipSyncTask | Any]:
+        async with kling_mock.async_lipsync() as lip:
+            planned = await lip.create_advanced_planned(video_url=VIDEO, audio_path=three_seconds)
+            found = await lip.find(planned.task_id)
+            return planned, found.family, await lip.wait_any(planned.task_id)
+
+    planned, found_family, task = asyncio.run(scenario())
+    assert found_family == "advanced-lip-sync"
+    assert isinstance(task, AdvancedLipSyncTask)
+    assert (task.task_id, task.task_status) == (planned.task_id, TaskStatus.SUCCEED)

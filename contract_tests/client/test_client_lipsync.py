@@ -51,6 +51,7 @@ def test_public_names_are_exactly_all() -> None:
         "testing",
         "pytest_plugin",
         "cli",
+        "voices",
     }
     assert public - modules == set(kling_lipsync.__all__)
 
@@ -306,3 +307,47 @@ def test_retry_delays_grow_and_stay_jittered() -> None:
     assert all(0.9 * min(30, 2 ** (n - 1)) <= d <= 1.1 * min(30, 2 ** (n - 1)) for n, d in enumerate(delays, 1))
     assert policy.delay(1, rng, retry_after=12) == 12
     assert dataclasses.replace(policy, jitter=0).delay(3, rng) == 4
+
+
+# -- what a new user met ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("voice_id", "language"), [("oversea_male1", "en"), ("girlfriend_1_speech02", "zh")])
+def test_create_text_infers_the_language_from_the_voice_as_the_cli_does(
+    kling_mock: KlingMock, voice_id: str, language: str
+) -> None:
+    with kling_mock.lipsync() as lip:
+        created = lip.create_text("Hi", voice_id, video_url=VIDEO)
+        assert lip.get(created.task_id).task_id == created.task_id
+    (create,) = kling_mock.requests(method="POST")
+    assert create["body"]["input"]["voice_language"] == language
+
+
+def test_an_unknown_voice_without_a_language_is_refused_before_sending(kling_mock: KlingMock) -> None:
+    with (
+        kling_mock.lipsync() as lip,
+        pytest.raises(ValueError, match=r"unknown voice id 'no_such_voice': `kling-lipsync voices`"),
+    ):
+        lip.create_text("Hi", "no_such_voice", video_url=VIDEO)
+    assert kling_mock.requests() == []
+
+
+def test_a_voice_in_two_languages_is_left_to_the_service_s_default(kling_mock: KlingMock) -> None:
+    with kling_mock.lipsync() as lip:
+        lip.create_text("Hi", "genshin_vindi2", video_url=VIDEO)
+    (create,) = kling_mock.requests(method="POST")
+    assert "voice_language" not in create["body"]["input"]
+
+
+def test_a_dmxapi_key_on_the_kling_gateway_is_told_where_dmxapi_keys_go(kling_mock: KlingMock) -> None:
+    with kling_mock.lipsync("sk-a-dmxapi-key", gateway="kling") as lip, pytest.raises(AuthenticationError) as refused:
+        lip.get("860000000000000001")
+    assert refused.value.code == 1002
+    assert "an sk- key is a DMXAPI key, and DMXAPI answers under /kling" in str(refused.value)
+    assert "sk-a-dmxapi-key" not in str(refused.value)
+
+
+def test_a_kling_key_refused_on_the_kling_gateway_gets_no_dmxapi_hint(kling_mock: KlingMock) -> None:
+    with kling_mock.lipsync("not-a-kling-key", gateway="kling") as lip, pytest.raises(AuthenticationError) as refused:
+        lip.get("860000000000000001")
+    assert "DMXAPI" not in str(refused.value)

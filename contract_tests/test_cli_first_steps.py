@@ -1,0 +1,185 @@
+"""What a new user met first with `kling-lipsync`, each run as ``cli.main([...])`` in-process: help per mode,
+``--version``, a missing token, a DMXAPI key on Kling's gateway, Ctrl-C while waiting."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from kling_lipsync import cli
+from kling_lipsync.client import LipSync
+from kling_lipsync.testing import KlingMock
+
+VIDEO = "https://example.com/face.mp4"
+AUDIO_URL = "https://example.com/line.mp3"
+
+
+@dataclass(frozen=True)
+class Run:
+    exit_code: int
+    out: str
+    err: str
+
+    def one_error_line(self) -> str:
+        lines = self.err.splitlines()
+        assert len(lines) == 1, self.err
+        assert lines[0].startswith("kling-lipsync: error: "), self.err
+        return lines[0].removeprefix("kling-lipsync: error: ")
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        try:
+            exit_code = cli.main(list(args))
+        except SystemExit as exit_:  # argparse: --help, --version, usage errors
+            exit_code = int(exit_.code or 0)
+        shown = capsys.readouterr()
+        return Run(exit_code, shown.out, shown.err)
+
+    return run
+
+
+def wire(monkeypatch: pytest.MonkeyPatch, mock: KlingMock, sleep: Callable[[float], None] | None = None) -> None:
+    """The command's client on the in-process mock (``sleep`` replaces the virtual clock's)."""
+
+    def wired(base_url: str | None, token: str | None, **options: Any) -> LipSync:
+        return LipSync(base_url, token, transport=mock.transport, sleep=sleep or mock.advance,
+                       monotonic=lambda: mock.now_ms() / 1000, rng=random.Random(0), **options)  # fmt: skip
+
+    monkeypatch.setattr(cli, "LipSync", wired)
+
+
+# -- help and version ---------------------------------------------------------------------------------------------
+
+OWN_OPTIONS = {
+    "text": {"--text", "--voice-id", "--voice-language", "--voice-speed"},
+    "audio": {"--audio-url", "--audio-file"},
+    "advanced": {"--audio-url", "--audio-file", "--audio-id", "--audio-ms", "--face-id", "--crop", "--watermark"},
+}
+
+
+@pytest.mark.parametrize("mode", OWN_OPTIONS)
+def test_each_submit_mode_s_help_lists_only_its_own_options(run: Callable[..., Run], mode: str) -> None:
+    done = run("submit", mode, "--help")
+    assert done.exit_code == 0
+    assert done.out.startswith(f"usage: kling-lipsync submit {mode} ")
+    others = set().union(*(options for other, options in OWN_OPTIONS.items() if other != mode)) - OWN_OPTIONS[mode]
+    shown = set(done.out.replace(",", " ").replace("[", " ").replace("]", " ").split())
+    assert OWN_OPTIONS[mode] <= shown
+    assert shown.isdisjoint(others), shown & others
+    assert {"--video-url", "--video-id", "--wait", "--out", "--callback-url"} <= shown
+
+
+def test_version_comes_from_the_package_metadata(run: Callable[..., Run]) -> None:
+    done = run("--version")
+    assert done.exit_code == 0
+    assert done.out.strip() == f"kling-lipsync {importlib.metadata.version('kling-lipsync')}"
+
+
+# -- credentials ---------------------------------------------------------------------------------------------------
+
+
+def test_a_missing_token_names_the_option_and_the_variables(
+    run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("KLING_API_TOKEN", "KLING_ACCESS_KEY", "KLING_SECRET_KEY", "KLING_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    done = run("status", "860000000000000001")
+    assert done.exit_code == 2
+    line = done.one_error_line()
+    assert "--token" in line
+    assert "KLING_API_TOKEN" in line
+    assert "token=" not in line
+
+
+def test_a_dmxapi_key_on_kling_s_gateway_is_told_to_go_under_kling(
+    run: Callable[..., Run], kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wire(monkeypatch, kling_mock)
+    done = run("--base-url", kling_mock.url("kling"), "--token", "sk-a-dmxapi-key", "status", "860000000000000001")
+    assert done.exit_code == 3
+    line = done.one_error_line()
+    assert line.startswith("Kling 1002 (HTTP 401)")
+    assert "an sk- key is a DMXAPI key, and DMXAPI answers under /kling" in line
+
+
+# -- Ctrl-C ---------------------------------------------------------------------------------------------------------
+
+
+def interrupt(seconds: float) -> None:
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(
+    ("family_given", "resume_family"),
+    [
+        pytest.param([], [], id="family-found"),
+        pytest.param(["--family", "lip-sync"], ["--family", "lip-sync"], id="family-given"),
+    ],
+)
+def test_ctrl_c_while_waiting_says_the_task_still_runs_and_how_to_resume(
+    run: Callable[..., Run], kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch, family_given, resume_family
+) -> None:
+    base = ["--base-url", kling_mock.url("dmxapi"), "--token", "sk-first-steps"]
+    wire(monkeypatch, kling_mock)
+    task_id = run(*base, "submit", "audio", "--video-url", VIDEO, "--audio-url", AUDIO_URL).out.strip()
+    wire(monkeypatch, kling_mock, sleep=interrupt)
+    done = run(*base, "wait", task_id, *family_given, "--out", "out dir/")
+    assert done.exit_code == 130
+    resume = " ".join(
+        ["kling-lipsync wait", task_id, *resume_family, "--out 'out dir/' --base-url", kling_mock.url("dmxapi")]
+    )
+    *progress, last = done.err.splitlines()
+    assert progress == [f"task {task_id}: submitted"], "one line per status, then the error on a line of its own"
+    assert last == f"kling-lipsync: error: interrupted; task {task_id} still runs: `{resume}`"
+
+
+def test_ctrl_c_while_submitting_with_wait_gives_the_new_task_s_id(
+    run: Callable[..., Run], kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wire(monkeypatch, kling_mock, sleep=interrupt)
+    done = run("--token", "sk-first-steps", "--base-url", kling_mock.url("dmxapi"), "--json",
+               "submit", "audio", "--video-url", VIDEO, "--audio-url", AUDIO_URL, "--wait")  # fmt: skip
+    assert done.exit_code == 130
+    with kling_mock.lipsync("sk-first-steps") as lip:
+        (task,) = lip.tasks()
+    resume = f"kling-lipsync wait {task.task_id} --family lip-sync --base-url {kling_mock.url('dmxapi')} --json"
+    assert json.loads(done.err) == {
+        "error": f"interrupted; task {task.task_id} still runs: `{resume}`",
+        "exit_code": 130,
+    }
+
+
+def test_the_module_docstring_lists_every_exit_code_as_the_table_does() -> None:
+    documented = cli.__doc__ or ""
+    for code, meaning in cli.EXIT_CODES.items():
+        assert f"\n    {code}  {meaning}\n" in documented
+    assert "\n    130  interrupted" in documented
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        pytest.param(["submit", "audio", "--video-url", VIDEO, "--voice-id", "AOT"], "--voice-id: only for submit text",
+                     id="another-mode-s-option"),
+        pytest.param(["submit", "text", "--video-url", VIDEO, "--audio-url", AUDIO_URL],
+                     "--audio-url: only for submit audio and submit advanced", id="two-other-modes-option"),
+        pytest.param(["submit", "--wait", "text", "--video-url", VIDEO, "--text", "hi", "--voice-id", "AOT"],
+                     "--wait: give it after the mode (kling-lipsync submit text --wait ...)", id="before-the-mode"),
+    ],
+)  # fmt: skip
+def test_an_option_of_another_mode_is_named_as_such(run: Callable[..., Run], args: list[str], shown: str) -> None:
+    done = run("--token", "sk-first-steps", *args)
+    assert done.exit_code == 2
+    assert (
+        done.err.splitlines()[-1]
+        == f"kling-lipsync submit {args[2] if args[1] == '--wait' else args[1]}: error: {shown}"
+    )
