@@ -1,12 +1,13 @@
 """The examples of README.md and of every page in docs/, as written: the docs are the tests' only copy.
 
 Each fenced block names its language. ``python`` blocks pass ``mypy --strict`` (one call for all) and run:
-a block that defines ``test_...`` functions runs under pytest with the plugin's fixtures (one pytest run for
-all of them), any other as a script against one mock served over HTTP (``KLING_BASE_URL``,
-``KLING_API_TOKEN``, as a user would set them), all at once. ``sh`` blocks are checked command by command:
+a block that defines ``test_...`` functions runs under pytest with the plugin's fixtures (one in-process
+pytest run for all of them), any other as a script in this process against one mock served over HTTP
+(``KLING_BASE_URL``, ``KLING_API_TOKEN``, as a user would set them). ``sh`` blocks are checked command by command:
 ``kling-lipsync`` and ``python -m mock_server`` lines parse with the real parsers, ``make`` targets exist,
-``curl`` commands run against the served mock and must succeed, and a command nobody checks fails until a
-check is added below. ``text`` blocks are not code. A failure names the page and line of its block.
+``curl`` commands run against the served mock and must succeed, so do the commands of a block that points
+``KLING_BASE_URL`` at the local mock, and a command nobody checks fails until a check is added below.
+``text`` blocks are not code. A failure names the page and line of its block.
 
 The docs' own promises are here too: every mock setting documented, every path named exists, every link
 between pages lands, every page reachable from the README's map.
@@ -168,6 +169,14 @@ def test_everything_the_docs_name_is_in_the_repository() -> None:
     )
     assert len(named) > 20, "the pattern finds the docs' paths"
     assert missing == []
+
+
+def test_the_cli_page_lists_every_exit_code() -> None:
+    from kling_lipsync.cli import EXIT_CODES
+
+    page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    listed = {int(code) for code in re.findall(r"^\| (\d+) \|", page, re.M)}
+    assert listed == {*EXIT_CODES, 130}, "130 is Ctrl-C, the shell's convention"
 
 
 def test_the_dashboard_page_shows_its_screenshot_and_how_it_is_taken() -> None:
@@ -401,3 +410,38 @@ def test_every_curl_example_succeeds_against_the_mock(block: Block, server: Prod
             timeout=30,
         )
         assert done.returncode == 0, f"{command.where}: {shlex.join(command.argv)}\n{done.stdout}{done.stderr}"
+
+
+LOCAL = re.compile(r"^(https?://)?(localhost|127\.0\.0\.1):8000")
+#: Blocks that set KLING_BASE_URL to the local mock: their commands can run as shown.
+CLI_BLOCKS = [
+    block
+    for block in SHELL
+    if any(
+        c.program == "export" and any(LOCAL.match(w.partition("=")[2]) for w in c.argv) for c in read_commands(block)
+    )
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("block", CLI_BLOCKS, ids=[block.where for block in CLI_BLOCKS])
+def test_every_cli_example_against_the_local_mock_runs(
+    block: Block, server: ProductionMock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """In this process, in the block's order, against the served mock: each command ends with exit code 0."""
+    from kling_lipsync.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for command in read_commands(block):
+        argv = [LOCAL.sub(server.url, word) for word in command.argv]
+        if command.program == "export":
+            for word in argv[1:]:
+                name, _, value = word.partition("=")
+                monkeypatch.setenv(name, LOCAL.sub(server.url, value))
+            continue
+        assert command.program == "kling-lipsync", f"{command.where}: only export and kling-lipsync run here"
+        assert "mock" not in argv, f"{command.where}: the served mock is already running"
+        said = io.StringIO()
+        with contextlib.redirect_stderr(said), contextlib.redirect_stdout(said):
+            exit_code = main(argv[1:])
+        assert exit_code == 0, f"{command.where}: {shlex.join(command.argv)}\n{said.getvalue()}"
