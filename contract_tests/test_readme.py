@@ -247,7 +247,6 @@ def test_every_python_script_runs_against_the_served_mock(
     assert failed == [], "\n".join(failed)
 
 
-@pytest.mark.slow
 def test_every_pytest_example_passes_with_the_plugin(pytester: pytest.Pytester) -> None:
     """All in one pytest run, as a project that installed the package would run them."""
     pytester.makepyfile(**{block.module: block.code for block in TESTS})
