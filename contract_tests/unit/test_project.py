@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.servers import ROOT
-from mock_server.settings import ENV_PREFIX, Settings
+from mock_server.settings import Settings
 
 BIN = Path(sys.executable).parent
 
@@ -30,29 +30,6 @@ def test_ruff_is_clean() -> None:
 def test_mypy_strict_is_clean() -> None:
     result = run(str(BIN / "mypy"))
     assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_readme_documents_every_mock_setting() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    missing = [item.name for item in fields(Settings) if f"{ENV_PREFIX}{item.name.upper()}" not in readme]
-    assert missing == []
-
-
-def test_everything_the_readme_names_is_in_the_repository() -> None:
-    """Paths the README shows in backticks exist here (nothing outside the repository, such as ../shared)."""
-    import re
-
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert re.search(r"(?<![.\w])\.\./", readme) is None, "the README points outside the repository"
-    # Paths with a folder (bare file names are explained by the text around them).
-    named = set(re.findall(r"`((?:[\w.-]+/)+[\w.-]*)`", readme))
-    # Generated on demand, not committed: the TypeScript client's build and the virtual environment.
-    made_by_targets = ("clients/typescript/build", ".venv", "dist/", "out/", "build/")
-    missing = sorted(
-        path for path in named if not path.startswith(made_by_targets) and not (ROOT / path.rstrip("/")).exists()
-    )
-    assert len(named) > 20, "the pattern finds the README's paths"
-    assert missing == []
 
 
 def test_the_mock_command_line_names_the_command_typed_and_explains_every_flag() -> None:
