@@ -1,0 +1,335 @@
+"""The order of a request to the mock, from the socket and back; ``install`` registers it on the app.
+
+Read this module top to bottom to follow a request (a create, say):
+
+1. **Wire** (``wire.Wire``, WSGI middleware around the app): passes the request in; on the way out it
+   carries out the answer's ``WireEffect``, if step 4 or the view left one (a delay, dribbling, a transport
+   fault instead of the answer).
+2. **Begin** (``begin``, before anything else of the request, routing errors included): the request id,
+   the clock reading and the settings in force, in one ``Call`` on ``flask.g``; the ``/scenario/NAME``
+   prefix of the URL, if any. A CORS preflight, when CORS is on, is answered right after (``cors.py``), and
+   an admin request (``/__mock__/``) goes to ``admin.py``, which checks the admin token; neither goes on.
+3. **Gateway and authentication** (``answer``): the gateway from the route (Kling's ``/v1`` or DMXAPI's
+   ``/kling/v1``), the account from the Bearer token (``auth.py``: 401 with 1001-1004, or the proxy's own).
+4. **Scenario and fate** (``fates.choose_fate``, a pure function): chaos, then the scenario, example or
+   code the request asks for. Anything but ``Proceed`` is answered here (``respond``): an error, the
+   operation's documented example, or a transport fault; nothing is processed.
+5. **Validation** shared by every family: the body is a JSON object (1200); then the family's own rules
+   (1201), in the view.
+6. **The family's view** (``views.py``, asking the family in ``families/``): open a session, create a
+   task (validate, the account's concurrency 1303, store), query one (a planned poll may answer a fate),
+   or list a page.
+7. **Journal** (``finish``, after the answer is made, errors included): one journal entry per API request
+   (admin requests are not the API's), the request log line, callbacks due once the answer is out, the
+   ``WireEffect`` handed to step 1.
+8. **Response**: the view's answer, or an ``ErrorAnswer`` raised anywhere above rendered in Kling's
+   envelope (``render_error``); routing errors and bugs too, never an HTML page or a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from kling_spec import response_examples
+from kling_spec.families import Operation
+
+from . import admin, auth, cors, views
+from .context import Call, current_call
+from .errors import ErrorAnswer, ProxyAuthError, envelope, new_request_id
+from .families import Families, TaskFamily
+from .fates import (
+    Asked,
+    BreakConnection,
+    Fate,
+    Proceed,
+    Refuse,
+    ShowExample,
+    UnknownScenario,
+    choose_fate,
+    choose_scenario as asked_scenario,
+)
+from .redact import redact_authorization, without_audio_bytes
+from .runtime import MockRuntime
+from .store import JournalEntry
+from .validation import BodyError, parse_json_body
+from .wire import EFFECT, Wire, lends_connection
+
+__all__ = ["answer", "begin", "finish", "install", "render_error"]
+
+#: The blueprints of DMXAPI's gateway (``/kling/...``); the others are Kling's own.
+DMXAPI_BLUEPRINTS = frozenset({"dmxapi", "scenario_dmxapi"})
+#: HTTP errors raised by routing or Werkzeug, as the Kling table words them.
+_HTTP_TO_KLING = {404: (1203, None), 405: (1202, None), 413: (1200, 413)}
+#: Operations whose request carries a JSON body (the others are queries).
+_WITH_BODY = frozenset({"create", "session"})
+
+
+def install(app: Flask, mock: MockRuntime) -> None:
+    """Register the pipeline on ``app``: the API's routes, the admin API, the hooks, the error rendering."""
+    api = _api_blueprint(mock.families)
+    # Every family's API on both gateways, and behind a scenario prefix for clients that set no headers.
+    app.register_blueprint(api)
+    app.register_blueprint(api, url_prefix="/kling", name="dmxapi")
+    app.register_blueprint(api, url_prefix="/scenario/<mock_scenario>", name="scenario_kling")
+    app.register_blueprint(api, url_prefix="/scenario/<mock_scenario>/kling", name="scenario_dmxapi")
+    app.register_blueprint(admin.bp)
+    for rule in app.url_map.iter_rules():
+        # Kling answers a method a path does not have with 404/1202, OPTIONS included.
+        rule.methods = {m for m in rule.methods or () if m != "OPTIONS"}
+    # Step 2: a URL value preprocessor runs before anything else of the request, blueprints' included.
+    app.url_value_preprocessor(begin)
+    # Step 7 (Flask runs after-request hooks last registered first: CORS marks the answer, then this).
+    app.after_request(finish)
+    settings = mock.base_settings
+    if settings.cors_origins:
+        cors.install(app, settings.cors_origins, admin.bp.url_prefix or "/__mock__")
+    # Step 8.
+    app.register_error_handler(ErrorAnswer, render_error)
+    app.register_error_handler(ProxyAuthError, _render_proxy_refusal)
+    app.register_error_handler(HTTPException, _render_http_error)
+    app.register_error_handler(Exception, _render_unexpected)
+    # Step 1: faults, delays and dribbling happen around the app, where the connection is.
+    app.wsgi_app = Wire(app.wsgi_app)  # type: ignore[method-assign]
+
+
+# -- 2. begin ------------------------------------------------------------------------------------------
+
+
+def begin(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """Make the request's ``Call``: its id, the clock reading, the settings in force, the URL's scenario."""
+    mock: MockRuntime = current_app.extensions["kling_mock"]
+    view = mock.begin_request()
+    call = g.call = Call(new_request_id(), time.perf_counter(), view.now_ms, view.settings, mock, begun=True)
+    call.scenarios = view.scenarios
+    if values and "mock_scenario" in values:
+        call.url_scenario = values.pop("mock_scenario")
+    if mock.housekeeping_pid != os.getpid():
+        # Started lazily, in the serving process: a thread started before a fork would not survive it.
+        mock.start_housekeeping()
+
+
+# -- 3 to 6: the API's one view ----------------------------------------------------------------------------
+
+
+def answer(family: TaskFamily, operation: Operation, role: str, task_id: str | None = None) -> Response:
+    """Authenticate, choose the fate, parse the body and run the family's view for it (steps 3 to 6)."""
+    call = current_call()
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    call.task_id = task_id
+    # 3. Gateway and authentication (ErrorAnswer or ProxyAuthError: rendered in step 8).
+    call.gateway = auth.DMXAPI_GATEWAY if req.blueprint in DMXAPI_BLUEPRINTS else auth.KLING_GATEWAY
+    call.account = auth.account_for(call.gateway, req.headers.get("Authorization"), call.settings)
+    # 4. Scenario and fate.
+    call.lends_connection = lends_connection(req.environ)
+    fate = _choose(call, Asked(req.headers.get("X-Mock-Scenario"), req.headers.get("Prefer"), call.url_scenario))
+    if not isinstance(fate, Proceed):
+        return respond(call, fate, operation)
+    call.scenario, call.wire = fate.scenario, fate.wire
+    # 5. Validation every family shares: a JSON object.
+    call.family = family.name
+    call.base_url = call.settings.public_url or req.host_url
+    # 6. The family's view.
+    result: Response | Fate
+    if role == "create":
+        result = views.create(call, family, _json_body(call))
+    elif role == "session":
+        result = views.open_session(call, family, _json_body(call))  # type: ignore[arg-type]
+    elif role == "get":
+        result = views.get_task(call, family, task_id or "")
+    else:
+        result = views.list_tasks(call, family)
+    return result if isinstance(result, Response) else respond(call, result, operation)
+
+
+def _choose(call: Call, asked: Asked) -> Fate:
+    """The request's fate; a scenario name unknown here is looked for again in the shared state first."""
+    if asked != _NOTHING_ASKED and isinstance(asked_scenario(asked, call.scenarios), UnknownScenario):
+        # Workers read the shared state every 50 ms on the real clock: a scenario another worker defined
+        # a moment ago is looked for in the state as it is now before the name is refused.
+        call.scenarios = call.runtime.scenarios()
+    mock = call.runtime
+    seed = call.settings.chaos_seed
+    fate = choose_fate(
+        asked,
+        call.scenarios,
+        call.settings,
+        lends_connection=call.lends_connection,
+        draw=lambda: mock.chaos_draw(seed),
+    )
+    return fate.refusal() if isinstance(fate, UnknownScenario) else fate
+
+
+_NOTHING_ASKED = Asked()
+
+
+def respond(call: Call, fate: Fate, operation: Operation) -> Response:
+    """The answer for a fate other than the normal one: an error, an example, or nothing (a fault)."""
+    if isinstance(fate, Refuse | BreakConnection) and fate.scenario is not None:
+        call.scenario = fate.scenario  # the journal names the scenario that answered
+    if isinstance(fate, Refuse):
+        return render_error(ErrorAnswer(fate.code, fate.message))
+    if isinstance(fate, ShowExample):
+        return _example(call, fate.name, operation)
+    if isinstance(fate, BreakConnection):
+        call.wire = fate.wire
+        return Response(b"", status=500)  # never seen: wire.Wire replaces the answer with the fault
+    raise AssertionError(f"no answer for {fate!r}")  # Proceed is answered by the view; Unknown is a Refuse
+
+
+def _example(call: Call, name: str, operation: Operation) -> Response:
+    """The operation's documented example ``name``, with this request's id; 1201 naming the known ones if none."""
+    examples = response_examples(operation.spec)
+    found = examples.get(name)
+    if found is None:
+        known = ", ".join(examples)
+        return render_error(
+            ErrorAnswer(
+                1201, f"Prefer example={name[:40]}: {operation.operation_id} has no such example; known: {known}"
+            )
+        )
+    status, body = found
+    shown = dict(body) if isinstance(body, dict) else body
+    if isinstance(shown, dict) and "request_id" in shown:
+        shown["request_id"] = call.request_id
+    call.kling_code = shown.get("code") if isinstance(shown, dict) else None
+    response = envelope(shown)
+    response.status_code = status
+    return response
+
+
+def _json_body(call: Call) -> dict[str, Any]:
+    """The request's JSON object (1200 for another content type or anything but a JSON object)."""
+    if request.mimetype != "application/json":
+        raise ErrorAnswer(1200, "Invalid request parameters: Content-Type must be application/json")
+    try:
+        body = parse_json_body(request.get_data(cache=True))
+    except BodyError as exc:
+        raise ErrorAnswer(1200, f"Invalid request parameters: {exc}") from None
+    call.body = body
+    return body
+
+
+def _flask_path(path: str) -> str:
+    """A path template of the spec (``{task_id}``) as Flask writes it (``<task_id>``)."""
+    return re.sub(r"\{(\w+)\}", r"<\1>", path)
+
+
+def _api_blueprint(families: Families) -> Blueprint:
+    """The API of every family, as one blueprint (registered once per gateway and scenario prefix)."""
+    bp = Blueprint("kling", __name__)
+    for family in families.by_name.values():
+        for role, operation in family.spec.operations.items():
+
+            def view(
+                task_id: str | None = None,
+                _family: TaskFamily = family,
+                _operation: Operation = operation,
+                _role: str = role,
+            ) -> Response:
+                return answer(_family, _operation, _role, task_id)
+
+            for index, path in enumerate((operation.path, *operation.path_aliases)):
+                bp.add_url_rule(
+                    _flask_path(path),
+                    endpoint=f"{family.name}_{role}" + (f"_alias{index}" if index else ""),
+                    view_func=view,
+                    methods=[operation.method.upper()],
+                )
+    return bp
+
+
+# -- 7. journal ------------------------------------------------------------------------------------------
+
+
+def finish(response: Response) -> Response:
+    """Journal the API request, log its line, schedule callbacks due after it, hand the wire its effect."""
+    call: Call | None = g.get("call")
+    if call is None or not call.begun:
+        return response
+    mock = call.runtime
+    elapsed_ms = (time.perf_counter() - call.started) * 1000
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    settings = call.settings
+    # Admin requests are not the API's: not journaled, even those routing refused (an OPTIONS, a typo).
+    if not call.admin and not req.path.startswith("/__mock__"):
+        body = without_audio_bytes(call.body)
+        mock.store.journal_append(
+            JournalEntry(
+                at=call.now_ms,
+                method=req.method,
+                path=req.path,
+                query=req.query_string.decode("latin-1")[:1000],
+                gateway=call.gateway,
+                family=call.family,
+                # 0: the client got no HTTP answer (a transport fault replaced it).
+                status=0 if call.wire is not None and call.wire.replaces_answer else response.status_code,
+                code=call.kling_code,
+                request_id=call.request_id,
+                task_id=call.task_id,
+                account=call.account,
+                authorization=redact_authorization(req.headers.get("Authorization")),
+                scenario=call.scenario.name if call.scenario else None,
+                body=json.dumps(body, ensure_ascii=False)[:4000] if body is not None else None,
+                duration_ms=round(elapsed_ms, 3),
+            ),
+            keep=settings.journal_size,
+        )
+    if settings.log_requests:
+        task = f" task={call.task_id}" if call.task_id else ""
+        mock.request_log.line(
+            f"{req.method} {req.path} -> {response.status_code} code={call.kling_code} {elapsed_ms:.1f}ms{task}"
+        )
+    if call.deliver_after_response:
+        response.call_on_close(mock.dispatcher.deliver_due)
+    if call.wire is not None:
+        req.environ[EFFECT] = call.wire
+    return response
+
+
+# -- 8. response: errors in Kling's envelope -----------------------------------------------------------------
+
+
+def render_error(exc: ErrorAnswer) -> Response:
+    """``{code, message, request_id}`` under the catalogue's HTTP status (and ``Retry-After`` if configured)."""
+    call = current_call()
+    response = envelope({"code": exc.code, "message": exc.message, "request_id": call.request_id})
+    response.status_code = exc.http_status
+    call.kling_code = exc.code
+    retry_after = call.settings.retry_after_seconds
+    if retry_after is not None and exc.http_status in (429, 503):
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _render_proxy_refusal(exc: ProxyAuthError) -> Response:
+    """DMXAPI's 401 for a token it does not take, in its own (OpenAI-style) body."""
+    message = f"Invalid Token (request id: {current_call().request_id})"
+    response = envelope({"error": {"code": "", "message": message, "type": "rix_api_error"}})
+    response.status_code = 401
+    return response
+
+
+def _render_http_error(exc: HTTPException) -> Response:
+    """Routing and Werkzeug errors in the envelope: 404 -> 1203, 405 -> 404/1202, 413 -> 413/1200, else 1200/5000."""
+    status = exc.code or 500
+    if status in _HTTP_TO_KLING:
+        code, http_status = _HTTP_TO_KLING[status]
+        message = "Request body too large" if status == 413 else None
+        return render_error(ErrorAnswer(code, message, http_status=http_status))
+    if status >= 500:
+        return render_error(ErrorAnswer(5000))
+    return render_error(ErrorAnswer(1200, f"Invalid request parameters: {exc.description or exc.name}"))
+
+
+def _render_unexpected(exc: Exception) -> Response:
+    """Never a traceback or an HTML page: a bug in the mock is a 5000 in the Kling envelope, and logged."""
+    logging.getLogger("mock_server").exception("unexpected error on %s %s", request.method, request.path)
+    return render_error(ErrorAnswer(5000))
