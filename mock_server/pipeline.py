@@ -135,9 +135,10 @@ def answer(family: TaskFamily, operation: Operation, role: str, task_id: str | N
     call.scenario, call.wire = fate.scenario, fate.wire
     # 5. Validation every family shares: a JSON object.
     call.family = family.name
-    call.base_url = call.settings.public_url or req.host_url
     # 6. The family's view.
     result: Response | Fate
+    if role in _WITH_BODY:
+        call.base_url = call.settings.public_url or _host_url(req)
     if role == "create":
         result = views.create(call, family, _json_body(call))
     elif role == "session":
@@ -147,6 +148,21 @@ def answer(family: TaskFamily, operation: Operation, role: str, task_id: str | N
     else:
         result = views.list_tasks(call, family)
     return result if isinstance(result, Response) else respond(call, result, operation)
+
+
+def _host_url(req: Any) -> str:
+    """``request.host_url``, remembered per scheme and host: Werkzeug builds it anew each time (~20 us)."""
+    environ = req.environ
+    key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME"))
+    found = _HOST_URLS.get(key)
+    if found is None:
+        if len(_HOST_URLS) >= 64:  # any Host header can be sent: keep only a few
+            _HOST_URLS.clear()
+        found = _HOST_URLS[key] = req.host_url
+    return found
+
+
+_HOST_URLS: dict[tuple[Any, ...], str] = {}
 
 
 def _choose(call: Call, asked: Asked) -> Fate:

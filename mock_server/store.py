@@ -139,6 +139,10 @@ class Store:
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
         self._state_cache: tuple[int, MockState] | None = None
+        #: Only this connection can change a ``:memory:`` database, so its state is read again only after this
+        #: store changed it (a file is shared with other processes: read it every time).
+        self._private = path == ":memory:"
+        self._state_known: MockState | None = None
         self._journal_lock = threading.Lock()
         # Held from taking the queue to writing it, and by reset: a reset never falls between the two.
         self._journal_write_lock = threading.Lock()
@@ -227,14 +231,22 @@ class Store:
 
     def state(self) -> MockState:
         """The shared state; the parsed settings changes are cached until their generation moves."""
+        known = self._state_known
+        if known is not None and self._pid == os.getpid():
+            return known
         with self._lock:
             row = self._db().execute("SELECT clock_ms, generation FROM mock_state WHERE id = 1").fetchone()
             cached = self._state_cache
             if cached is not None and cached[0] == row["generation"]:
-                return MockState(row["clock_ms"], cached[1].config_changes, row["generation"])
+                state = MockState(row["clock_ms"], cached[1].config_changes, row["generation"])
+                if self._private:
+                    self._state_known = state
+                return state
             changes = self._db().execute("SELECT config_changes FROM mock_state WHERE id = 1").fetchone()[0]
             state = MockState(row["clock_ms"], json.loads(changes), row["generation"])
             self._state_cache = (state.generation, state)
+            if self._private:
+                self._state_known = state
             return state
 
     def begin_run(self, run_id: str) -> bool:
@@ -249,11 +261,13 @@ class Store:
                 return False
             db.execute("INSERT OR REPLACE INTO mock_run (id, run_id) VALUES (1, ?)", (run_id,))
             db.execute("DELETE FROM scenarios")
+            self._state_known = None  # read the state again after this change
             db.execute("UPDATE mock_state SET config_changes = '{}', generation = generation + 1 WHERE id = 1")
             return True
 
     def advance_clock(self, milliseconds: int) -> int:
         with self.transaction() as db:
+            self._state_known = None  # read the state again after this change
             db.execute("UPDATE mock_state SET clock_ms = clock_ms + ? WHERE id = 1", (milliseconds,))
             value: int = db.execute("SELECT clock_ms FROM mock_state WHERE id = 1").fetchone()[0]
             return value
@@ -265,6 +279,7 @@ class Store:
 
     def set_config_changes(self, changes: Mapping[str, Any]) -> None:
         with self.transaction() as db:
+            self._state_known = None  # read the state again after this change
             db.execute(
                 "UPDATE mock_state SET config_changes = ?, generation = generation + 1 WHERE id = 1",
                 (json.dumps(dict(changes), sort_keys=True),),
@@ -288,6 +303,7 @@ class Store:
                 db.execute("DELETE FROM media")
                 db.execute("DELETE FROM scenarios")
                 db.execute("DELETE FROM journal")
+                self._state_known = None  # read the state again after this change
                 db.execute(
                     "UPDATE mock_state SET clock_ms = ?, config_changes = '{}', generation = generation + 1 "
                     "WHERE id = 1",
@@ -461,12 +477,14 @@ class Store:
                 "INSERT OR REPLACE INTO scenarios (name, definition) VALUES (?, ?)",
                 (name, json.dumps(dict(definition), sort_keys=True)),
             )
+            self._state_known = None  # read the state again after this change
             db.execute("UPDATE mock_state SET generation = generation + 1 WHERE id = 1")
 
     def forget_scenario(self, name: str) -> bool:
         with self.transaction() as db:
             gone = db.execute("DELETE FROM scenarios WHERE name = ?", (name,)).rowcount > 0
             if gone:
+                self._state_known = None  # read the state again after this change
                 db.execute("UPDATE mock_state SET generation = generation + 1 WHERE id = 1")
             return gone
 
