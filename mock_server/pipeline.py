@@ -5,10 +5,13 @@ Read this module top to bottom to follow a request (a create, say):
 1. **Wire** (``wire.Wire``, WSGI middleware around the app): passes the request in; on the way out it
    carries out the answer's ``WireEffect``, if step 4 or the view left one (a delay, dribbling, a transport
    fault instead of the answer).
-2. **Begin** (``begin``, before anything else of the request, routing errors included): the request id,
-   the clock reading and the settings in force, in one ``Call`` on ``flask.g``; the ``/scenario/NAME``
-   prefix of the URL, if any. A CORS preflight, when CORS is on, is answered right after (``cors.py``), and
-   an admin request (``/__mock__/``) goes to ``admin.py``, which checks the admin token; neither goes on.
+2. **Route and begin** (``Pipeline``, the WSGI app inside the wire): a request for an operation of the API
+   is served by the steps below directly; anything else (the admin API, a path or method the API does not
+   have, every request when CORS is on) goes through Flask, where the same steps are hooks and one view
+   (``begin``, ``api_view``, ``finish``, the error handlers). Either way a ``Call`` is made first: the
+   request id, the clock reading, the settings in force, the ``/scenario/NAME`` prefix of the URL, if any.
+   Through Flask, a CORS preflight is answered right after (``cors.py``), and an admin request
+   (``/__mock__/``) goes to ``admin.py``, which checks the admin token; neither goes on.
 3. **Gateway and authentication** (``answer``): the gateway from the route (Kling's ``/v1`` or DMXAPI's
    ``/kling/v1``), the account from the Bearer token (``auth.py``: 401 with 1001-1004, or the proxy's own).
 4. **Scenario and fate** (``fates.choose_fate``, a pure function): chaos, then the scenario, example or
@@ -37,6 +40,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import MapAdapter
+from werkzeug.wrappers import Request
 
 from kling_spec import response_examples
 from kling_spec.families import Operation
@@ -62,7 +67,7 @@ from .store import JournalEntry
 from .validation import BodyError, parse_json_body
 from .wire import EFFECT, Wire, lends_connection
 
-__all__ = ["answer", "begin", "finish", "install", "render_error"]
+__all__ = ["Pipeline", "answer", "begin", "finish", "install", "render_error", "render_exception"]
 
 #: The blueprints of DMXAPI's gateway (``/kling/...``); the others are Kling's own.
 DMXAPI_BLUEPRINTS = frozenset({"dmxapi", "scenario_dmxapi"})
@@ -92,40 +97,118 @@ def install(app: Flask, mock: MockRuntime) -> None:
     if settings.cors_origins:
         cors.install(app, settings.cors_origins, admin.bp.url_prefix or "/__mock__")
     # Step 8.
-    app.register_error_handler(ErrorAnswer, render_error)
-    app.register_error_handler(ProxyAuthError, _render_proxy_refusal)
-    app.register_error_handler(HTTPException, _render_http_error)
-    app.register_error_handler(Exception, _render_unexpected)
-    # Step 1: faults, delays and dribbling happen around the app, where the connection is.
-    app.wsgi_app = Wire(app.wsgi_app)  # type: ignore[method-assign]
+    for error in (ErrorAnswer, ProxyAuthError, HTTPException, Exception):
+        app.register_error_handler(error, _flask_error)
+    # Steps 1 and 2: faults, delays and dribbling happen around the app, where the connection is; inside it,
+    # the API's operations are served without Flask's request machinery (a third of a query's time).
+    app.wsgi_app = Wire(Pipeline(app, mock))  # type: ignore[method-assign]
+
+
+#: What ``Map.bind_to_environ`` reads of a request besides its path, method and query (which ``match`` is given).
+_BINDING = (
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "wsgi.url_scheme",
+    "SCRIPT_NAME",
+    "HTTP_CONNECTION",
+    "HTTP_UPGRADE",
+)
+
+
+class Pipeline:
+    """The app's WSGI entry: an operation of the API through the steps of this module, the rest through Flask."""
+
+    def __init__(self, app: Flask, mock: MockRuntime) -> None:
+        self.flask = app.wsgi_app
+        self.mock = mock
+        self.url_map = app.url_map
+        self.max_content_length: int | None = app.config["MAX_CONTENT_LENGTH"]
+        #: endpoint -> what ``answer`` needs (every API route, on every gateway and scenario prefix).
+        self.routes: dict[str, tuple[TaskFamily, Operation, str]] = {
+            endpoint: view.kling_route for endpoint, view in app.view_functions.items() if hasattr(view, "kling_route")
+        }
+        # CORS marks every answer in Flask's after-request hooks: with it on, everything goes through Flask.
+        self.direct = not mock.base_settings.cors_origins
+        self._adapters: dict[tuple[Any, ...], MapAdapter] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not self.direct:
+            return self.flask(environ, start_response)
+        path = environ.get("PATH_INFO")
+        if not path:
+            return self.flask(environ, start_response)
+        try:
+            # WSGI gives the path as latin-1 (PEP 3333): the characters it stands for, as Werkzeug reads them.
+            endpoint, matched = self._routing(environ).match(
+                path.encode("latin1").decode(errors="replace"), environ["REQUEST_METHOD"]
+            )
+        except HTTPException:  # unknown path or method, a redirect: Flask answers as Kling does
+            return self.flask(environ, start_response)
+        route = self.routes.get(str(endpoint))
+        if route is None:
+            return self.flask(environ, start_response)
+        req = Request(environ)
+        req.max_content_length = self.max_content_length
+        values = dict(matched)
+        call = _new_call(self.mock, values)
+        family, operation, role = route
+        try:
+            response = answer(call, req, str(endpoint), family, operation, role, values.get("task_id"))
+        except Exception as exc:  # as Flask's error handlers below: every error in the envelope
+            response = render_exception(call, req, exc)
+        _journal(call, req, response)
+        return response(environ, start_response)
+
+    def _routing(self, environ: dict[str, Any]) -> MapAdapter:
+        """The URL map bound to this request's host and scheme, kept per host (binding is a tenth of a query)."""
+        key = tuple(environ.get(name) for name in _BINDING)
+        adapter = self._adapters.get(key)
+        if adapter is None:
+            if len(self._adapters) >= 64:  # any Host header can be sent: keep only a few
+                self._adapters.clear()
+            adapter = self._adapters[key] = self.url_map.bind_to_environ(environ)
+        return adapter
 
 
 # -- 2. begin ------------------------------------------------------------------------------------------
 
 
 def begin(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    """Make the request's ``Call``: its id, the clock reading, the settings in force, the URL's scenario."""
-    mock: MockRuntime = current_app.extensions["kling_mock"]
+    """Through Flask: make the request's ``Call`` (a URL value preprocessor runs before anything else)."""
+    g.call = _new_call(current_app.extensions["kling_mock"], values)
+
+
+def _new_call(mock: MockRuntime, values: dict[str, Any] | None) -> Call:
+    """The request's ``Call``: its id, the clock reading, the settings in force, the URL's scenario."""
     view = mock.begin_request()
-    call = g.call = Call(new_request_id(), time.perf_counter(), view.now_ms, view.settings, mock, begun=True)
+    call = Call(new_request_id(), time.perf_counter(), view.now_ms, view.settings, mock, begun=True)
     call.scenarios = view.scenarios
     if values and "mock_scenario" in values:
         call.url_scenario = values.pop("mock_scenario")
     if mock.housekeeping_pid != os.getpid():
         # Started lazily, in the serving process: a thread started before a fork would not survive it.
         mock.start_housekeeping()
+    return call
 
 
 # -- 3 to 6: the API's one view ----------------------------------------------------------------------------
 
 
-def answer(family: TaskFamily, operation: Operation, role: str, task_id: str | None = None) -> Response:
+def answer(
+    call: Call,
+    req: Request,
+    endpoint: str,
+    family: TaskFamily,
+    operation: Operation,
+    role: str,
+    task_id: str | None = None,
+) -> Response:
     """Authenticate, choose the fate, parse the body and run the family's view for it (steps 3 to 6)."""
-    call = current_call()
-    req = request._get_current_object()  # type: ignore[attr-defined]
     call.task_id = task_id
     # 3. Gateway and authentication (ErrorAnswer or ProxyAuthError: rendered in step 8).
-    call.gateway = auth.DMXAPI_GATEWAY if req.blueprint in DMXAPI_BLUEPRINTS else auth.KLING_GATEWAY
+    gateway_of_route = endpoint.partition(".")[0]
+    call.gateway = auth.DMXAPI_GATEWAY if gateway_of_route in DMXAPI_BLUEPRINTS else auth.KLING_GATEWAY
     call.account = auth.account_for(call.gateway, req.headers.get("Authorization"), call.settings)
     # 4. Scenario and fate.
     call.lends_connection = lends_connection(req.environ)
@@ -140,17 +223,17 @@ def answer(family: TaskFamily, operation: Operation, role: str, task_id: str | N
     if role in _WITH_BODY:
         call.base_url = call.settings.public_url or _host_url(req)
     if role == "create":
-        result = views.create(call, family, _json_body(call))
+        result = views.create(call, family, _json_body(call, req))
     elif role == "session":
-        result = views.open_session(call, family, _json_body(call))  # type: ignore[arg-type]
+        result = views.open_session(call, family, _json_body(call, req))  # type: ignore[arg-type]
     elif role == "get":
         result = views.get_task(call, family, task_id or "")
     else:
-        result = views.list_tasks(call, family)
+        result = views.list_tasks(call, family, req.args)
     return result if isinstance(result, Response) else respond(call, result, operation)
 
 
-def _host_url(req: Any) -> str:
+def _host_url(req: Request) -> str:
     """``request.host_url``, remembered per scheme and host: Werkzeug builds it anew each time (~20 us)."""
     environ = req.environ
     key = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SCRIPT_NAME"))
@@ -191,7 +274,7 @@ def respond(call: Call, fate: Fate, operation: Operation) -> Response:
     if isinstance(fate, Refuse | BreakConnection) and fate.scenario is not None:
         call.scenario = fate.scenario  # the journal names the scenario that answered
     if isinstance(fate, Refuse):
-        return render_error(ErrorAnswer(fate.code, fate.message))
+        return render_error(ErrorAnswer(fate.code, fate.message), call)
     if isinstance(fate, ShowExample):
         return _example(call, fate.name, operation)
     if isinstance(fate, BreakConnection):
@@ -206,11 +289,8 @@ def _example(call: Call, name: str, operation: Operation) -> Response:
     found = examples.get(name)
     if found is None:
         known = ", ".join(examples)
-        return render_error(
-            ErrorAnswer(
-                1201, f"Prefer example={name[:40]}: {operation.operation_id} has no such example; known: {known}"
-            )
-        )
+        message = f"Prefer example={name[:40]}: {operation.operation_id} has no such example; known: {known}"
+        return render_error(ErrorAnswer(1201, message), call)
     status, body = found
     shown = dict(body) if isinstance(body, dict) else body
     if isinstance(shown, dict) and "request_id" in shown:
@@ -221,12 +301,12 @@ def _example(call: Call, name: str, operation: Operation) -> Response:
     return response
 
 
-def _json_body(call: Call) -> dict[str, Any]:
+def _json_body(call: Call, req: Request) -> dict[str, Any]:
     """The request's JSON object (1200 for another content type or anything but a JSON object)."""
-    if request.mimetype != "application/json":
+    if req.mimetype != "application/json":
         raise ErrorAnswer(1200, "Invalid request parameters: Content-Type must be application/json")
     try:
-        body = parse_json_body(request.get_data(cache=True))
+        body = parse_json_body(req.get_data(cache=True))
     except BodyError as exc:
         raise ErrorAnswer(1200, f"Invalid request parameters: {exc}") from None
     call.body = body
@@ -244,19 +324,23 @@ def _api_blueprint(families: Families) -> Blueprint:
     for family in families.by_name.values():
         for role, operation in family.spec.operations.items():
 
-            def view(
+            def api_view(
                 task_id: str | None = None,
                 _family: TaskFamily = family,
                 _operation: Operation = operation,
                 _role: str = role,
             ) -> Response:
-                return answer(_family, _operation, _role, task_id)
+                """Through Flask (CORS on): the same steps, the ``Call`` and request from Flask's context."""
+                req = request._get_current_object()  # type: ignore[attr-defined]
+                return answer(current_call(), req, req.endpoint or "", _family, _operation, _role, task_id)
+
+            api_view.kling_route = (family, operation, role)  # type: ignore[attr-defined]  # for Pipeline
 
             for index, path in enumerate((operation.path, *operation.path_aliases)):
                 bp.add_url_rule(
                     _flask_path(path),
                     endpoint=f"{family.name}_{role}" + (f"_alias{index}" if index else ""),
-                    view_func=view,
+                    view_func=api_view,
                     methods=[operation.method.upper()],
                 )
     return bp
@@ -266,13 +350,17 @@ def _api_blueprint(families: Families) -> Blueprint:
 
 
 def finish(response: Response) -> Response:
-    """Journal the API request, log its line, schedule callbacks due after it, hand the wire its effect."""
+    """Through Flask (an after-request hook): ``_journal`` the request, errors and unknown paths included."""
     call: Call | None = g.get("call")
-    if call is None or not call.begun:
-        return response
+    if call is not None and call.begun:
+        _journal(call, request._get_current_object(), response)  # type: ignore[attr-defined]
+    return response
+
+
+def _journal(call: Call, req: Request, response: Response) -> None:
+    """Journal the API request, log its line, schedule callbacks due after it, hand the wire its effect."""
     mock = call.runtime
     elapsed_ms = (time.perf_counter() - call.started) * 1000
-    req = request._get_current_object()  # type: ignore[attr-defined]
     settings = call.settings
     # Admin requests are not the API's: not journaled, even those routing refused (an OPTIONS, a typo).
     if not call.admin and not req.path.startswith("/__mock__"):
@@ -307,15 +395,29 @@ def finish(response: Response) -> Response:
         response.call_on_close(mock.dispatcher.deliver_due)
     if call.wire is not None:
         req.environ[EFFECT] = call.wire
-    return response
 
 
 # -- 8. response: errors in Kling's envelope -----------------------------------------------------------------
 
 
-def render_error(exc: ErrorAnswer) -> Response:
+def render_exception(call: Call, req: Request, exc: Exception) -> Response:
+    """Any error raised while answering, in its envelope: the error handlers ``install`` gives Flask, in one."""
+    if isinstance(exc, ErrorAnswer):
+        return render_error(exc, call)
+    if isinstance(exc, ProxyAuthError):
+        return _render_proxy_refusal(exc, call)
+    if isinstance(exc, HTTPException):
+        return _render_http_error(exc, call)
+    return _render_unexpected(exc, call, req)
+
+
+def _flask_error(exc: Exception) -> Response:
+    """Through Flask: an error raised by a hook, a view or routing, rendered as ``render_exception`` does."""
+    return render_exception(current_call(), request._get_current_object(), exc)  # type: ignore[attr-defined]
+
+
+def render_error(exc: ErrorAnswer, call: Call) -> Response:
     """``{code, message, request_id}`` under the catalogue's HTTP status (and ``Retry-After`` if configured)."""
-    call = current_call()
     response = envelope({"code": exc.code, "message": exc.message, "request_id": call.request_id})
     response.status_code = exc.http_status
     call.kling_code = exc.code
@@ -325,27 +427,27 @@ def render_error(exc: ErrorAnswer) -> Response:
     return response
 
 
-def _render_proxy_refusal(exc: ProxyAuthError) -> Response:
+def _render_proxy_refusal(exc: ProxyAuthError, call: Call) -> Response:
     """DMXAPI's 401 for a token it does not take, in its own (OpenAI-style) body."""
-    message = f"Invalid Token (request id: {current_call().request_id})"
+    message = f"Invalid Token (request id: {call.request_id})"
     response = envelope({"error": {"code": "", "message": message, "type": "rix_api_error"}})
     response.status_code = 401
     return response
 
 
-def _render_http_error(exc: HTTPException) -> Response:
+def _render_http_error(exc: HTTPException, call: Call) -> Response:
     """Routing and Werkzeug errors in the envelope: 404 -> 1203, 405 -> 404/1202, 413 -> 413/1200, else 1200/5000."""
     status = exc.code or 500
     if status in _HTTP_TO_KLING:
         code, http_status = _HTTP_TO_KLING[status]
         message = "Request body too large" if status == 413 else None
-        return render_error(ErrorAnswer(code, message, http_status=http_status))
+        return render_error(ErrorAnswer(code, message, http_status=http_status), call)
     if status >= 500:
-        return render_error(ErrorAnswer(5000))
-    return render_error(ErrorAnswer(1200, f"Invalid request parameters: {exc.description or exc.name}"))
+        return render_error(ErrorAnswer(5000), call)
+    return render_error(ErrorAnswer(1200, f"Invalid request parameters: {exc.description or exc.name}"), call)
 
 
-def _render_unexpected(exc: Exception) -> Response:
+def _render_unexpected(exc: Exception, call: Call, req: Request) -> Response:
     """Never a traceback or an HTML page: a bug in the mock is a 5000 in the Kling envelope, and logged."""
-    logging.getLogger("mock_server").exception("unexpected error on %s %s", request.method, request.path)
-    return render_error(ErrorAnswer(5000))
+    logging.getLogger("mock_server").error("unexpected error on %s %s", req.method, req.path, exc_info=exc)
+    return render_error(ErrorAnswer(5000), call)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, request
+from flask import Response
 
 from .callbacks import new_message_id
 from .context import Call
@@ -134,9 +134,9 @@ def get_task(call: Call, family: TaskFamily, task_id: str) -> Response | Fate:
     return ok(call, family.render(row, call.now_ms))
 
 
-def list_tasks(call: Call, family: TaskFamily) -> Response:
-    """A page of the account's tasks of the family, newest first."""
+def list_tasks(call: Call, family: TaskFamily, args: Mapping[str, str]) -> Response:
+    """A page of the account's tasks of the family, newest first (``args``: the query's parameters)."""
     mock = call.runtime
-    page = mock.families.pages[family.name].check_page(request.args)
+    page = mock.families.pages[family.name].check_page(args)
     rows = mock.store.list_tasks(call.account or "", family.name, page.size, (page.number - 1) * page.size)
     return ok(call, [family.render(row, call.now_ms) for row in rows])
