@@ -36,6 +36,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -116,6 +117,9 @@ _BINDING = (
 )
 
 
+_BODILESS = frozenset({204, 304})
+
+
 class Pipeline:
     """The app's WSGI entry: an operation of the API through the steps of this module, the rest through Flask."""
 
@@ -131,6 +135,14 @@ class Pipeline:
         # CORS marks every answer in Flask's after-request hooks: with it on, everything goes through Flask.
         self.direct = not mock.base_settings.cors_origins
         self._adapters: dict[tuple[Any, ...], MapAdapter] = {}
+        #: (path, method) -> endpoint of the API's routes without variables: found without Werkzeug's matcher,
+        #: which finds the same (a rule without variables wins over any with them).
+        self.static_routes: dict[tuple[str, str], str] = {
+            (rule.rule, method): rule.endpoint
+            for rule in app.url_map.iter_rules()
+            if not rule.arguments and rule.endpoint in self.routes
+            for method in rule.methods or ()
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if not self.direct:
@@ -138,13 +150,17 @@ class Pipeline:
         path = environ.get("PATH_INFO")
         if not path:
             return self.flask(environ, start_response)
-        try:
-            # WSGI gives the path as latin-1 (PEP 3333): the characters it stands for, as Werkzeug reads them.
-            endpoint, matched = self._routing(environ).match(
-                path.encode("latin1").decode(errors="replace"), environ["REQUEST_METHOD"]
-            )
-        except HTTPException:  # unknown path or method, a redirect: Flask answers as Kling does
-            return self.flask(environ, start_response)
+        method = environ["REQUEST_METHOD"]
+        static = self.static_routes.get((path, method))
+        matched: Mapping[str, Any]
+        if static is not None:
+            endpoint, matched = static, {}
+        else:
+            try:
+                # WSGI gives the path as latin-1 (PEP 3333): the characters it stands for, as Werkzeug reads them.
+                endpoint, matched = self._routing(environ).match(path.encode("latin1").decode(errors="replace"), method)
+            except HTTPException:  # unknown path or method, a redirect: Flask answers as Kling does
+                return self.flask(environ, start_response)
         route = self.routes.get(str(endpoint))
         if route is None:
             return self.flask(environ, start_response)
@@ -158,7 +174,12 @@ class Pipeline:
         except Exception as exc:  # as Flask's error handlers below: every error in the envelope
             response = render_exception(call, req, exc)
         _journal(call, req, response)
-        return response(environ, start_response)
+        if response.status_code in _BODILESS or method == "HEAD" or response._on_close:
+            return response(environ, start_response)
+        # What ``response(environ, start_response)`` does for the API's answers (a body of bytes, no
+        # Location), without its checks.
+        start_response(response.status, response.headers.to_wsgi_list())
+        return response.response
 
     def _routing(self, environ: dict[str, Any]) -> MapAdapter:
         """The URL map bound to this request's host and scheme, kept per host (binding is a tenth of a query)."""
@@ -209,10 +230,11 @@ def answer(
     # 3. Gateway and authentication (ErrorAnswer or ProxyAuthError: rendered in step 8).
     gateway_of_route = endpoint.partition(".")[0]
     call.gateway = auth.DMXAPI_GATEWAY if gateway_of_route in DMXAPI_BLUEPRINTS else auth.KLING_GATEWAY
-    call.account = auth.account_for(call.gateway, req.headers.get("Authorization"), call.settings)
+    environ = req.environ  # the headers as WSGI gives them: what ``req.headers`` reads, without its lookups
+    call.account = auth.account_for(call.gateway, environ.get("HTTP_AUTHORIZATION"), call.settings)
     # 4. Scenario and fate.
-    call.lends_connection = lends_connection(req.environ)
-    fate = _choose(call, Asked(req.headers.get("X-Mock-Scenario"), req.headers.get("Prefer"), call.url_scenario))
+    call.lends_connection = lends_connection(environ)
+    fate = _choose(call, Asked(environ.get("HTTP_X_MOCK_SCENARIO"), environ.get("HTTP_PREFER"), call.url_scenario))
     if not isinstance(fate, Proceed):
         return respond(call, fate, operation)
     call.scenario, call.wire = fate.scenario, fate.wire

@@ -26,8 +26,8 @@ CREATE INDEX IF NOT EXISTS tasks_by_result ON tasks (result_video_id);
 
 -- The tasks that may still be running, and how many per account: a create checks its account's concurrency
 -- in the same time whatever the number of tasks running (a COUNT over tasks took longer with each one).
--- Triggers keep both; a row whose finished_at has passed goes when its account next creates a task
--- (Store.count_in_flight), and each row goes once, so that costs nothing per create either.
+-- Triggers keep both; rows whose finished_at has passed go when their account reaches its limit
+-- (Store.has_free_slot), each once, so that costs nothing per create either.
 CREATE TABLE IF NOT EXISTS running (
     seq INTEGER PRIMARY KEY, -- tasks.seq
     account TEXT NOT NULL,

@@ -313,13 +313,21 @@ class Store:
     # -- tasks --------------------------------------------------------------------------------------
 
     @staticmethod
-    def count_in_flight(db: sqlite3.Connection, account: str, now_ms: int) -> int:
-        """How many of the account's tasks are unfinished at ``now_ms`` (inside a write transaction).
+    def has_free_slot(db: sqlite3.Connection, account: str, now_ms: int, limit: int) -> bool:
+        """Whether fewer than ``limit`` of the account's tasks are unfinished at ``now_ms`` (in a write transaction).
 
-        Not a COUNT over the account's tasks, which grows with them: the ones seen finished leave ``running``
-        (each once), and triggers keep the count of those left (schema.sql).
+        Not a COUNT over the account's tasks, which grows with them: triggers keep a count of its rows in
+        ``running`` (schema.sql). That count is never below the truth (a finished task stays until dropped),
+        so below the limit it answers at once; at the limit the tasks seen finished are dropped (each once)
+        and the count read again.
         """
+        if Store._running(db, account) < limit:
+            return True
         db.execute("DELETE FROM running WHERE account = ? AND finished_at <= ?", (account, now_ms))
+        return Store._running(db, account) < limit
+
+    @staticmethod
+    def _running(db: sqlite3.Connection, account: str) -> int:
         row = db.execute("SELECT tasks FROM running_count WHERE account = ?", (account,)).fetchone()
         return int(row[0]) if row else 0
 

@@ -72,7 +72,7 @@ def create(call: Call, family: TaskFamily, body: Mapping[str, Any]) -> Response:
     callback_url = body.get("callback_url")
     with mock.store.transaction() as db:
         # The account's slots are shared by every family, as Kling's concurrency rules count tasks.
-        if Store.count_in_flight(db, account, now) >= settings.max_in_flight:
+        if not Store.has_free_slot(db, account, now, settings.max_in_flight):
             raise ErrorAnswer(1303)
         external_id = columns.get("external_task_id")
         if external_id and Store.external_id_taken(db, account, external_id):
