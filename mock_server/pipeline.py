@@ -31,7 +31,6 @@ Read this module top to bottom to follow a request (a create, say):
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -62,7 +61,7 @@ from .fates import (
     choose_fate,
     choose_scenario as asked_scenario,
 )
-from .redact import redact_authorization, without_audio_bytes
+from .redact import kept_json, redact_authorization, without_audio_bytes
 from .runtime import MockRuntime
 from .store import JournalEntry
 from .validation import BodyError, parse_json_body
@@ -385,33 +384,34 @@ def _journal(call: Call, req: Request, response: Response) -> None:
     elapsed_ms = (time.perf_counter() - call.started) * 1000
     settings = call.settings
     # Admin requests are not the API's: not journaled, even those routing refused (an OPTIONS, a typo).
-    if not call.admin and not req.path.startswith("/__mock__"):
+    path = req.path
+    if not call.admin and not path.startswith("/__mock__"):
+        environ = req.environ
         body = without_audio_bytes(call.body)
-        mock.store.journal_append(
-            JournalEntry(
-                at=call.now_ms,
-                method=req.method,
-                path=req.path,
-                query=req.query_string.decode("latin-1")[:1000],
-                gateway=call.gateway,
-                family=call.family,
-                # 0: the client got no HTTP answer (a transport fault replaced it).
-                status=0 if call.wire is not None and call.wire.replaces_answer else response.status_code,
-                code=call.kling_code,
-                request_id=call.request_id,
-                task_id=call.task_id,
-                account=call.account,
-                authorization=redact_authorization(req.headers.get("Authorization")),
-                scenario=call.scenario.name if call.scenario else None,
-                body=json.dumps(body, ensure_ascii=False)[:4000] if body is not None else None,
-                duration_ms=round(elapsed_ms, 3),
-            ),
-            keep=settings.journal_size,
+        # The journal table's columns, in order (``JournalEntry``; positional: a tenth of its cost by name).
+        entry = JournalEntry(
+            call.now_ms,
+            req.method,
+            path,
+            environ.get("QUERY_STRING", "")[:1000],  # as WSGI gives it: latin-1, the bytes sent
+            call.gateway,
+            call.family,
+            # 0: the client got no HTTP answer (a transport fault replaced it).
+            0 if call.wire is not None and call.wire.replaces_answer else response.status_code,
+            call.kling_code,
+            call.request_id,
+            call.task_id,
+            call.account,
+            redact_authorization(environ.get("HTTP_AUTHORIZATION")),
+            call.scenario.name if call.scenario else None,
+            kept_json(body)[:4000] if body is not None else None,
+            round(elapsed_ms, 3),
         )
+        mock.store.journal_append(entry, keep=settings.journal_size)
     if settings.log_requests:
         task = f" task={call.task_id}" if call.task_id else ""
         mock.request_log.line(
-            f"{req.method} {req.path} -> {response.status_code} code={call.kling_code} {elapsed_ms:.1f}ms{task}"
+            f"{req.method} {path} -> {response.status_code} code={call.kling_code} {elapsed_ms:.1f}ms{task}"
         )
     if call.deliver_after_response:
         response.call_on_close(mock.dispatcher.deliver_due)

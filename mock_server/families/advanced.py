@@ -23,7 +23,7 @@ from kling_spec.timing import Window, broken_audio_rule, broken_timing_rule, tim
 
 from ..errors import ErrorAnswer
 from ..media import RESULT_MP4, mp4_duration_seconds, result_duration, result_video_id, video_id_for_url
-from ..redact import without_audio_bytes
+from ..redact import kept_json, without_audio_bytes
 from ..scenarios import Scenario
 from ..settings import Settings
 from ..store import Store, TaskRow
@@ -246,7 +246,7 @@ class AdvancedLipSyncFamily:
             "parent_video_id": session["video_id"],
             "parent_video_url": session["video_url"] or result_url(base_url, session["video_id"]),
             "parent_video_duration": _seconds(session["video_ms"]),
-            "request_input": json.dumps(without_audio_bytes(dict(body)), ensure_ascii=False),
+            "request_input": kept_json(without_audio_bytes(dict(body))),
             "external_task_id": body.get("external_task_id") or None,
             "watermark": int(bool(watermark and watermark["enabled"])),
         }

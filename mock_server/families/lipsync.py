@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +17,7 @@ from kling_spec.families import Family
 
 from ..errors import ErrorAnswer
 from ..media import result_duration, result_video_id, video_id_for_url
-from ..redact import without_audio_bytes
+from ..redact import kept_json, without_audio_bytes
 from ..settings import Settings
 from ..store import Store, TaskRow
 from ..tasks import result_url, task_id_of, timeline_of
@@ -123,7 +122,7 @@ class LipSyncFamily:
             "parent_video_id": video_id,
             "parent_video_url": video_url or result_url(base_url, video_id),
             "parent_video_duration": duration,
-            "request_input": json.dumps(without_audio_bytes(data), ensure_ascii=False),
+            "request_input": kept_json(without_audio_bytes(data)),
         }
 
     @staticmethod
