@@ -33,10 +33,11 @@ check-generated: install ## Fail if generated_client/ differs from a fresh gener
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund --silent
 
-lint: install lint-spec ## ruff, mypy on hand-written code, the spec (validator, Redocly, the generator's warnings)
+lint: install lint-spec ## ruff, mypy on hand-written code, no import circle (scripts/check_import_cycles.py), the spec (validator, Redocly, the generator's warnings)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_import_cycles.py
 	$(BIN)/openapi-spec-validator openapi.yaml
 	$(BIN)/python codegen/generate.py --check
 	$(BIN)/python codegen/unasync.py --check

@@ -1,13 +1,26 @@
-"""In-process speed with the pytest plugin's mock (pytest-benchmark): `make bench` reports, nothing asserts time."""
+"""In-process speed with the pytest plugin's mock (pytest-benchmark): `make bench` reports, nothing asserts time.
+
+Two measurements print a summary line at the end of the run (``conftest.py``): the mock against respx's canned
+answers through the same generated client (the ratio), and the create rate of one account with none and with
+thousands of tasks running.
+"""
 
 from __future__ import annotations
 
 import base64
 import itertools
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from kling_lipsync.testing import KlingMock, MockPool
+import pytest
+import respx
+
+from bench.conftest import report
+from kling_lipsync.testing import MOCK_BASE_URL, KlingMock, MockPool
 from kling_lipsync_client import AuthenticatedClient
 from kling_lipsync_client.api.advanced_lip_sync import create_advanced_lip_sync_task, identify_faces
 from kling_lipsync_client.api.lip_sync import create_lip_sync_task, get_lip_sync_task
@@ -48,14 +61,87 @@ def status(client: AuthenticatedClient, task_id: str) -> object:
     return answer.data.task_status
 
 
+def create_and_poll(client: AuthenticatedClient) -> None:
+    assert status(client, create(client)) is TaskStatus.SUBMITTED
+
+
 def test_create_and_poll_through_the_generated_client(benchmark: Any) -> None:
     with KlingMock({"max_in_flight": 10**9}) as mock:
         client = mock.generated_client("sk-bench")
+        benchmark(create_and_poll, client)
 
-        def create_and_poll() -> None:
-            assert status(client, create(client)) is TaskStatus.SUBMITTED
 
-        benchmark(create_and_poll)
+# -- against respx: the same client, the same two calls, answered by canned responses ----------------------
+
+#: What respx answers: the mock's own answers to the same create and poll, so the client parses the same.
+CANNED_TASK_ID = "860000000000000001"
+
+
+@contextmanager
+def respx_canned() -> Iterator[AuthenticatedClient]:
+    """The generated client, as respx's users mock it: ``respx.mock`` routes with canned answers."""
+    with KlingMock() as mock, mock.httpx_client("sk-bench") as http:
+        created = http.post("/v1/videos/lip-sync", json=BODY.to_dict()).json()
+        polled = http.get(f"/v1/videos/lip-sync/{created['data']['task_id']}").json()
+    base_url = f"{MOCK_BASE_URL}/kling"
+    with respx.mock(base_url=base_url, assert_all_called=True) as router:
+        router.post("/v1/videos/lip-sync", name="create").respond(200, json=created)
+        router.get(path__regex=r"/v1/videos/lip-sync/\d+$", name="poll").respond(200, json=polled)
+        yield AuthenticatedClient(base_url=base_url, token="sk-bench", raise_on_unexpected_status=True)
+
+
+def test_create_and_poll_against_respx_canned_answers(benchmark: Any) -> None:
+    with respx_canned() as client:
+        benchmark(create_and_poll, client)
+
+
+def _timings(step: Callable[[], object], rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def test_the_mock_against_respx_through_the_same_client(request: pytest.FixtureRequest) -> None:
+    """Create+poll in process against respx's canned answers, in alternating blocks (the load is shared)."""
+    blocks, per_block = (2, 20) if request.config.getoption("benchmark_disable") else (20, 250)
+    ours: list[float] = []
+    theirs: list[float] = []
+    with KlingMock({"max_in_flight": 10**9}) as mock, respx_canned() as canned:
+        client = mock.generated_client("sk-bench")
+        for _ in range(blocks):
+            ours += _timings(lambda: create_and_poll(client), per_block)
+            theirs += _timings(lambda: create_and_poll(canned), per_block)
+    mock_ms, respx_ms = statistics.median(ours) * 1000, statistics.median(theirs) * 1000
+    report(
+        f"in process, create+poll through the generated client (medians of {len(ours)}): mock {mock_ms:.3f} ms, "
+        f"respx's canned answers {respx_ms:.3f} ms: {mock_ms / respx_ms:.2f}x"
+    )
+
+
+# -- one account's create rate as its running tasks grow -----------------------------------------------------
+
+
+def test_creates_do_not_slow_as_the_accounts_running_tasks_grow(request: pytest.FixtureRequest) -> None:
+    """Creates a second for one account (no limit in flight) with none running, then with thousands running."""
+    measured, running = (50, 500) if request.config.getoption("benchmark_disable") else (1000, 5000)
+    with KlingMock({"max_in_flight": 10**9}) as mock:
+        client = mock.generated_client("sk-bench")
+
+        def rate() -> float:
+            times = _timings(lambda: create(client), measured)
+            return 1 / statistics.median(times)
+
+        at_start = rate()
+        for _ in range(running - measured):
+            create(client)
+        at_many = rate()
+    report(
+        f"creates for one account: {at_start:,.0f}/s with none running, {at_many:,.0f}/s with {running:,} "
+        f"running ({at_many / at_start:.2f}x)"
+    )
 
 
 #: Three seconds of real MP3, as a client sends a local file: the mock decodes and measures it (mutagen).

@@ -19,7 +19,7 @@ from kling_spec import SPEC_PATH
 from .admin_rules import ADMIN_SPEC, QueryRules, check_body, property_default, schema_validator
 from .callbacks import new_message_id
 from .context import current_call
-from .errors import KlingError, envelope
+from .errors import ErrorAnswer, envelope
 from .families.advanced import registered_faces
 from .media import FACE_JPG, RESULT_MP4, WATERMARKED_MP4
 from .runtime import MockRuntime, mock_runtime
@@ -70,9 +70,9 @@ def _require_admin_token() -> None:
         return
     header = request.headers.get("Authorization", "")
     if not header:
-        raise KlingError(1001)
+        raise ErrorAnswer(1001)
     if not hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
-        raise KlingError(1002)
+        raise ErrorAnswer(1002)
 
 
 def _json_body() -> dict[str, Any]:
@@ -83,7 +83,7 @@ def _json_body() -> dict[str, Any]:
     try:
         return parse_json_body(raw)
     except BodyError as exc:
-        raise KlingError(1200, f"Invalid request parameters: {exc}") from None
+        raise ErrorAnswer(1200, f"Invalid request parameters: {exc}") from None
 
 
 @bp.get("/health")
@@ -119,17 +119,17 @@ def advance_clock() -> Response:
     mock = mock_runtime()
     body = _json_body()
     if not mock.clock.virtual:
-        raise KlingError(1201, "the clock is real; start the mock with --clock virtual to move it")
+        raise ErrorAnswer(1201, "the clock is real; start the mock with --clock virtual to move it")
     seconds = body.get("seconds")
     milliseconds = body.get("milliseconds")
     if (seconds is None) == (milliseconds is None):
-        raise KlingError(1201, "give exactly one of seconds and milliseconds")
+        raise ErrorAnswer(1201, "give exactly one of seconds and milliseconds")
     amount = seconds if seconds is not None else milliseconds
     if isinstance(amount, bool) or not isinstance(amount, int | float) or not math.isfinite(amount) or amount < 0:
-        raise KlingError(1201, "the clock moves forward by a finite, non-negative number")
+        raise ErrorAnswer(1201, "the clock moves forward by a finite, non-negative number")
     delta = round(amount * 1000) if seconds is not None else round(amount)
     if delta > _MAX_ADVANCE_SECONDS * 1000:
-        raise KlingError(1201, f"advance at most {_MAX_ADVANCE_SECONDS} seconds at a time")
+        raise ErrorAnswer(1201, f"advance at most {_MAX_ADVANCE_SECONDS} seconds at a time")
     now = mock.store.advance_clock(delta)
     attempts = mock.dispatcher.deliver_due()
     return envelope({"now_ms": now, "callback_attempts": attempts})
@@ -171,18 +171,18 @@ def count_requests() -> Response:
 _TASK_LIST = QueryRules("list_tasks")
 _STATE_CHANGE = schema_validator("TaskStateChange")
 _FORCED_FAILURE = property_default("TaskStateChange", "message")
-#: The filters of ``GET /__mock__/tasks`` but ``status`` and the columns they match (a family is a ``kind``).
-_TASK_COLUMNS = {"account": "account", "family": "kind", "scenario": "scenario"}
+#: The filters of ``GET /__mock__/tasks`` but ``status``: each is a column of the tasks.
+_TASK_COLUMNS = ("account", "family", "scenario")
 
 
 def _operator_task(mock: MockRuntime, row: TaskRow, now_ms: int) -> dict[str, Any]:
     """A task as its family's query answers it at ``now_ms``, plus whose it is, how it was created and its plan."""
-    task = mock.families[row["kind"]].render(row, now_ms)
+    task = mock.families[row["family"]].render(row, now_ms)
     plan = timeline_of(row)
     return {
         **task,
         "account": row["account"],
-        "family": row["kind"],
+        "family": row["family"],
         "scenario": row["scenario"],
         # What the API never shows: when the task starts processing and ends, which the dashboard draws.
         "plan": {
@@ -200,7 +200,7 @@ def operator_tasks() -> Response:
     query = _TASK_LIST.parse(request.args)
     mock = mock_runtime()
     now = current_call().now_ms
-    match = {column: query[name] for name, column in _TASK_COLUMNS.items() if name in query}
+    match = {column: query[column] for column in _TASK_COLUMNS if column in query}
     rows, total = mock.store.all_tasks(
         now, limit=query["limit"], offset=query["offset"], status=query.get("status"), match=match
     )
@@ -219,7 +219,7 @@ def force_task_state(task_id: str) -> Response:
     with mock.store.transaction() as db:
         row = Store.any_task(db, seq) if seq is not None else None
         if row is None:
-            raise KlingError(1203, f"task {task_id[:64]} not found")
+            raise ErrorAnswer(1203, f"task {task_id[:64]} not found")
         # The task's scenario as it is now (built in, from the file, or defined at run time).
         scenario = call.scenarios.get(row["scenario"], DEFAULT_SCENARIO)
         factor = call.settings.slow_factor if scenario.slow else 1.0
@@ -234,7 +234,7 @@ def force_task_state(task_id: str) -> Response:
                 message=body.get("message", _FORCED_FAILURE),
             )
         except ValueError as exc:
-            raise KlingError(1201, f"task {task_id}: {exc}") from None
+            raise ErrorAnswer(1201, f"task {task_id}: {exc}") from None
         Store.rewrite_timeline(db, row["seq"], timeline)
         if row["callback_url"]:
             Store.replan_deliveries(db, row["seq"], timeline.announced(), new_message_id)
@@ -293,7 +293,7 @@ def define_scenario(name: str) -> Response:
         scenario = check_definition(name, definition)
         mock_runtime().define_scenario(scenario, definition)
     except ValueError as exc:
-        raise KlingError(1201, str(exc)) from None
+        raise ErrorAnswer(1201, str(exc)) from None
     return envelope({"scenario": scenario.to_json()})
 
 
@@ -301,9 +301,9 @@ def define_scenario(name: str) -> Response:
 def forget_scenario(name: str) -> Response:
     mock = mock_runtime()
     if name in mock.fixed_scenarios:
-        raise KlingError(1201, f"scenario {name!r} is built in (or from --scenarios FILE): it cannot be forgotten")
+        raise ErrorAnswer(1201, f"scenario {name!r} is built in (or from --scenarios FILE): it cannot be forgotten")
     if not mock.forget_scenario(name):
-        raise KlingError(1203, f"no scenario {name[:40]!r} was defined at run time")
+        raise ErrorAnswer(1203, f"no scenario {name[:40]!r} was defined at run time")
     return envelope({"forgotten": name})
 
 
@@ -320,7 +320,7 @@ def put_config() -> Response:
     try:
         settings = mock.set_config_changes(changes)
     except ValueError as exc:
-        raise KlingError(1201, str(exc)) from None
+        raise ErrorAnswer(1201, str(exc)) from None
     return envelope({"config": settings.public(), "changeable": sorted(RUNTIME_FIELDS)})
 
 
@@ -361,9 +361,9 @@ def register_video() -> Response:
     faces = registered_faces(body["faces"])
     for face in faces:
         if not 0 <= face["start_time"] < face["end_time"] <= body["duration_ms"]:
-            raise KlingError(1201, f"face {face['face_id']}: its window must lie inside the video and not be empty")
+            raise ErrorAnswer(1201, f"face {face['face_id']}: its window must lie inside the video and not be empty")
     if len({face["face_id"] for face in faces}) != len(faces):
-        raise KlingError(1201, "faces: face ids must be unique")
+        raise ErrorAnswer(1201, "faces: face ids must be unique")
     key = body.get("video_url") or body["video_id"]
     mock_runtime().store.register_media("video", key, body["duration_ms"], json.dumps(faces))
     return envelope({"video": {"key": key, "duration_ms": body["duration_ms"], "faces": faces}})
@@ -399,7 +399,7 @@ def docs() -> Response:
     configured = current_call().settings.docs_file
     page = Path(configured) if configured else DEFAULT_DOCS_FILE
     if not page.is_file():
-        raise KlingError(1203, f"no API reference page at {page} (docs_file): run `make docs` or unset docs_file")
+        raise ErrorAnswer(1203, f"no API reference page at {page} (docs_file): run `make docs` or unset docs_file")
     return send_file(page, mimetype="text/html", max_age=60)
 
 
@@ -424,7 +424,7 @@ def _dashboard_file(name: str) -> Response:
     """
     mimetype = _DASHBOARD_TYPES.get(Path(name).suffix)
     if mimetype is None:
-        raise KlingError(1203, f"no dashboard file {name[:64]}")
+        raise ErrorAnswer(1203, f"no dashboard file {name[:64]}")
     # send_from_directory refuses a name that leaves the folder.
     response = send_from_directory(DASHBOARD_DIR, name, mimetype=mimetype)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from kling_spec import compile_schema
 
 from .admin_spec import ADMIN_SPEC, COMPONENTS, operation, property_default, resolve, schema_validator
-from .errors import KlingError
+from .errors import ErrorAnswer
 
 __all__ = ["ADMIN_SPEC", "QueryRules", "check_body", "operation", "property_default", "schema_validator"]
 
@@ -27,7 +27,7 @@ def check_body(validator: Any, body: Mapping[str, Any]) -> None:
     if errors:
         error = errors[0]
         where = "/".join(str(part) for part in error.instance_path) or "body"
-        raise KlingError(1201, f"{where}: {error.message}")
+        raise ErrorAnswer(1201, f"{where}: {error.message}")
 
 
 class QueryRules:
@@ -43,13 +43,13 @@ class QueryRules:
     def parse(self, args: MultiDict[str, str]) -> dict[str, Any]:
         """The given parameters as typed values, plus the documented defaults of the others.
 
-        :raise KlingError: 1201 for a parameter the operation does not document, one given twice, or a
+        :raise ErrorAnswer: 1201 for a parameter the operation does not document, one given twice, or a
             value its schema refuses.
         """
         unknown = sorted(set(args) - set(self._schemas))
         if unknown:
             names = ", ".join(repr(name[:40]) for name in unknown[:5])
-            raise KlingError(1201, f"unknown query parameter {names}; known: {', '.join(self.names)}")
+            raise ErrorAnswer(1201, f"unknown query parameter {names}; known: {', '.join(self.names)}")
         values: dict[str, Any] = {}
         for name, schema in self._schemas.items():
             given = args.getlist(name)
@@ -58,7 +58,7 @@ class QueryRules:
                     values[name] = schema["default"]
                 continue
             if len(given) > 1:
-                raise KlingError(1201, f"{name} is given {len(given)} times; give it once")
+                raise ErrorAnswer(1201, f"{name} is given {len(given)} times; give it once")
             values[name] = self._value(name, schema, given[0])
         return values
 
@@ -72,8 +72,8 @@ class QueryRules:
                     raise ValueError(raw)
                 value = int(raw, 10)
             except ValueError:  # also a number of more digits than int() reads
-                raise KlingError(1201, f"{name} value '{raw[:20]}' is not an integer") from None
+                raise ErrorAnswer(1201, f"{name} value '{raw[:20]}' is not an integer") from None
         errors = list(self._validators[name].iter_errors(value))
         if errors:
-            raise KlingError(1201, f"{name}: {errors[0].message}")
+            raise ErrorAnswer(1201, f"{name}: {errors[0].message}")
         return value

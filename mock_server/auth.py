@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import jwt
 
-from .errors import KlingError, ProxyAuthError
+from .errors import ErrorAnswer, ProxyAuthError
 from .redact import PROXY_TOKEN_PREFIX
 from .settings import Settings
 
@@ -50,9 +50,9 @@ def account_for(gateway: str, authorization: str | None, settings: Settings) -> 
             raise ProxyAuthError()
         return "dmx:" + hashlib.sha256(token.encode()).hexdigest()[:24]
     if token is None:
-        raise KlingError(1001)
+        raise ErrorAnswer(1001)
     if not token:
-        raise KlingError(1002)
+        raise ErrorAnswer(1002)
     if hmac.compare_digest(token.encode(), settings.api_key.encode()):
         return f"kling:{settings.access_key}"
     return f"kling:{_verify_jwt(token, _access_keys(settings))}"
@@ -68,10 +68,10 @@ def _verify_jwt(token: str, keys: Mapping[str, str]) -> str:
         header = jwt.get_unverified_header(token)
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
-        raise KlingError(1002) from None
+        raise ErrorAnswer(1002) from None
     issuer = claims.get("iss")
     if header.get("alg") != "HS256" or not isinstance(issuer, str) or issuer not in keys:
-        raise KlingError(1002)
+        raise ErrorAnswer(1002)
     try:
         # Tokens are signed with wall time by the client, so they are checked against wall time,
         # whatever the mock's (possibly virtual) task clock says.
@@ -83,11 +83,11 @@ def _verify_jwt(token: str, keys: Mapping[str, str]) -> str:
             leeway=0,
         )
     except jwt.ImmatureSignatureError:
-        raise KlingError(1003) from None
+        raise ErrorAnswer(1003) from None
     except jwt.ExpiredSignatureError:
-        raise KlingError(1004) from None
+        raise ErrorAnswer(1004) from None
     except jwt.PyJWTError:
-        raise KlingError(1002) from None
+        raise ErrorAnswer(1002) from None
     return issuer
 
 

@@ -89,7 +89,7 @@ class CallbackDispatcher:
                 made += 1
 
     def _attempt(self, row: Any, settings: Settings) -> None:
-        body_obj = self._families[row["kind"]].render(row, row["due_at"])
+        body_obj = self._families[row["family"]].render(row, row["due_at"])
         body = json.dumps(body_obj, ensure_ascii=False, separators=(",", ":")).encode()
         url: str = row["callback_url"]
         attempt_no = row["attempts"] + 1

@@ -1,8 +1,12 @@
-"""Kling's error envelope: the catalogue from the spec, the exception views raise, and its rendering."""
+"""Kling's error envelope: the catalogue from the spec and the answer views raise to refuse a request.
+
+A leaf: it imports nothing of the mock. The pipeline (``pipeline.py``) renders an ``ErrorAnswer`` with the
+request's id; this module only knows the table and the shape of an envelope.
+"""
 
 from __future__ import annotations
 
-import os
+import random
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,9 +15,7 @@ from flask import Response
 
 from kling_spec import ErrorCode, error_catalogue
 
-from .context import current_call
-
-__all__ = ["CATALOGUE", "KlingError", "ProxyAuthError", "envelope", "new_request_id"]
+__all__ = ["CATALOGUE", "ErrorAnswer", "ProxyAuthError", "envelope", "new_request_id"]
 
 #: code -> row of the Kling table, read from ``x-kling-error-codes`` in openapi.yaml.
 CATALOGUE: Mapping[int, ErrorCode] = error_catalogue()
@@ -22,15 +24,21 @@ CATALOGUE: Mapping[int, ErrorCode] = error_catalogue()
 def new_request_id() -> str:
     """A request id in the new system's form: a random (version 4) UUID.
 
-    Written from 16 random bytes directly: half the cost of ``str(uuid.uuid4())``, on every request.
+    Written from 128 random bits directly: a fraction of ``str(uuid.uuid4())``, on every request. Python's
+    generator, not the system's: an id must be unique, not secret, and ``random`` is seeded again in a
+    forked worker.
     """
-    digits = os.urandom(16).hex()
+    digits = f"{random.getrandbits(128):032x}"
     variant = "89ab"[int(digits[16], 16) & 3]
     return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}"
 
 
-class KlingError(Exception):
-    """An answer in Kling's error envelope; status and default message come from the catalogue."""
+class ErrorAnswer(Exception):
+    """The request is answered in Kling's error envelope; status and default message come from the catalogue.
+
+    Raised by views and rules (like Flask's ``abort``) and rendered by the pipeline. Not the client's
+    ``kling_lipsync.KlingError``: that one is what a client raises on receiving such an answer.
+    """
 
     def __init__(self, code: int, message: str | None = None, *, http_status: int | None = None) -> None:
         row = CATALOGUE[code]
@@ -39,32 +47,9 @@ class KlingError(Exception):
         self.http_status = row.http_status if http_status is None else http_status
         super().__init__(f"{code} {self.message}")
 
-    def to_response(self) -> Response:
-        """Render ``{code, message, request_id}`` under the catalogue's HTTP status."""
-        call = current_call()
-        response = envelope({"code": self.code, "message": self.message, "request_id": call.request_id})
-        response.status_code = self.http_status
-        call.kling_code = self.code
-        retry_after = call.settings.retry_after_seconds
-        if retry_after is not None and self.http_status in (429, 503):
-            response.headers["Retry-After"] = str(retry_after)
-        return response
-
 
 class ProxyAuthError(Exception):
-    """DMXAPI's own token rejection, in the OpenAI-style body of the new-api gateway family."""
-
-    def to_response(self) -> Response:
-        body = {
-            "error": {
-                "code": "",
-                "message": f"Invalid Token (request id: {current_call().request_id})",
-                "type": "rix_api_error",
-            }
-        }
-        response = envelope(body)
-        response.status_code = 401
-        return response
+    """DMXAPI's own token rejection, answered in the OpenAI-style body of the new-api gateway family."""
 
 
 def envelope(body: Mapping[str, Any]) -> Response:

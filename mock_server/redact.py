@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-__all__ = ["redact_authorization", "without_audio_bytes"]
+import orjson
+
+__all__ = ["kept_json", "redact_authorization", "without_audio_bytes"]
 
 PROXY_TOKEN_PREFIX = "sk-"
 
@@ -48,3 +51,12 @@ def _without_sound_bytes(choice: Any) -> Any:
 
 def _elided(audio: Any) -> str:
     return f"<{len(audio) if isinstance(audio, str) else '?'} base64 characters>"
+
+
+def kept_json(value: Any) -> str:
+    """What is kept of a body, as compact JSON text: orjson (a tenth of ``json.dumps``'s time, on every create),
+    or the standard library for what orjson cannot write (an integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -1,7 +1,7 @@
 -- The mock's persistent state. AUTOINCREMENT: a task id is never handed out twice, even after a reset.
 CREATE TABLE IF NOT EXISTS tasks (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    kind TEXT NOT NULL, -- the task's family (x-kling-family in openapi.yaml)
+    family TEXT NOT NULL, -- x-kling-family in openapi.yaml
     account TEXT NOT NULL,
     scenario TEXT NOT NULL,
     created_at INTEGER NOT NULL,
@@ -20,10 +20,37 @@ CREATE TABLE IF NOT EXISTS tasks (
     watermark INTEGER NOT NULL DEFAULT 0, -- a watermarked copy was asked for
     polls INTEGER NOT NULL DEFAULT 0 -- queries so far, counted only for a scenario that plans its polls
 );
-CREATE INDEX IF NOT EXISTS tasks_by_account ON tasks (account, kind, seq);
+CREATE INDEX IF NOT EXISTS tasks_by_account ON tasks (account, family, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_external_id ON tasks (account, external_task_id);
-CREATE INDEX IF NOT EXISTS tasks_in_flight ON tasks (account, finished_at);
 CREATE INDEX IF NOT EXISTS tasks_by_result ON tasks (result_video_id);
+
+-- The tasks that may still be running, and how many per account: a create checks its account's concurrency
+-- in the same time whatever the number of tasks running (a COUNT over tasks took longer with each one).
+-- Triggers keep both; rows whose finished_at has passed go when their account reaches its limit
+-- (Store.has_free_slot), each once, so that costs nothing per create either.
+CREATE TABLE IF NOT EXISTS running (
+    seq INTEGER PRIMARY KEY, -- tasks.seq
+    account TEXT NOT NULL,
+    finished_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS running_by_end ON running (account, finished_at);
+CREATE TABLE IF NOT EXISTS running_count (
+    account TEXT PRIMARY KEY,
+    tasks INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS task_created AFTER INSERT ON tasks BEGIN
+    INSERT INTO running (seq, account, finished_at) VALUES (NEW.seq, NEW.account, NEW.finished_at);
+END;
+CREATE TRIGGER IF NOT EXISTS task_replanned AFTER UPDATE OF finished_at ON tasks BEGIN
+    UPDATE running SET finished_at = NEW.finished_at WHERE seq = NEW.seq;
+END;
+CREATE TRIGGER IF NOT EXISTS running_added AFTER INSERT ON running BEGIN
+    INSERT INTO running_count (account, tasks) VALUES (NEW.account, 1)
+    ON CONFLICT (account) DO UPDATE SET tasks = tasks + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS running_removed AFTER DELETE ON running BEGIN
+    UPDATE running_count SET tasks = tasks - 1 WHERE account = OLD.account;
+END;
 
 -- identify-face sessions: a video's faces, valid until expires_at on the mock's clock.
 CREATE TABLE IF NOT EXISTS sessions (

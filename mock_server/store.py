@@ -67,7 +67,7 @@ _JOURNAL_INSERT = (
 )
 # The columns a task's answer is made of (a family's ``render``): reading fewer is measurably faster.
 _SHOWN = (
-    "seq, kind, account, created_at, processing_at, finished_at, outcome, failure_message, "
+    "seq, family, account, created_at, processing_at, finished_at, outcome, failure_message, "
     "parent_video_id, parent_video_url, parent_video_duration, result_video_id, base_url, external_task_id, watermark, "
     "scenario"
 )
@@ -83,8 +83,10 @@ _JOURNAL_BATCH = 2000
 _OPEN_PATIENCE_SECONDS = 30.0
 #: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families;
 #: 3: advanced lip-sync's sessions, registered media, external task ids; 4: run-time scenarios, poll counts;
-#: 5: the headers of each callback attempt).
-SCHEMA_VERSION = 5
+#: 5: the headers of each callback attempt; 6: ``tasks.kind`` named ``family``, the running tasks counted).
+SCHEMA_VERSION = 6
+#: Layouts a file is brought up to date from when opened, each by the statements of ``_upgrade``.
+UPGRADABLE = frozenset({5})
 _JOURNAL_FLUSH_SECONDS = 0.25
 
 
@@ -133,6 +135,17 @@ def _switch_to_wal(db: sqlite3.Connection, deadline: float) -> None:
             time.sleep(0.005)
 
 
+def _upgrade_before(db: sqlite3.Connection) -> None:
+    """Version 5 to 6, before schema.sql's statements: ``tasks.kind`` is ``family``; the scan's index goes."""
+    db.execute("ALTER TABLE tasks RENAME COLUMN kind TO family")
+    db.execute("DROP INDEX IF EXISTS tasks_in_flight")
+
+
+def _upgrade_after(db: sqlite3.Connection) -> None:
+    """Version 5 to 6, once schema.sql made the tables: every task counts as running until seen finished."""
+    db.execute("INSERT INTO running (seq, account, finished_at) SELECT seq, account, finished_at FROM tasks")
+
+
 class Store:
     """The mock's database. Methods are short transactions; ``transaction()`` groups several."""
 
@@ -143,6 +156,10 @@ class Store:
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
         self._state_cache: tuple[int, MockState] | None = None
+        #: Only this connection can change a ``:memory:`` database, so its state is read again only after this
+        #: store changed it (a file is shared with other processes: read it every time).
+        self._private = path == ":memory:"
+        self._state_known: MockState | None = None
         self._journal_lock = threading.Lock()
         # Held from taking the queue to writing it, and by reset: a reset never falls between the two.
         self._journal_write_lock = threading.Lock()
@@ -176,13 +193,18 @@ class Store:
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             has_tables = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tasks'").fetchone()[0]
-            if has_tables and version != SCHEMA_VERSION:
+            if has_tables and version != SCHEMA_VERSION and version not in UPGRADABLE:
                 raise sqlite3.DatabaseError(
                     f"{self.path} holds the mock's data in another layout (version {version}, now "
                     f"{SCHEMA_VERSION}): start the mock on a new file"
                 )
+            upgrading = has_tables and version != SCHEMA_VERSION
+            if upgrading:
+                _upgrade_before(db)
             for statement in _SCHEMA_STATEMENTS:
                 db.execute(statement)
+            if upgrading:
+                _upgrade_after(db)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             db.execute("COMMIT")
         except BaseException:
@@ -226,14 +248,22 @@ class Store:
 
     def state(self) -> MockState:
         """The shared state; the parsed settings changes are cached until their generation moves."""
+        known = self._state_known
+        if known is not None and self._pid == os.getpid():
+            return known
         with self._lock:
             row = self._db().execute("SELECT clock_ms, generation FROM mock_state WHERE id = 1").fetchone()
             cached = self._state_cache
             if cached is not None and cached[0] == row["generation"]:
-                return MockState(row["clock_ms"], cached[1].config_changes, row["generation"])
+                state = MockState(row["clock_ms"], cached[1].config_changes, row["generation"])
+                if self._private:
+                    self._state_known = state
+                return state
             changes = self._db().execute("SELECT config_changes FROM mock_state WHERE id = 1").fetchone()[0]
             state = MockState(row["clock_ms"], json.loads(changes), row["generation"])
             self._state_cache = (state.generation, state)
+            if self._private:
+                self._state_known = state
             return state
 
     def begin_run(self, run_id: str) -> bool:
@@ -248,11 +278,13 @@ class Store:
                 return False
             db.execute("INSERT OR REPLACE INTO mock_run (id, run_id) VALUES (1, ?)", (run_id,))
             db.execute("DELETE FROM scenarios")
+            self._state_known = None  # read the state again after this change
             db.execute("UPDATE mock_state SET config_changes = '{}', generation = generation + 1 WHERE id = 1")
             return True
 
     def advance_clock(self, milliseconds: int) -> int:
         with self.transaction() as db:
+            self._state_known = None  # read the state again after this change
             db.execute("UPDATE mock_state SET clock_ms = clock_ms + ? WHERE id = 1", (milliseconds,))
             value: int = db.execute("SELECT clock_ms FROM mock_state WHERE id = 1").fetchone()[0]
             return value
@@ -264,6 +296,7 @@ class Store:
 
     def set_config_changes(self, changes: Mapping[str, Any]) -> None:
         with self.transaction() as db:
+            self._state_known = None  # read the state again after this change
             db.execute(
                 "UPDATE mock_state SET config_changes = ?, generation = generation + 1 WHERE id = 1",
                 (json.dumps(dict(changes), sort_keys=True),),
@@ -281,10 +314,13 @@ class Store:
                 db.execute("DELETE FROM deliveries")
                 db.execute("DELETE FROM delivery_attempts")
                 db.execute("DELETE FROM tasks")
+                db.execute("DELETE FROM running_count")
+                db.execute("DELETE FROM running")
                 db.execute("DELETE FROM sessions")
                 db.execute("DELETE FROM media")
                 db.execute("DELETE FROM scenarios")
                 db.execute("DELETE FROM journal")
+                self._state_known = None  # read the state again after this change
                 db.execute(
                     "UPDATE mock_state SET clock_ms = ?, config_changes = '{}', generation = generation + 1 "
                     "WHERE id = 1",
@@ -294,11 +330,23 @@ class Store:
     # -- tasks --------------------------------------------------------------------------------------
 
     @staticmethod
-    def count_in_flight(db: sqlite3.Connection, account: str, now_ms: int) -> int:
-        count: int = db.execute(
-            "SELECT COUNT(*) FROM tasks WHERE account = ? AND finished_at > ?", (account, now_ms)
-        ).fetchone()[0]
-        return count
+    def has_free_slot(db: sqlite3.Connection, account: str, now_ms: int, limit: int) -> bool:
+        """Whether fewer than ``limit`` of the account's tasks are unfinished at ``now_ms`` (in a write transaction).
+
+        Not a COUNT over the account's tasks, which grows with them: triggers keep a count of its rows in
+        ``running`` (schema.sql). That count is never below the truth (a finished task stays until dropped),
+        so below the limit it answers at once; at the limit the tasks seen finished are dropped (each once)
+        and the count read again.
+        """
+        if Store._running(db, account) < limit:
+            return True
+        db.execute("DELETE FROM running WHERE account = ? AND finished_at <= ?", (account, now_ms))
+        return Store._running(db, account) < limit
+
+    @staticmethod
+    def _running(db: sqlite3.Connection, account: str) -> int:
+        row = db.execute("SELECT tasks FROM running_count WHERE account = ?", (account,)).fetchone()
+        return int(row[0]) if row else 0
 
     @staticmethod
     def next_seq(db: sqlite3.Connection) -> int:
@@ -322,36 +370,38 @@ class Store:
             [(task_seq, status, due, due, message_id) for status, due, message_id in planned],
         )
 
-    def get_task(self, account: str, seq: int, kind: str) -> TaskRow | None:
-        """The account's task ``seq`` of family ``kind`` (another family's task is not found there)."""
+    def get_task(self, account: str, seq: int, family: str) -> TaskRow | None:
+        """The account's task ``seq`` of ``family`` (another family's task is not found there)."""
         with self._lock:
             row: TaskRow | None = (
                 self._db()
-                .execute(f"SELECT {_SHOWN} FROM tasks WHERE seq = ? AND account = ? AND kind = ?", (seq, account, kind))
+                .execute(
+                    f"SELECT {_SHOWN} FROM tasks WHERE seq = ? AND account = ? AND family = ?", (seq, account, family)
+                )
                 .fetchone()
             )
             return row
 
-    def list_tasks(self, account: str, kind: str, limit: int, offset: int) -> list[TaskRow]:
-        """A page of the account's tasks of family ``kind``, newest first."""
+    def list_tasks(self, account: str, family: str, limit: int, offset: int) -> list[TaskRow]:
+        """A page of the account's tasks of ``family``, newest first."""
         with self._lock:
             return (
                 self._db()
                 .execute(
-                    f"SELECT {_SHOWN} FROM tasks WHERE account = ? AND kind = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-                    (account, kind, limit, offset),
+                    f"SELECT {_SHOWN} FROM tasks WHERE account = ? AND family = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                    (account, family, limit, offset),
                 )
                 .fetchall()
             )
 
-    def get_task_by_external_id(self, account: str, external_task_id: str, kind: str) -> TaskRow | None:
-        """The account's task of family ``kind`` created with ``external_task_id``."""
+    def get_task_by_external_id(self, account: str, external_task_id: str, family: str) -> TaskRow | None:
+        """The account's task of ``family`` created with ``external_task_id``."""
         with self._lock:
             row: TaskRow | None = (
                 self._db()
                 .execute(
-                    f"SELECT {_SHOWN} FROM tasks WHERE account = ? AND external_task_id = ? AND kind = ?",
-                    (account, external_task_id, kind),
+                    f"SELECT {_SHOWN} FROM tasks WHERE account = ? AND external_task_id = ? AND family = ?",
+                    (account, external_task_id, family),
                 )
                 .fetchone()
             )
@@ -382,13 +432,13 @@ class Store:
     ) -> tuple[list[TaskRow], int]:
         """A page of every account's tasks, newest first, and how many match in all.
 
-        ``status``: the status at ``now_ms``; ``match``: columns (``account``, ``kind``, ``scenario``) and
+        ``status``: the status at ``now_ms``; ``match``: columns (``account``, ``family``, ``scenario``) and
         the values they must equal. Rows have the rendered columns plus ``scenario``.
         """
         values: dict[str, Any] = {"now": now_ms, "status": status, "limit": limit, "offset": offset}
         conditions = [_STATUS_AT[status]] if status is not None else []
         for column, value in (match or {}).items():
-            if column not in ("account", "kind", "scenario"):
+            if column not in ("account", "family", "scenario"):
                 raise ValueError(f"tasks are not filtered by {column}")
             conditions.append(f"{column} = :{column}")
             values[column] = value
@@ -452,12 +502,14 @@ class Store:
                 "INSERT OR REPLACE INTO scenarios (name, definition) VALUES (?, ?)",
                 (name, json.dumps(dict(definition), sort_keys=True)),
             )
+            self._state_known = None  # read the state again after this change
             db.execute("UPDATE mock_state SET generation = generation + 1 WHERE id = 1")
 
     def forget_scenario(self, name: str) -> bool:
         with self.transaction() as db:
             gone = db.execute("DELETE FROM scenarios WHERE name = ?", (name,)).rowcount > 0
             if gone:
+                self._state_known = None  # read the state again after this change
                 db.execute("UPDATE mock_state SET generation = generation + 1 WHERE id = 1")
             return gone
 

@@ -18,7 +18,7 @@ from jsonschema_rs import ValidationErrorKind as Kind
 from kling_spec import compile_schema
 from kling_spec.families import Operation
 
-from .errors import KlingError
+from .errors import ErrorAnswer
 
 __all__ = ["BodyError", "Page", "PageRules", "Wording", "first_broken_rule", "parse_json_body", "phrase"]
 
@@ -94,10 +94,10 @@ class PageRules:
             try:
                 number = int(raw, 10)
             except ValueError:
-                raise KlingError(1201, f"{name} value '{_short(raw)}' is invalid") from None
+                raise ErrorAnswer(1201, f"{name} value '{_short(raw)}' is invalid") from None
             errors = list(self._validators[name].iter_errors(number))
             if errors:
-                raise KlingError(1201, _phrase_bound(name, errors[0]))
+                raise ErrorAnswer(1201, _phrase_bound(name, errors[0]))
             values[name] = number
         return Page(values["pageNum"], values["pageSize"])
 

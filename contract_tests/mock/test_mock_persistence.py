@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import collections
+import re
+import sqlite3
 
 import httpx
+import pytest
 
 from contract_tests.bodies import text_body
 from contract_tests.servers import GunicornMock
@@ -93,3 +96,53 @@ def test_sessions_and_registrations_outlive_a_restart_and_a_reset_forgets_them(t
         refused = api.request("POST", api.family.collection_path, json=body).json()
         assert (refused["code"], "no such session" in refused["message"]) == (1201, True)
         assert len(api.open_session({"video_url": video})["face_data"]) == 1, "the default video again"
+
+
+def _as_the_last_layout(path: str) -> None:
+    """Turn a file of this layout (6) into the one the mock wrote before (5): ``tasks.kind``, counted by a scan."""
+    db = sqlite3.connect(path)
+    try:
+        db.executescript(
+            """
+            DROP TRIGGER task_created; DROP TRIGGER task_replanned;
+            DROP TRIGGER running_added; DROP TRIGGER running_removed;
+            DROP TABLE running; DROP TABLE running_count;
+            ALTER TABLE tasks RENAME COLUMN family TO kind;
+            CREATE INDEX tasks_in_flight ON tasks (account, finished_at);
+            PRAGMA user_version = 5;
+            """
+        )
+    finally:
+        db.close()
+
+
+def test_a_file_of_the_last_layout_opens_upgraded_with_its_tasks_and_their_slots(tmp_path) -> None:
+    db = str(tmp_path / "v5.sqlite3")
+    settings = {"db": db, "max_in_flight": 2}
+    with KlingMock(settings) as first, first.httpx_client("sk-old") as client:
+        ids = [client.post(TASKS, json=text_body()).json()["data"]["task_id"] for _ in range(2)]
+        before = client.get(TASKS).json()["data"]
+    _as_the_last_layout(db)
+
+    with KlingMock(settings) as second, second.httpx_client("sk-old") as client:
+        assert client.get(TASKS).json()["data"] == before, "every task, under its family"
+        assert [client.get(f"{TASKS}/{task_id}").json()["data"]["task_id"] for task_id in ids] == ids
+        refused = client.post(TASKS, json=text_body()).json()
+        assert refused["code"] == 1303, "the two running tasks still take the account's two slots"
+        second.advance(second.settings.queue_seconds + second.settings.processing_seconds)
+        assert client.post(TASKS, json=text_body()).json()["code"] == 0, "finished, they free their slots"
+    with sqlite3.connect(db) as check:
+        assert check.execute("PRAGMA user_version").fetchone()[0] == 6
+        assert "family" in {row[1] for row in check.execute("PRAGMA table_info(tasks)")}
+
+
+def test_a_file_of_an_older_layout_is_refused_naming_the_fix(tmp_path) -> None:
+    db = str(tmp_path / "v4.sqlite3")
+    KlingMock({"db": db}).close()
+    _as_the_last_layout(db)
+    with sqlite3.connect(db) as old:
+        old.execute("PRAGMA user_version = 4")
+    with pytest.raises(
+        sqlite3.DatabaseError, match=re.escape("another layout (version 4, now 6): start the mock on a new file")
+    ):
+        KlingMock({"db": db})

@@ -56,7 +56,8 @@ def test_crash_safety_loses_nothing() -> None:
 def test_in_process_benchmarks_run() -> None:
     done = run("-m", "pytest", "-p", "no:cacheprovider", "-q", "bench/test_inprocess.py", "--benchmark-disable")
     assert done.returncode == 0, done.stdout[-2000:]
-    assert "5 passed" in done.stdout
+    assert "8 passed" in done.stdout
+    assert "in-process measurements" in done.stdout
 
 
 def processes_tagged(tag: str) -> list[int]:

@@ -1,5 +1,5 @@
-"""The pure cores, table by table, without HTTP: a task's timeline, the choice of fate, Kling's wording of a
-broken rule, and the client's decision to send a request again.
+"""The pure cores, table by table, without HTTP: a task's timeline, Kling's wording of a broken rule, and the
+client's decision to send a request again (the choice of a request's fate: ``test_fates.py``).
 
 The HTTP tests show each at work through the mock and the client; these pin every row of each table.
 """
@@ -14,10 +14,7 @@ from contract_tests.bodies import audio_file_body, text_body
 from kling_lipsync.retry import REFUSED_BEFORE_ACCEPTING, may_send_again
 from kling_spec import compile_schema, error_catalogue
 from kling_spec.families import family
-from mock_server.api import ExampleChoice, choose_scenario
-from mock_server.errors import KlingError
 from mock_server.families.lipsync import WORDING
-from mock_server.scenarios import SCENARIOS, Scenario, check_definition
 from mock_server.timeline import FAILED, PROCESSING, SUBMITTED, SUCCEED, plan_timeline
 from mock_server.validation import first_broken_rule
 
@@ -48,59 +45,6 @@ def test_the_timeline_lists_its_transitions_in_order() -> None:
     assert PLAN.transitions() == [(SUBMITTED, 1_000), (PROCESSING, 3_000), (FAILED, 9_000)]
     quick = plan_timeline(0, queue_seconds=0, processing_seconds=0, processing_factor=1, outcome=SUCCEED)
     assert quick.status_at(0) == (SUCCEED, 0)
-
-
-# -- the choice of fate ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("header", "prefer", "url", "chosen"),
-    [
-        (None, None, None, "succeed"),
-        ("no-human", None, None, "no-human"),
-        (None, "scenario=slow", None, "slow"),
-        (None, None, "rate-limit", "rate-limit"),
-        ("no-human", "scenario=slow", "balance", "no-human"),  # the header first
-        (None, "scenario=slow", "balance", "slow"),  # then Prefer, then the URL
-        (None, "respond-async, scenario=timeout", None, "timeout"),
-        (None, "code=1303", None, 1303),  # a Kling code
-        (None, "code=429", None, 1302),  # an HTTP status: its typical code (x-kling-typical-codes)
-        (None, "code=401", None, 1000),
-        (None, "code=200", None, "succeed"),  # Prism's way of asking for success
-        (None, "code=banana", None, 1201),
-        ("nope", None, None, 1201),
-    ],
-)
-def test_the_fate_of_a_request(header: str | None, prefer: str | None, url: str | None, chosen: Any) -> None:
-    fate = choose_scenario(header, prefer, url)
-    if isinstance(chosen, str):
-        assert not isinstance(fate, KlingError)
-        assert fate.name == chosen
-    else:
-        assert isinstance(fate, KlingError)
-        assert fate.code == chosen
-
-
-def test_prefer_example_names_a_documented_example() -> None:
-    fate = choose_scenario(None, "example=code_1303_parallel_task_limit", None)
-    assert isinstance(fate, ExampleChoice)
-    assert fate.name == "code_1303_parallel_task_limit"
-    assert choose_scenario("no-human", "example=empty", None) == SCENARIOS["no-human"], "the header first"
-
-
-def test_scenarios_defined_at_run_time_are_chosen_by_name() -> None:
-    flaky = check_definition("flaky", {"polls": {"2": 5001, "4": "connection-reset"}})
-    fate = choose_scenario("flaky", None, None, {**SCENARIOS, "flaky": flaky})
-    assert fate == flaky
-    assert isinstance(fate, Scenario)
-    assert [fate.poll_answer(n) for n in (1, 2, 3, 4, 5)] == [None, 5001, None, "connection-reset", None]
-    assert isinstance(choose_scenario("flaky", None, None), KlingError), "unknown to the built-in registry"
-
-
-def test_an_http_status_picks_a_code_of_that_status() -> None:
-    fate = choose_scenario(None, "code=429", None)
-    assert isinstance(fate, KlingError)
-    assert error_catalogue()[fate.code].http_status == 429
 
 
 # -- Kling's wording of a broken rule --------------------------------------------------------------------

@@ -34,7 +34,7 @@ class TaskFamily(Protocol):
     finds_by_external_id: bool
 
     def check_create(self, body: Mapping[str, Any]) -> None:
-        """Raise ``KlingError(1201)`` for the first broken rule of the schema, in the family's words."""
+        """Raise ``ErrorAnswer(1201)`` for the first broken rule of the schema, in the family's words."""
 
     def task_columns(
         self,
@@ -46,7 +46,7 @@ class TaskFamily(Protocol):
         base_url: str,
         now_ms: int,
     ) -> dict[str, Any]:
-        """Check the rules beyond the schema (``KlingError(1201)``); the columns a new task stores."""
+        """Check the rules beyond the schema (``ErrorAnswer(1201)``); the columns a new task stores."""
         ...
 
     def created(self, task_id: str, status: str, now_ms: int, columns: Mapping[str, Any]) -> dict[str, Any]:

@@ -21,9 +21,9 @@ from kling_spec.audio import audio_format, audio_length_ms, decoded_size
 from kling_spec.families import Family
 from kling_spec.timing import Window, broken_audio_rule, broken_timing_rule, timing_rules
 
-from ..errors import KlingError
+from ..errors import ErrorAnswer
 from ..media import RESULT_MP4, mp4_duration_seconds, result_duration, result_video_id, video_id_for_url
-from ..redact import without_audio_bytes
+from ..redact import kept_json, without_audio_bytes
 from ..scenarios import Scenario
 from ..settings import Settings
 from ..store import Store, TaskRow
@@ -127,11 +127,11 @@ class AdvancedLipSyncFamily:
         """Find the faces of the body's video and store a session over them; the answer's ``data``."""
         message = first_broken_rule(self._identify, body, IDENTIFY_WORDING)
         if message is not None:
-            raise KlingError(1201, message)
+            raise ErrorAnswer(1201, message)
         video_id, video_url, video_ms, faces = self._video(body, account, settings, store)
         if not self.rules.min_video_ms <= video_ms <= self.rules.max_video_ms:
             field = "video_id" if body.get("video_id") else "video_url"
-            raise KlingError(
+            raise ErrorAnswer(
                 1201,
                 f"{field}: the video lasts {video_ms} ms; it must last "
                 f"{self.rules.min_video_ms} to {self.rules.max_video_ms} ms",
@@ -184,17 +184,17 @@ class AdvancedLipSyncFamily:
         if registered is not None:
             return video_id, video_url, registered["duration_ms"], json.loads(registered["faces"] or "[]")
         if not video_url and settings.strict_video_ids:
-            raise KlingError(1201, UNKNOWN_VIDEO)
+            raise ErrorAnswer(1201, UNKNOWN_VIDEO)
         video_ms = round(settings.default_video_seconds * 1000)
         return video_id, video_url, video_ms, _whole_video(video_ms)
 
     # -- create -------------------------------------------------------------------------------------------
 
     def check_create(self, body: Mapping[str, Any]) -> None:
-        """Raise ``KlingError(1201)`` naming the first rule of the schema the body breaks."""
+        """Raise ``ErrorAnswer(1201)`` naming the first rule of the schema the body breaks."""
         message = first_broken_rule(self._create, body, CREATE_WORDING)
         if message is not None:
-            raise KlingError(1201, message)
+            raise ErrorAnswer(1201, message)
 
     def task_columns(
         self,
@@ -211,9 +211,9 @@ class AdvancedLipSyncFamily:
         seq = session_seq_of(session_id)
         session = store.get_session(seq) if seq is not None else None
         if session is None or session["account"] != account:
-            raise KlingError(1201, f"session_id {session_id[:64]}: no such session for this account")
+            raise ErrorAnswer(1201, f"session_id {session_id[:64]}: no such session for this account")
         if now_ms >= session["expires_at"]:
-            raise KlingError(
+            raise ErrorAnswer(
                 1201,
                 f"session_id {session_id}: the session expired at {session['expires_at']} "
                 f"(now {now_ms}; sessions last {settings.session_ttl_seconds:g} s)",
@@ -223,7 +223,7 @@ class AdvancedLipSyncFamily:
         face = faces.get(choice["face_id"])
         if face is None:
             known = ", ".join(faces) if faces else "none"
-            raise KlingError(
+            raise ErrorAnswer(
                 1201,
                 f"face_choose[0].face_id '{choice['face_id'][:64]}' is not a face of session {session_id} "
                 f"(its faces: {known})",
@@ -240,13 +240,13 @@ class AdvancedLipSyncFamily:
             sound_insert_time=choice["sound_insert_time"],
         )
         if broken is not None:
-            raise KlingError(1201, broken)
+            raise ErrorAnswer(1201, broken)
         watermark = body.get("watermark_info")
         return {
             "parent_video_id": session["video_id"],
             "parent_video_url": session["video_url"] or result_url(base_url, session["video_id"]),
             "parent_video_duration": _seconds(session["video_ms"]),
-            "request_input": json.dumps(without_audio_bytes(dict(body)), ensure_ascii=False),
+            "request_input": kept_json(without_audio_bytes(dict(body))),
             "external_task_id": body.get("external_task_id") or None,
             "watermark": int(bool(watermark and watermark["enabled"])),
         }
@@ -264,21 +264,21 @@ class AdvancedLipSyncFamily:
             audio_ms = registered["duration_ms"] if registered else round(settings.default_audio_seconds * 1000)
         broken = broken_audio_rule(self.rules, audio_ms, field)
         if broken is not None:
-            raise KlingError(1201, broken)
+            raise ErrorAnswer(1201, broken)
         return audio_ms
 
     def _decoded_audio_ms(self, encoded: str, field: str) -> int:
         if decoded_size(encoded) > self.max_audio_bytes:
-            raise KlingError(1201, f"{field}: decoded size must be at most {self.max_audio_bytes} bytes")
+            raise ErrorAnswer(1201, f"{field}: decoded size must be at most {self.max_audio_bytes} bytes")
         try:
             data = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
-            raise KlingError(1201, BAD_BASE64) from None
+            raise ErrorAnswer(1201, BAD_BASE64) from None
         if audio_format(data[:16]) is None:
-            raise KlingError(1201, UNSUPPORTED_AUDIO)
+            raise ErrorAnswer(1201, UNSUPPORTED_AUDIO)
         length_ms = audio_length_ms(data)
         if length_ms is None:
-            raise KlingError(1201, f"{field}: the audio cannot be read")
+            raise ErrorAnswer(1201, f"{field}: the audio cannot be read")
         return length_ms
 
     def created(self, task_id: str, status: str, now_ms: int, columns: Mapping[str, Any]) -> dict[str, Any]:

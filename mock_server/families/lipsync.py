@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,9 +15,9 @@ from kling_spec import compile_schema
 from kling_spec.audio import audio_format, decoded_size, max_audio_bytes
 from kling_spec.families import Family
 
-from ..errors import KlingError
+from ..errors import ErrorAnswer
 from ..media import result_duration, result_video_id, video_id_for_url
-from ..redact import without_audio_bytes
+from ..redact import kept_json, without_audio_bytes
 from ..settings import Settings
 from ..store import Store, TaskRow
 from ..tasks import result_url, task_id_of, timeline_of
@@ -85,10 +84,10 @@ class LipSyncFamily:
     # -- create -------------------------------------------------------------------------------------------
 
     def check_create(self, body: Mapping[str, Any]) -> None:
-        """Raise ``KlingError(1201)`` naming the first broken rule; accept what the schema accepts."""
+        """Raise ``ErrorAnswer(1201)`` naming the first broken rule; accept what the schema accepts."""
         message = first_broken_rule(self._create, body, WORDING)
         if message is not None:
-            raise KlingError(1201, message)
+            raise ErrorAnswer(1201, message)
         self._check_audio_file(body)
 
     def _check_audio_file(self, body: Mapping[str, Any]) -> None:
@@ -98,13 +97,13 @@ class LipSyncFamily:
             return
         encoded: str = data["audio_file"]
         if decoded_size(encoded) > self.max_audio_bytes:
-            raise KlingError(1201, f"input.audio_file: decoded size must be at most {self.max_audio_bytes} bytes")
+            raise ErrorAnswer(1201, f"input.audio_file: decoded size must be at most {self.max_audio_bytes} bytes")
         try:
             head = base64.b64decode(encoded[:24], validate=True)
         except (binascii.Error, ValueError):
-            raise KlingError(1201, BAD_BASE64) from None
+            raise ErrorAnswer(1201, BAD_BASE64) from None
         if audio_format(head) is None:
-            raise KlingError(1201, UNSUPPORTED_AUDIO)
+            raise ErrorAnswer(1201, UNSUPPORTED_AUDIO)
 
     def task_columns(
         self,
@@ -123,7 +122,7 @@ class LipSyncFamily:
             "parent_video_id": video_id,
             "parent_video_url": video_url or result_url(base_url, video_id),
             "parent_video_duration": duration,
-            "request_input": json.dumps(without_audio_bytes(data), ensure_ascii=False),
+            "request_input": kept_json(without_audio_bytes(data)),
         }
 
     @staticmethod
@@ -137,7 +136,7 @@ class LipSyncFamily:
         if own is not None and own["account"] == account:
             return video_id, None, result_duration()
         if strict:
-            raise KlingError(1201, UNKNOWN_VIDEO)
+            raise ErrorAnswer(1201, UNKNOWN_VIDEO)
         return video_id, None, result_duration()
 
     @staticmethod
