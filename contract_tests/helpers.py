@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import wave
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -21,7 +21,19 @@ from kling_lipsync.testing import KlingApi
 from kling_spec.families import families
 
 
-def data(response: httpx.Response) -> Any:
+class Answered(Protocol):
+    """An answer of httpx, or of ``servers.send``/``fresh`` (which read the socket themselves)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    def json(self) -> Any: ...
+
+
+def data(response: Answered) -> Any:
     """The ``data`` of an answer that must have succeeded (HTTP 200, code 0); the whole answer if not."""
     assert response.status_code == 200, response.text
     body = response.json()
@@ -80,8 +92,7 @@ def assert_one_consistent_mock(server: ServedMock) -> None:
         auth = {"Authorization": f"Bearer sk-serving-{account}"}
         for _ in range(TASKS_PER_ACCOUNT):
             answer = fresh("POST", server.url + SERVED_TASKS, json_body=text_body(), headers=auth)
-            assert answer.status == 200, answer.text
-            created.append((auth["Authorization"], answer.json()["data"]["task_id"]))
+            created.append((auth["Authorization"], data(answer)["task_id"]))
     ids = [task_id for _, task_id in created]
     assert len(set(ids)) == len(ids), "a task id was handed out twice"
     missing = []
@@ -92,4 +103,4 @@ def assert_one_consistent_mock(server: ServedMock) -> None:
                 missing.append((task_id, answer.status, answer.json().get("code")))
     assert missing == [], f"{len(missing)} of {len(created) * POLLS} polls did not find their task"
     listed = fresh("GET", f"{server.url}{SERVED_TASKS}?pageSize=30", headers={"Authorization": created[0][0]})
-    assert len(listed.json()["data"]) == TASKS_PER_ACCOUNT
+    assert len(data(listed)) == TASKS_PER_ACCOUNT

@@ -206,6 +206,11 @@ class Answer:
     def text(self) -> str:
         return self.body.decode(errors="replace")
 
+    @property
+    def status_code(self) -> int:
+        """``status`` under httpx's name, so ``helpers.data`` reads both kinds of answer."""
+        return self.status
+
     def json(self) -> Any:
         return json.loads(self.body)
 

@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, Request, expect, sync_playwright
 
 from contract_tests.bodies import audio_file_body, text_body
+from contract_tests.helpers import data
 from contract_tests.servers import ProductionMock
 from kling_lipsync import LipSync, plan_advanced
 from kling_lipsync.testing import CallbackReceiver
@@ -99,7 +100,7 @@ def create_task(
     sent = {**(body or text_body()), **extra}
     answer = httpx.post(f"{mock.url}/kling/v1/videos/lip-sync", json=sent, headers=headers)
     assert answer.json()["code"] == 0, answer.text
-    task_id: str = answer.json()["data"]["task_id"]
+    task_id: str = data(answer)["task_id"]
     return task_id
 
 
@@ -226,7 +227,7 @@ def test_an_operator_forces_a_task_s_state_from_its_card(mock: ProductionMock, p
     answer = httpx.get(
         f"{mock.url}/kling/v1/videos/lip-sync/{running}", headers={"Authorization": "Bearer sk-dashboard"}
     )
-    task = answer.json()["data"]
+    task = data(answer)
     assert (task["task_status"], task["task_status_msg"]) == ("failed", "the operator pulled the plug")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from contract_tests.bodies import audio_file_body, text_body
+from contract_tests.helpers import data
 from contract_tests.servers import Answer, GunicornMock, ProductionMock, ServedMock, send as send_to
 from kling_spec import error_catalogue
 
@@ -193,10 +194,9 @@ def test_the_server_still_answers_normally_afterwards(server) -> None:
     for _kind, method, path, body, headers, _code in CATALOGUE_OF_HOSTILE_INPUT:
         send(server, method, path, body, headers)
     created = send(server, "POST", TASKS, as_json(text_body()), pairs({**JSON, "Authorization": "Bearer sk-after"}))
-    assert created.status == 200
-    task_id = created.json()["data"]["task_id"]
+    task_id = data(created)["task_id"]
     again = send(server, "GET", f"{TASKS}/{task_id}", b"", [("Authorization", "Bearer sk-after")])
-    assert again.json()["data"]["task_id"] == task_id
+    assert data(again)["task_id"] == task_id
     journal = json.loads(send(server, "GET", "/__mock__/requests?limit=10000").body)["requests"]
     assert journal, "the journal reached the database"
     assert all(entry["status"] < 500 for entry in journal), "no request ended in a server error"

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from contract_tests.bodies import text_body
+from contract_tests.helpers import data
 from kling_lipsync.testing import KlingMock
 from mock_server.scenarios import SCENARIOS
 from mock_server.settings import RUNTIME_FIELDS
@@ -34,7 +35,7 @@ def test_reset_forgets_tasks_and_rewinds_the_clock(mock: KlingMock, dmx: httpx.C
     mock.configure(max_in_flight=1)
     mock.reset()
     assert mock.requests() == []
-    assert dmx.get(TASKS).json()["data"] == []
+    assert data(dmx.get(TASKS)) == []
     assert mock.now_ms() == mock.settings.virtual_clock_start_ms
     assert mock.http.get("/__mock__/config").json()["config"]["max_in_flight"] == mock.settings.max_in_flight
 
@@ -64,7 +65,7 @@ def test_real_clock_cannot_be_advanced(make_mock) -> None:
 
 
 def test_journal_records_each_api_request(mock: KlingMock, dmx: httpx.Client) -> None:
-    task_id = dmx.post(TASKS, json=text_body(), headers={"X-Mock-Scenario": "slow"}).json()["data"]["task_id"]
+    task_id = data(dmx.post(TASKS, json=text_body(), headers={"X-Mock-Scenario": "slow"}))["task_id"]
     dmx.get(f"{TASKS}/{task_id}")
     dmx.get(f"{TASKS}/nope")
     entries = mock.requests()

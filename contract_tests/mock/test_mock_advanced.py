@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from contract_tests.helpers import data
 from contract_tests.strategies import ASSETS
 from kling_lipsync.testing import KlingMock
 from kling_lipsync_client.api.advanced_lip_sync import (
@@ -454,14 +455,14 @@ def test_the_flow_on_the_real_clock_over_http_on_both_gateways(tmp_path: Path) -
         # Raw HTTP on the Kling gateway, with the account's API key: identify, create, poll until it ends.
         headers = {"Authorization": "Bearer mock-api-key"}
         with httpx.Client(base_url=server.url, headers=headers, timeout=10) as http:
-            session = http.post(IDENTIFY, json={"video_url": VIDEO}).json()["data"]
+            session = data(http.post(IDENTIFY, json={"video_url": VIDEO}))
             choice = {"face_id": session["face_data"][0]["face_id"], "sound_file": b64("line-3s.mp3"), **VALID}
             created = http.post(TASKS, json={"session_id": session["session_id"], "face_choose": [choice]}).json()
             path = ADVANCED.task_path.replace("{task_id}", created["data"]["task_id"])
-            polled = [http.get(path).json()["data"]]
+            polled = [data(http.get(path))]
             deadline = time.monotonic() + 10
             while polled[-1]["task_status"] not in ("succeed", "failed") and time.monotonic() < deadline:
-                polled.append(http.get(path).json()["data"])
+                polled.append(data(http.get(path)))
         # How soon the polls come depends on the machine; what they see may not: the statuses only move
         # forward, and the task's own times say it queued and processed for the configured 0.1 + 0.3 s.
         order = ["submitted", "processing", "succeed"]

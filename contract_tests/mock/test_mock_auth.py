@@ -9,6 +9,7 @@ import jwt
 import pytest
 
 from contract_tests.bodies import text_body
+from contract_tests.helpers import data
 from kling_lipsync.testing import KlingMock
 from mock_server.auth import make_jwt
 
@@ -30,7 +31,7 @@ def test_kling_gateway_accepts_a_fresh_jwt(mock: KlingMock) -> None:
 def test_kling_gateway_accepts_the_api_key_as_the_same_account(mock: KlingMock) -> None:
     token = make_jwt(mock.settings.access_key, mock.settings.secret_key)
     with mock.httpx_client(token, gateway="kling") as client:
-        task_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
+        task_id = data(client.post(TASKS, json=text_body()))["task_id"]
     with mock.httpx_client(mock.settings.api_key, gateway="kling") as client:
         assert client.get(f"{TASKS}/{task_id}").json()["code"] == 0
 
@@ -95,7 +96,7 @@ def test_extra_official_accounts_are_isolated(make_mock) -> None:
     a = make_jwt(mock.settings.access_key, mock.settings.secret_key)
     b = make_jwt("team-b", "secret-b-of-at-least-thirty-two-bytes")
     with mock.httpx_client(a, gateway="kling") as client:
-        task_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
+        task_id = data(client.post(TASKS, json=text_body()))["task_id"]
     with mock.httpx_client(b, gateway="kling") as client:
         assert client.get(f"{TASKS}/{task_id}").json()["code"] == 1203
 

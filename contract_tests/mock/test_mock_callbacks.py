@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 
-from contract_tests.helpers import create_with_callback
+from contract_tests.helpers import create_with_callback, data
 from kling_lipsync.testing import CallbackReceiver, KlingMock
 from kling_spec import schema_validator
 from mock_server.callbacks import host_allowed, sign_webhook
@@ -40,7 +40,7 @@ def test_each_transition_is_delivered_once_signed_and_as_the_task_object(make_mo
         receiver.wait_for(2)
         mock.advance(mock.settings.processing_seconds)
         received = receiver.wait_for(3)
-        final = client.get(f"{TASKS}/{task_id}").json()["data"]
+        final = data(client.get(f"{TASKS}/{task_id}"))
 
     assert [c.json()["task_status"] for c in received] == ["submitted", "processing", "succeed"]
     validator = schema_validator("LipSyncTask")

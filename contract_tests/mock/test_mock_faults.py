@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from contract_tests.bodies import text_body
+from contract_tests.helpers import data
 from contract_tests.servers import GunicornMock, ProductionMock
 from kling_lipsync import AnswerLost, LipSync, TransportError, WaitTimeout, cli
 from kling_lipsync.testing import KlingMock
@@ -94,15 +95,11 @@ def test_a_dribbled_answer_arrives_in_pieces_and_whole(gunicorn: GunicornMock) -
 def test_accepted_then_reset_stores_the_task_and_reset_before_accept_does_not(gunicorn: GunicornMock) -> None:
     body = json.dumps(text_body()).encode()
     token = {"Authorization": "Bearer sk-sockets"}
-    before = len(httpx.get(f"{gunicorn.url}/kling{TASKS}", params={"pageSize": 500}, headers=token).json()["data"])
+    before = len(data(httpx.get(f"{gunicorn.url}/kling{TASKS}", params={"pageSize": 500}, headers=token)))
     assert raw_exchange(gunicorn.port, f"/kling{TASKS}", "reset-before-accept", body)[0] == []
-    after_refusal = len(
-        httpx.get(f"{gunicorn.url}/kling{TASKS}", params={"pageSize": 500}, headers=token).json()["data"]
-    )
+    after_refusal = len(data(httpx.get(f"{gunicorn.url}/kling{TASKS}", params={"pageSize": 500}, headers=token)))
     assert raw_exchange(gunicorn.port, f"/kling{TASKS}", "accepted-then-reset", body)[0] == []
-    after_accept = len(
-        httpx.get(f"{gunicorn.url}/kling{TASKS}", params={"pageSize": 500}, headers=token).json()["data"]
-    )
+    after_accept = len(data(httpx.get(f"{gunicorn.url}/kling{TASKS}", params={"pageSize": 500}, headers=token)))
     assert (after_refusal, after_accept) == (before, before + 1)
 
 
@@ -159,7 +156,7 @@ def test_a_scenario_defined_over_http_governs_a_task_s_polls(kling_mock: KlingMo
     defined = kling_mock.http.put("/__mock__/scenarios/flaky", json=FLAKY).json()["scenario"]
     assert (defined["kind"], defined["builtin"], defined["polls"]) == ("task", False, FLAKY["polls"])
     with kling_mock.httpx_client() as client:
-        task_id = client.post(TASKS, json=text_body(), headers={"X-Mock-Scenario": "flaky"}).json()["data"]["task_id"]
+        task_id = data(client.post(TASKS, json=text_body(), headers={"X-Mock-Scenario": "flaky"}))["task_id"]
         assert poll_outcomes(client, f"{TASKS}/{task_id}", 6) == [0, 5001, 5001, "ReadError", 0, 0]
     journal = kling_mock.requests(method="GET")
     assert [entry["status"] for entry in journal] == [200, 503, 503, 0, 200, 200], "0: no HTTP answer"
@@ -188,7 +185,7 @@ def test_a_scenario_from_a_file_governs_a_served_task(tmp_path: Path) -> None:
     env = {"KLING_MOCK_SCENARIOS_FILE": str(scenarios), "KLING_MOCK_LOG_REQUESTS": "0"}
     with GunicornMock(env, workers=2) as server, httpx.Client(base_url=f"{server.url}/scenario/flaky/kling") as http:
         http.headers["Authorization"] = "Bearer sk-file"
-        task_id = http.post(TASKS, json=text_body()).json()["data"]["task_id"]
+        task_id = data(http.post(TASKS, json=text_body()))["task_id"]
         assert poll_outcomes(http, f"{TASKS}/{task_id}", 3) == [5000, 1302, 0]
         listed = httpx.get(f"{server.url}/__mock__/scenarios").json()["scenarios"]
         refused = httpx.put(f"{server.url}/__mock__/scenarios/flaky", json={"error_code": 1302}).json()
@@ -247,12 +244,12 @@ def test_prefer_example_answers_a_documented_example_and_creates_nothing(kling_m
         prefer_200 = client.post(TASKS, json=text_body(), headers={"Prefer": "code=200"})
         assert (example.status_code, example.json()["code"]) == (429, 1303)
         assert example.json()["request_id"] == example.headers.get("X-Request-Id", example.json()["request_id"])
-        assert created.json()["data"]["task_id"] == "CjikY2gHPbcAAAAABI5n9g", "the documented example, verbatim"
+        assert data(created)["task_id"] == "CjikY2gHPbcAAAAABI5n9g", "the documented example, verbatim"
         assert (unknown.status_code, unknown.json()["code"]) == (400, 1201)
         assert "known: created" in unknown.json()["message"]
         assert prefer_200.json()["code"] == 0
-        tasks = client.get(TASKS).json()["data"]
-    assert [task["task_id"] for task in tasks] == [prefer_200.json()["data"]["task_id"]], "examples created nothing"
+        tasks = data(client.get(TASKS))
+    assert [task["task_id"] for task in tasks] == [data(prefer_200)["task_id"]], "examples created nothing"
 
 
 # -- chaos draws faults too, reproducibly --------------------------------------------------------------------

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from contract_tests.bodies import text_body
+from contract_tests.helpers import data
 from contract_tests.servers import GunicornMock
 from kling_lipsync.testing import CallbackReceiver, KlingMock
 
@@ -19,14 +20,14 @@ TASKS = "/v1/videos/lip-sync"
 def test_a_restarted_mock_has_every_task_and_never_reuses_an_id(tmp_path) -> None:
     db = str(tmp_path / "mock.sqlite3")
     with KlingMock({"db": db, "max_in_flight": 100}) as first, first.httpx_client("sk-keep") as client:
-        ids = [client.post(TASKS, json=text_body()).json()["data"]["task_id"] for _ in range(5)]
+        ids = [data(client.post(TASKS, json=text_body()))["task_id"] for _ in range(5)]
         first.advance(2)
-        before = client.get(TASKS).json()["data"]
+        before = data(client.get(TASKS))
 
     with KlingMock({"db": db, "max_in_flight": 100}) as second, second.httpx_client("sk-keep") as client:
-        assert client.get(TASKS).json()["data"] == before, "same tasks, same states, same virtual time"
+        assert data(client.get(TASKS)) == before, "same tasks, same states, same virtual time"
         second.reset()
-        new_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
+        new_id = data(client.post(TASKS, json=text_body()))["task_id"]
     assert new_id not in ids, "ids are never handed out twice, not even after a reset"
 
 
@@ -34,10 +35,10 @@ def test_two_apps_on_one_file_see_the_same_tasks_and_clock(tmp_path) -> None:
     db = str(tmp_path / "shared.sqlite3")
     with KlingMock({"db": db}) as a, KlingMock({"db": db}) as b:
         with a.httpx_client("sk-same") as client:
-            task_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
+            task_id = data(client.post(TASKS, json=text_body()))["task_id"]
         b.advance(60)
         with b.httpx_client("sk-same") as client:
-            assert client.get(f"{TASKS}/{task_id}").json()["data"]["task_status"] == "succeed"
+            assert data(client.get(f"{TASKS}/{task_id}"))["task_status"] == "succeed"
         assert a.now_ms() == b.now_ms()
 
 
@@ -61,7 +62,7 @@ def test_gunicorn_workers_share_the_file_deliver_each_transition_once_and_surviv
             for _ in range(12):
                 response = client.post(TASKS, json={**text_body(), "callback_url": receiver.url})
                 assert response.status_code == 200, response.text
-                acknowledged.append(response.json()["data"]["task_id"])
+                acknowledged.append(data(response)["task_id"])
             received = receiver.wait_for(36, timeout=30)
             per_transition = collections.Counter((c.json()["task_id"], c.json()["task_status"]) for c in received)
             assert set(per_transition.values()) == {1}, "each transition exactly once across workers"
@@ -70,10 +71,10 @@ def test_gunicorn_workers_share_the_file_deliver_each_transition_once_and_surviv
 
         server = GunicornMock(env, workers=2)
         with httpx.Client(base_url=f"{server.url}/kling", headers={"Authorization": "Bearer sk-gunicorn"}) as client:
-            listed = client.get(TASKS, params={"pageSize": 500}).json()["data"]
+            listed = data(client.get(TASKS, params={"pageSize": 500}))
             assert sorted(t["task_id"] for t in listed) == sorted(acknowledged)
             assert {t["task_status"] for t in listed} == {"succeed"}
-            again = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
+            again = data(client.post(TASKS, json=text_body()))["task_id"]
             assert again not in acknowledged
     finally:
         server.stop()
@@ -120,13 +121,13 @@ def test_a_file_of_the_last_layout_opens_upgraded_with_its_tasks_and_their_slots
     db = str(tmp_path / "v5.sqlite3")
     settings = {"db": db, "max_in_flight": 2}
     with KlingMock(settings) as first, first.httpx_client("sk-old") as client:
-        ids = [client.post(TASKS, json=text_body()).json()["data"]["task_id"] for _ in range(2)]
-        before = client.get(TASKS).json()["data"]
+        ids = [data(client.post(TASKS, json=text_body()))["task_id"] for _ in range(2)]
+        before = data(client.get(TASKS))
     _as_the_last_layout(db)
 
     with KlingMock(settings) as second, second.httpx_client("sk-old") as client:
-        assert client.get(TASKS).json()["data"] == before, "every task, under its family"
-        assert [client.get(f"{TASKS}/{task_id}").json()["data"]["task_id"] for task_id in ids] == ids
+        assert data(client.get(TASKS)) == before, "every task, under its family"
+        assert [data(client.get(f"{TASKS}/{task_id}"))["task_id"] for task_id in ids] == ids
         refused = client.post(TASKS, json=text_body()).json()
         assert refused["code"] == 1303, "the two running tasks still take the account's two slots"
         second.advance(second.settings.queue_seconds + second.settings.processing_seconds)

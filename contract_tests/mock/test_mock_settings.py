@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from contract_tests.bodies import text_body
+from contract_tests.helpers import data
 from mock_server.__main__ import build_parser, main, settings_from_args
 from mock_server.settings import ENV_RUN_ID, ENV_SETTINGS, ENV_WORKERS, Settings, UnknownSetting
 
@@ -51,9 +52,9 @@ def test_impossible_settings_stop_the_mock_with_a_message(flags: list[str], caps
 def test_public_url_is_the_base_of_result_links(make_mock) -> None:
     mock = make_mock(public_url="https://mock.example.org/")
     with mock.httpx_client("sk-public") as client:
-        task_id = client.post(TASKS, json=text_body()).json()["data"]["task_id"]
+        task_id = data(client.post(TASKS, json=text_body()))["task_id"]
         mock.advance(60)
-        (video,) = client.get(f"{TASKS}/{task_id}").json()["data"]["task_result"]["videos"]
+        (video,) = data(client.get(f"{TASKS}/{task_id}"))["task_result"]["videos"]
     assert video["url"].startswith("https://mock.example.org/__mock__/videos/")
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from contract_tests.bodies import text_body
-from contract_tests.helpers import assert_one_consistent_mock
+from contract_tests.helpers import assert_one_consistent_mock, data
 from contract_tests.servers import GunicornMock, ProductionMock, ServedMock, fresh
 from kling_lipsync.testing import free_port
 from mock_server.__main__ import SERVERS
@@ -123,8 +123,8 @@ def test_settings_given_at_start_beat_run_time_changes_of_an_earlier_run(tmp_pat
         changed = fresh("PUT", first.url + "/__mock__/config", json_body={"processing_seconds": 100})
         assert changed.json()["config"]["processing_seconds"] == 100
         fresh("POST", first.url + "/__mock__/clock/advance", json_body={"seconds": 60})
-        task_id = fresh("POST", first.url + TASKS, json_body=text_body(), headers={"Authorization": "Bearer sk-p"})
-        task_id = task_id.json()["data"]["task_id"]
+        created = fresh("POST", first.url + TASKS, json_body=text_body(), headers={"Authorization": "Bearer sk-p"})
+        task_id = data(created)["task_id"]
         clock = fresh("GET", first.url + "/__mock__/clock").json()["now_ms"]
     with ProductionMock(workers=2, args=["--db", str(db), "--processing-seconds", "3"], cwd=tmp_path) as second:
         config = fresh("GET", second.url + "/__mock__/config").json()["config"]
