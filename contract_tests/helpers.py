@@ -8,16 +8,22 @@ second test module needs moves here, instead of being written again.
 from __future__ import annotations
 
 import copy
+import random
 import wave
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+import pytest
 
 from contract_tests.bodies import text_body
 from contract_tests.servers import ServedMock, fresh
 from contract_tests.spec_walk import link_request_body
-from kling_lipsync.testing import KlingApi
+from kling_lipsync import cli
+from kling_lipsync.client import LipSync
+from kling_lipsync.testing import KlingApi, KlingMock
 from kling_spec.families import families
 
 
@@ -104,3 +110,51 @@ def assert_one_consistent_mock(server: ServedMock) -> None:
     assert missing == [], f"{len(missing)} of {len(created) * POLLS} polls did not find their task"
     listed = fresh("GET", f"{server.url}{SERVED_TASKS}?pageSize=30", headers={"Authorization": created[0][0]})
     assert len(data(listed)) == TASKS_PER_ACCOUNT
+
+
+# -- the CLI, run in this process ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CliRun:
+    """What ``kling-lipsync ARGS`` did in this process: its exit status and what it printed."""
+
+    exit_code: int
+    out: str
+    err: str
+
+    def one_error_line(self) -> str:
+        """The failure as shown (one line on stderr, ``kling-lipsync: error: ...``, no traceback), unprefixed."""
+        lines = self.err.splitlines()
+        assert len(lines) == 1, self.err
+        assert lines[0].startswith("kling-lipsync: error: "), self.err
+        return lines[0].removeprefix("kling-lipsync: error: ")
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], args: list[str]) -> CliRun:
+    """``cli.main(args)`` as the console script runs it, argparse's own exits (``--help``, usage) included."""
+    capsys.readouterr()
+    try:
+        exit_code = cli.main(args)
+    except SystemExit as exit_:
+        exit_code = int(exit_.code or 0)
+    shown = capsys.readouterr()
+    return CliRun(exit_code, shown.out, shown.err)
+
+
+def wire_cli(monkeypatch: pytest.MonkeyPatch, mock: KlingMock, sleep: Callable[[float], None] | None = None) -> None:
+    """The command's own client on ``mock``'s in-process transport and virtual clock (``sleep`` replaces the
+    clock's advance)."""
+
+    def wired(base_url: str | None, token: str | None, **options: Any) -> LipSync:
+        return LipSync(
+            base_url,
+            token,
+            transport=mock.transport,
+            sleep=sleep or mock.advance,
+            monotonic=lambda: mock.now_ms() / 1000,
+            rng=random.Random(0),
+            **options,
+        )
+
+    monkeypatch.setattr(cli, "LipSync", wired)

@@ -8,19 +8,16 @@ waiting takes no time; the last one goes over real HTTP to the mock under gunico
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from contract_tests.helpers import write_wav
+from contract_tests.helpers import CliRun, run_cli, wire_cli, write_wav
 from contract_tests.servers import GunicornMock
 from kling_lipsync import cli
-from kling_lipsync.client import LipSync
 from kling_lipsync.testing import KlingMock
 from kling_lipsync_client.models import AdvancedLipSyncTask, FaceSession
 from kling_spec.families import families, family
@@ -33,45 +30,15 @@ ADVANCED = family("advanced-lip-sync")
 RULES = timing_rules()
 
 
-@dataclass(frozen=True)
-class Run:
-    exit_code: int
-    out: str
-    err: str
-
-    def one_error_line(self) -> str:
-        """The failure as shown: one line on stderr, ``kling-lipsync: error: ...``, no traceback."""
-        lines = self.err.splitlines()
-        assert len(lines) == 1, self.err
-        assert lines[0].startswith("kling-lipsync: error: "), self.err
-        return lines[0]
-
-
 @pytest.fixture
 def run(
     kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., Run]:
+) -> Callable[..., CliRun]:
     """``kling-lipsync ARGS`` against ``kling_mock`` (``scenario=`` puts its prefix in ``--base-url``)."""
+    wire_cli(monkeypatch, kling_mock)
 
-    def wired(base_url: str | None, token: str | None, **options: Any) -> LipSync:
-        # The command's own client, on the in-process transport and the mock's virtual clock.
-        return LipSync(
-            base_url,
-            token,
-            transport=kling_mock.transport,
-            sleep=kling_mock.advance,
-            monotonic=lambda: kling_mock.now_ms() / 1000,
-            rng=random.Random(0),
-            **options,
-        )
-
-    monkeypatch.setattr(cli, "LipSync", wired)
-
-    def run(*args: str, scenario: str | None = None) -> Run:
-        capsys.readouterr()
-        exit_code = cli.main(["--base-url", kling_mock.url("dmxapi", scenario), "--token", "sk-cli", *args])
-        shown = capsys.readouterr()
-        return Run(exit_code, shown.out, shown.err)
+    def run(*args: str, scenario: str | None = None) -> CliRun:
+        return run_cli(capsys, ["--base-url", kling_mock.url("dmxapi", scenario), "--token", "sk-cli", *args])
 
     return run
 
@@ -91,7 +58,7 @@ def sent_creates(mock: KlingMock) -> list[dict[str, Any]]:
 # -- faces ----------------------------------------------------------------------------------------------------
 
 
-def test_faces_prints_the_session_and_each_face(run: Callable[..., Run]) -> None:
+def test_faces_prints_the_session_and_each_face(run: Callable[..., CliRun]) -> None:
     done = run("faces", "--video-url", VIDEO)
     assert done.exit_code == 0, done.err
     session_line, face_line = done.out.splitlines()
@@ -102,7 +69,7 @@ def test_faces_prints_the_session_and_each_face(run: Callable[..., Run]) -> None
     assert image.endswith(".jpg")
 
 
-def test_faces_as_json(run: Callable[..., Run]) -> None:
+def test_faces_as_json(run: Callable[..., CliRun]) -> None:
     done = run("faces", "--video-id", "v-1", "--json", scenario="two-faces")
     assert done.exit_code == 0, done.err
     session = FaceSession.from_dict(json.loads(done.out))
@@ -110,7 +77,7 @@ def test_faces_as_json(run: Callable[..., Run]) -> None:
     assert done.err == ""
 
 
-def test_faces_of_a_video_without_one(run: Callable[..., Run]) -> None:
+def test_faces_of_a_video_without_one(run: Callable[..., CliRun]) -> None:
     done = run("faces", "--video-url", VIDEO, scenario="no-face")
     assert done.exit_code == 0
     assert done.out.splitlines()[1] == "no usable face in this video"
@@ -120,7 +87,7 @@ def test_faces_of_a_video_without_one(run: Callable[..., Run]) -> None:
 
 
 def test_submit_plans_waits_and_saves(
-    run: Callable[..., Run], kling_mock: KlingMock, three_seconds: Path, tmp_path: Path
+    run: Callable[..., CliRun], kling_mock: KlingMock, three_seconds: Path, tmp_path: Path
 ) -> None:
     sent = sent_creates(kling_mock)
     out = tmp_path / "result.mp4"
@@ -135,7 +102,7 @@ def test_submit_plans_waits_and_saves(
 
 
 def test_submit_with_every_choice_given_then_the_other_commands(
-    run: Callable[..., Run], kling_mock: KlingMock, tmp_path: Path
+    run: Callable[..., CliRun], kling_mock: KlingMock, tmp_path: Path
 ) -> None:
     sent = sent_creates(kling_mock)
     done = run("submit", "advanced", "--video-url", VIDEO, "--audio-url", AUDIO_URL, "--audio-ms", "5000",
@@ -177,7 +144,7 @@ def test_submit_with_every_choice_given_then_the_other_commands(
     assert run("list", "--json").out == "", "the legacy list does not show advanced tasks"
 
 
-def test_submit_as_json_carries_the_plan(run: Callable[..., Run], three_seconds: Path) -> None:
+def test_submit_as_json_carries_the_plan(run: Callable[..., CliRun], three_seconds: Path) -> None:
     done = run("--json", "submit", "advanced", "--video-id", "v-1", "--audio-file", str(three_seconds))
     assert done.exit_code == 0, done.err
     assert done.err == ""
@@ -193,7 +160,7 @@ def test_submit_as_json_carries_the_plan(run: Callable[..., Run], three_seconds:
     }
 
 
-def test_a_failed_task_exits_1(run: Callable[..., Run], three_seconds: Path) -> None:
+def test_a_failed_task_exits_1(run: Callable[..., CliRun], three_seconds: Path) -> None:
     done = run("submit", "advanced", "--video-url", VIDEO, "--audio-file", str(three_seconds), "--wait",
                scenario="no-human")  # fmt: skip
     assert done.exit_code == 1
@@ -213,7 +180,7 @@ def test_a_failed_task_exits_1(run: Callable[..., Run], three_seconds: Path) -> 
     ],
 )
 def test_a_plan_that_cannot_be_made_is_a_usage_error(
-    run: Callable[..., Run], kling_mock: KlingMock, three_seconds: Path, args: list[str], scenario, shown: str
+    run: Callable[..., CliRun], kling_mock: KlingMock, three_seconds: Path, args: list[str], scenario, shown: str
 ) -> None:
     sent = sent_creates(kling_mock)
     done = run("submit", "advanced", "--video-url", VIDEO, "--audio-file", str(three_seconds), *args,
@@ -224,7 +191,7 @@ def test_a_plan_that_cannot_be_made_is_a_usage_error(
 
 
 def test_audio_too_short_is_refused_before_identify_face(
-    run: Callable[..., Run], kling_mock: KlingMock, tmp_path: Path
+    run: Callable[..., CliRun], kling_mock: KlingMock, tmp_path: Path
 ) -> None:
     short_ms = RULES.min_audio_ms - 500
     short = write_wav(tmp_path / "short.wav", short_ms / 1000)
@@ -234,20 +201,20 @@ def test_audio_too_short_is_refused_before_identify_face(
     assert kling_mock.requests() == [], "identify-face is charged: not called for audio no plan can use"
 
 
-def test_a_file_that_is_not_audio_exits_6(run: Callable[..., Run], kling_mock: KlingMock) -> None:
+def test_a_file_that_is_not_audio_exits_6(run: Callable[..., CliRun], kling_mock: KlingMock) -> None:
     done = run("submit", "advanced", "--video-url", VIDEO, "--audio-file", __file__)
     assert done.exit_code == 6
     assert "not MP3" in done.one_error_line()
     assert kling_mock.requests() == []
 
 
-def test_an_unknown_advanced_task_is_the_service_s_refusal(run: Callable[..., Run]) -> None:
+def test_an_unknown_advanced_task_is_the_service_s_refusal(run: Callable[..., CliRun]) -> None:
     done = run("status", "860000000000009999", "--family", "advanced-lip-sync")
     assert done.exit_code == 3
     assert "Kling 1203 (HTTP 404)" in done.one_error_line()
 
 
-def test_a_watermarked_legacy_download_is_a_usage_error(run: Callable[..., Run], tmp_path: Path) -> None:
+def test_a_watermarked_legacy_download_is_a_usage_error(run: Callable[..., CliRun], tmp_path: Path) -> None:
     done = run("download", "860000000000000001", str(tmp_path), "--watermarked", "--family", "lip-sync")
     assert done.exit_code == 2
     assert "--watermarked is for --family advanced-lip-sync" in done.one_error_line()
@@ -277,12 +244,11 @@ def test_a_watermarked_legacy_download_is_a_usage_error(run: Callable[..., Run],
     ],
 )
 def test_usage_mistakes_are_caught_before_sending(
-    run: Callable[..., Run], kling_mock: KlingMock, capsys: pytest.CaptureFixture[str], args: list[str], shown: str
+    run: Callable[..., CliRun], kling_mock: KlingMock, args: list[str], shown: str
 ) -> None:
-    with pytest.raises(SystemExit) as usage:
-        run(*args)
-    assert usage.value.code == 2
-    assert shown in capsys.readouterr().err
+    done = run(*args)
+    assert done.exit_code == 2
+    assert shown in done.err
     assert kling_mock.requests() == []
 
 
@@ -331,7 +297,7 @@ def test_over_http_on_the_kling_gateway_it_waits_on_the_real_clock_and_saves(
 
 
 def test_status_wait_and_download_find_an_advanced_task_without_family(
-    run: Callable[..., Run], three_seconds: Path, tmp_path: Path
+    run: Callable[..., CliRun], three_seconds: Path, tmp_path: Path
 ) -> None:
     submitted = run("submit", "advanced", "--video-url", VIDEO, "--audio-file", str(three_seconds), "--watermark")
     task_id = submitted.out.strip()
@@ -346,7 +312,7 @@ def test_status_wait_and_download_find_an_advanced_task_without_family(
     assert marked.out.strip() == f"saved {tmp_path / f'{task_id}-watermarked.mp4'}"
 
 
-def test_an_id_no_family_has_is_1203_naming_the_families_looked_in(run: Callable[..., Run]) -> None:
+def test_an_id_no_family_has_is_1203_naming_the_families_looked_in(run: Callable[..., CliRun]) -> None:
     done = run("status", "860000000000009999")
     assert done.exit_code == 3
     line = done.one_error_line()
@@ -355,7 +321,7 @@ def test_an_id_no_family_has_is_1203_naming_the_families_looked_in(run: Callable
 
 
 def test_a_watermarked_download_of_a_found_legacy_task_is_a_usage_error(
-    run: Callable[..., Run], tmp_path: Path
+    run: Callable[..., CliRun], tmp_path: Path
 ) -> None:
     task_id = run("submit", "audio", "--video-url", VIDEO, "--audio-url", AUDIO_URL, "--wait").out.split()[0]
     done = run("download", task_id, str(tmp_path), "--watermarked")

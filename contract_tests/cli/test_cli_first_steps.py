@@ -5,56 +5,22 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
-import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
+from contract_tests.helpers import CliRun, run_cli, wire_cli
 from kling_lipsync import cli
-from kling_lipsync.client import LipSync
 from kling_lipsync.testing import KlingMock
 
 VIDEO = "https://example.com/face.mp4"
 AUDIO_URL = "https://example.com/line.mp3"
 
 
-@dataclass(frozen=True)
-class Run:
-    exit_code: int
-    out: str
-    err: str
-
-    def one_error_line(self) -> str:
-        lines = self.err.splitlines()
-        assert len(lines) == 1, self.err
-        assert lines[0].startswith("kling-lipsync: error: "), self.err
-        return lines[0].removeprefix("kling-lipsync: error: ")
-
-
 @pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
-    def run(*args: str) -> Run:
-        capsys.readouterr()
-        try:
-            exit_code = cli.main(list(args))
-        except SystemExit as exit_:  # argparse: --help, --version, usage errors
-            exit_code = int(exit_.code or 0)
-        shown = capsys.readouterr()
-        return Run(exit_code, shown.out, shown.err)
-
-    return run
-
-
-def wire(monkeypatch: pytest.MonkeyPatch, mock: KlingMock, sleep: Callable[[float], None] | None = None) -> None:
-    """The command's client on the in-process mock (``sleep`` replaces the virtual clock's)."""
-
-    def wired(base_url: str | None, token: str | None, **options: Any) -> LipSync:
-        return LipSync(base_url, token, transport=mock.transport, sleep=sleep or mock.advance,
-                       monotonic=lambda: mock.now_ms() / 1000, rng=random.Random(0), **options)  # fmt: skip
-
-    monkeypatch.setattr(cli, "LipSync", wired)
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliRun]:
+    """``kling-lipsync ARGS`` in this process."""
+    return lambda *args: run_cli(capsys, list(args))
 
 
 # -- help and version ---------------------------------------------------------------------------------------------
@@ -67,7 +33,7 @@ OWN_OPTIONS = {
 
 
 @pytest.mark.parametrize("mode", OWN_OPTIONS)
-def test_each_submit_mode_s_help_lists_only_its_own_options(run: Callable[..., Run], mode: str) -> None:
+def test_each_submit_mode_s_help_lists_only_its_own_options(run: Callable[..., CliRun], mode: str) -> None:
     done = run("submit", mode, "--help")
     assert done.exit_code == 0
     assert done.out.startswith(f"usage: kling-lipsync submit {mode} ")
@@ -78,7 +44,7 @@ def test_each_submit_mode_s_help_lists_only_its_own_options(run: Callable[..., R
     assert {"--video-url", "--video-id", "--wait", "--out", "--callback-url"} <= shown
 
 
-def test_version_comes_from_the_package_metadata(run: Callable[..., Run]) -> None:
+def test_version_comes_from_the_package_metadata(run: Callable[..., CliRun]) -> None:
     done = run("--version")
     assert done.exit_code == 0
     assert done.out.strip() == f"kling-lipsync {importlib.metadata.version('kling-lipsync')}"
@@ -88,7 +54,7 @@ def test_version_comes_from_the_package_metadata(run: Callable[..., Run]) -> Non
 
 
 def test_a_missing_token_names_the_option_and_the_variables(
-    run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+    run: Callable[..., CliRun], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("KLING_API_TOKEN", "KLING_ACCESS_KEY", "KLING_SECRET_KEY", "KLING_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
@@ -101,9 +67,9 @@ def test_a_missing_token_names_the_option_and_the_variables(
 
 
 def test_a_dmxapi_key_on_kling_s_gateway_is_told_to_go_under_kling(
-    run: Callable[..., Run], kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch
+    run: Callable[..., CliRun], kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    wire(monkeypatch, kling_mock)
+    wire_cli(monkeypatch, kling_mock)
     done = run("--base-url", kling_mock.url("kling"), "--token", "sk-a-dmxapi-key", "status", "860000000000000001")
     assert done.exit_code == 3
     line = done.one_error_line()
@@ -126,12 +92,12 @@ def interrupt(seconds: float) -> None:
     ],
 )
 def test_ctrl_c_while_waiting_says_the_task_still_runs_and_how_to_resume(
-    run: Callable[..., Run], kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch, family_given, resume_family
+    run: Callable[..., CliRun], kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch, family_given, resume_family
 ) -> None:
     base = ["--base-url", kling_mock.url("dmxapi"), "--token", "sk-first-steps"]
-    wire(monkeypatch, kling_mock)
+    wire_cli(monkeypatch, kling_mock)
     task_id = run(*base, "submit", "audio", "--video-url", VIDEO, "--audio-url", AUDIO_URL).out.strip()
-    wire(monkeypatch, kling_mock, sleep=interrupt)
+    wire_cli(monkeypatch, kling_mock, sleep=interrupt)
     done = run(*base, "wait", task_id, *family_given, "--out", "out dir/")
     assert done.exit_code == 130
     resume = " ".join(
@@ -143,9 +109,9 @@ def test_ctrl_c_while_waiting_says_the_task_still_runs_and_how_to_resume(
 
 
 def test_ctrl_c_while_submitting_with_wait_gives_the_new_task_s_id(
-    run: Callable[..., Run], kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch
+    run: Callable[..., CliRun], kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    wire(monkeypatch, kling_mock, sleep=interrupt)
+    wire_cli(monkeypatch, kling_mock, sleep=interrupt)
     done = run("--token", "sk-first-steps", "--base-url", kling_mock.url("dmxapi"), "--json",
                "submit", "audio", "--video-url", VIDEO, "--audio-url", AUDIO_URL, "--wait")  # fmt: skip
     assert done.exit_code == 130
@@ -176,7 +142,7 @@ def test_the_module_docstring_lists_every_exit_code_as_the_table_does() -> None:
                      "--wait: give it after the mode (kling-lipsync submit text --wait ...)", id="before-the-mode"),
     ],
 )  # fmt: skip
-def test_an_option_of_another_mode_is_named_as_such(run: Callable[..., Run], args: list[str], shown: str) -> None:
+def test_an_option_of_another_mode_is_named_as_such(run: Callable[..., CliRun], args: list[str], shown: str) -> None:
     done = run("--token", "sk-first-steps", *args)
     assert done.exit_code == 2
     assert (
