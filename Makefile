@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?= -n auto
+UV_VERSION := 0.13.8
 
 # Some machines set PYTHONDONTWRITEBYTECODE: then every pytest process rewrites the asserts of ~370 plugin
 # modules again and every CLI or server a test starts compiles the toolkit again (about 1.5 s of CPU per
@@ -16,10 +17,12 @@ unexport PYTHONDONTWRITEBYTECODE
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
+# uv installs the same pinned packages from the same index as pip, in 3 s where pip takes 25 s (measured on a
+# fresh clone of this machine): most of what a fresh `make test` spent before its first test.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the toolkit with its development tools
@@ -68,11 +71,11 @@ chromium:
 	  fi; }
 
 test: ## The test suite, but for the heavy tests (within two minutes on a fresh clone)
-	@# pip, npm and apt install side by side: a fresh clone waits for the longest of them, not for their sum.
-	$(MAKE) --no-print-directory -j4 install node_modules/.package-lock.json bench/node_modules/.package-lock.json chromium
+	@# pip and apt install side by side: a fresh clone waits for the longer of them, not for their sum.
+	$(MAKE) --no-print-directory -j2 install chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not heavy"
 
-test-heavy: ## The heavy tests: the wheel, the TypeScript client, the demo, the benchmarks, remote suite, mutants (CI runs them)
+test-heavy: ## The heavy tests: the wheel, the Node tools, the demo, the benchmarks, remote suite, mutants, serving stress (CI runs them)
 	$(MAKE) --no-print-directory -j4 install node_modules/.package-lock.json bench/node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m heavy
 

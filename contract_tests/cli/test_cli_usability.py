@@ -1,7 +1,8 @@
 """`kling-lipsync` as a person at a shell meets it: readable failures, folders, voices, options anywhere.
 
-Each test runs the installed command as a subprocess against the mock under gunicorn (or against a port
-nothing listens on), as a user would.
+Each test runs the command with the console script's arguments, environment and umask against the mock
+under gunicorn over HTTP (or against a port nothing listens on), as a user would: in this process, but for
+the tests of what a terminal shows, which run the installed script on a pseudo-terminal.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import os
 import pty
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
 
+from contract_tests.helpers import CLI, run_cli_as_a_process_would
 from contract_tests.servers import ROOT, GunicornMock
 from kling_lipsync.audio import MAX_AUDIO_BYTES
 from kling_lipsync.testing import free_port
@@ -25,7 +26,6 @@ from kling_spec import load_spec
 
 pytestmark = pytest.mark.slow
 
-CLI = str(Path(sys.executable).with_name("kling-lipsync"))
 VIDEO = "https://example.com/face.mp4"
 AUDIO = str(ROOT / "demo" / "line.mp3")
 TOKEN = "sk-usability"
@@ -34,7 +34,7 @@ ENV = {key: value for key, value in os.environ.items() if not key.startswith("KL
 
 
 def run(*args: str, umask: int = -1, env: Mapping[str, str] = ENV) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60, umask=umask, env=env)
+    return run_cli_as_a_process_would(args, env=env, umask=umask)
 
 
 def cli(

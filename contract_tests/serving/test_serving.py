@@ -30,7 +30,14 @@ TASKS = "/kling/v1/videos/lip-sync"
 STARTS = 10
 
 
-@pytest.mark.parametrize(("server_name", "workers"), [("granian", 2), ("granian", 4), ("gunicorn", 2)])
+# Four workers, stress runs and repeated starts are `make test-heavy`'s (CI runs it): they guard against races
+# a change of the store or the launchers could bring back, and cost half this module's time.
+HEAVY = pytest.mark.heavy
+
+
+@pytest.mark.parametrize(
+    ("server_name", "workers"), [("granian", 2), pytest.param("granian", 4, marks=HEAVY), ("gunicorn", 2)]
+)
 def test_the_production_command_serves_one_mock_over_its_workers(
     server_name: str, workers: int, tmp_path: Path
 ) -> None:
@@ -43,7 +50,7 @@ def test_the_production_command_serves_one_mock_over_its_workers(
     assert not Path(shared).exists(), "the database made for the run is removed when the server exits"
 
 
-@pytest.mark.parametrize("workers", [2, 4])
+@pytest.mark.parametrize("workers", [2, pytest.param(4, marks=HEAVY)])
 def test_the_readme_gunicorn_command_serves_one_mock_without_a_configuration(workers: int, tmp_path: Path) -> None:
     """No config file (outside the repository) and no database: the workers still share one store."""
     with GunicornMock({"TMPDIR": str(tmp_path)}, workers=workers, cwd=tmp_path) as server:
@@ -62,7 +69,7 @@ def test_granian_started_by_hand_serves_one_mock(tmp_path: Path) -> None:
         assert "granian workers share the database" in "".join(server.log)
 
 
-@pytest.mark.parametrize("workers", [2, 4])
+@pytest.mark.parametrize("workers", [2, pytest.param(4, marks=HEAVY)])
 def test_gunicorn_with_the_packaged_configuration_serves_one_mock(workers: int, tmp_path: Path) -> None:
     with GunicornMock(workers=workers, cwd=tmp_path, config="python:mock_server.gunicorn_conf") as server:
         assert_one_consistent_mock(server)
@@ -80,6 +87,7 @@ def _boot_at_the_barrier(db: str, barrier: Any) -> None:
     os._exit(0)
 
 
+@HEAVY
 def test_processes_that_open_a_new_database_file_at_the_same_moment_all_boot(tmp_path: Path) -> None:
     """Four processes that open one new database file at the same moment all boot (no 'database is locked').
 
@@ -98,6 +106,7 @@ def test_processes_that_open_a_new_database_file_at_the_same_moment_all_boot(tmp
         assert [process.exitcode for process in booted] == [0, 0, 0, 0], f"start {start}"
 
 
+@HEAVY
 def test_cold_starts_of_four_gunicorn_workers_on_a_new_file_never_fail(tmp_path: Path) -> None:
     """The same race through gunicorn's own start: four workers open a new file, every one boots."""
     # The master imports the third-party packages before it forks (a config file that only imports them),
@@ -150,6 +159,7 @@ def run_mock(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@HEAVY
 @pytest.mark.parametrize("server", SERVERS)
 def test_the_start_up_line_comes_once_a_connection_to_its_address_succeeds(server: str, tmp_path: Path) -> None:
     """10 starts on --port 0 (1 and 2 workers): a connection made the moment the line is read succeeds and

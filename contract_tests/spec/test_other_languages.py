@@ -14,7 +14,9 @@ import pytest
 
 from contract_tests.servers import ROOT, GunicornMock
 
-pytestmark = pytest.mark.slow
+# All of it is `make test-heavy`'s (CI runs it): it needs the Node tools (`npm ci`, 240 MB), and only a change
+# of the spec or of the docs build can change its outcome.
+pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
 
 def make(target: str) -> subprocess.CompletedProcess[str]:
@@ -42,7 +44,6 @@ def test_the_spec_passes_redoclys_recommended_rules(node_tools: None) -> None:
     assert "warning" not in (done.stdout + done.stderr).lower()
 
 
-@pytest.mark.heavy
 def test_typescript_client_type_checks_and_round_trips_against_the_mock(node_tools: None) -> None:
     done = make("clients")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
