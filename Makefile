@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-PYTEST_ARGS ?= -n auto
+PYTEST_ARGS ?= -n auto --dist worksteal
 UV_VERSION := 0.13.8
 
 # Some machines set PYTHONDONTWRITEBYTECODE: then every pytest process rewrites the asserts of ~370 plugin
