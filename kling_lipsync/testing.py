@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -50,16 +52,67 @@ JOURNAL_PAGE = 10_000
 ResponseObserver = Callable[[httpx.Request, httpx.Response], None]
 
 
-class _ObservedTransport(httpx.BaseTransport):
-    """The WSGI transport, showing each exchange to the observers of every mock and of its own."""
+class _InProcessTransport(httpx.BaseTransport):
+    """The app called in this process as a WSGI server would call it, each exchange shown to the observers of
+    every mock and of its own.
 
-    def __init__(self, inner: httpx.BaseTransport, *observers: list[ResponseObserver]) -> None:
-        self._inner = inner
+    What ``httpx.WSGITransport`` does, less what the mock never needs (a streamed answer: its answers are
+    whole, so the body is read and the app's ``close`` called before the response is handed over, where a
+    client reads it at once anyway); a tenth of an in-process request's cost (``make bench``).
+    """
+
+    def __init__(self, app: Any, *observers: list[ResponseObserver]) -> None:
+        self._app = app
         self._observers = observers
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self._inner.handle_request(request)
-        wire = response.headers.get(FAULT_HEADER)
+        url = request.url
+        environ: dict[str, Any] = {
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": url.scheme,
+            "wsgi.input": io.BytesIO(request.read()),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+            "REQUEST_METHOD": request.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": url.path,
+            "QUERY_STRING": url.query.decode("ascii"),
+            "SERVER_NAME": url.host,
+            "SERVER_PORT": str(url.port or _DEFAULT_PORTS[url.scheme]),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            IN_PROCESS: True,  # transport faults come back as httpx errors (``_on_the_wire``)
+        }
+        for name, value in request.headers.raw:
+            key = _ENVIRON_KEYS.get(name)
+            if key is None:
+                key = name.decode("ascii").upper().replace("-", "_")
+                key = key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else "HTTP_" + key
+                if len(_ENVIRON_KEYS) < 256:  # the names a client sends are few; any name can be sent
+                    _ENVIRON_KEYS[name] = key
+            environ[key] = value.decode("latin-1")
+        started: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            started[:] = (status, headers, exc_info)
+            return _ignore
+
+        answer = self._app(environ, start_response)
+        try:
+            body = b"".join(answer)
+        finally:
+            close = getattr(answer, "close", None)
+            if close is not None:
+                close()
+        status, headers, exc_info = started
+        if exc_info and exc_info[0]:
+            raise exc_info[1]
+        wire = next((value for name, value in headers if name == FAULT_HEADER), None)
+        if wire is not None:
+            headers = [(name, value) for name, value in headers if name != FAULT_HEADER]
+        response = httpx.Response(int(status[:3]), headers=headers, stream=httpx.ByteStream(body), request=request)
         if wire is not None:
             response = _on_the_wire(request, response, parse_header(wire))
         if any(self._observers):
@@ -68,6 +121,15 @@ class _ObservedTransport(httpx.BaseTransport):
                 for observe in observers:
                     observe(request, response)
         return response
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: A header's name as sent -> its WSGI environ key.
+_ENVIRON_KEYS: dict[bytes, str] = {}
+
+
+def _ignore(data: bytes) -> None:
+    """WSGI's ``write`` callable: the mock never calls it."""
 
 
 #: What httpx raises for each transport fault on a real socket (checked against gunicorn by
@@ -94,18 +156,7 @@ def _on_the_wire(request: httpx.Request, response: httpx.Response, effect: WireE
         response.close()
         error, message = failure
         raise error(message, request=request)
-    headers = [(name, value) for name, value in response.headers.raw if name.decode().lower() != FAULT_HEADER.lower()]
-    return httpx.Response(response.status_code, headers=headers, stream=response.stream, request=request)
-
-
-def _in_process(app: Any) -> Any:
-    """The app, told that it runs in this process (so transport faults come back as httpx errors)."""
-
-    def call(environ: dict[str, Any], start_response: Any) -> Any:
-        environ[IN_PROCESS] = True
-        return app(environ, start_response)
-
-    return call
+    return response
 
 
 def free_port() -> int:
@@ -173,9 +224,7 @@ class KlingMock:
         self.base_url = base_url
         self.own_observers: list[ResponseObserver] = []
         self.pool_key: tuple[tuple[str, str], ...] = ()
-        self.transport: httpx.BaseTransport = _ObservedTransport(
-            httpx.WSGITransport(app=_in_process(self.app)), self.observers, self.own_observers
-        )
+        self.transport: httpx.BaseTransport = _InProcessTransport(self.app, self.observers, self.own_observers)
         self.http = httpx.Client(transport=self.transport, base_url=base_url)
 
     # -- clients ------------------------------------------------------------------------------------

@@ -142,6 +142,14 @@ class Pipeline:
             if not rule.arguments and rule.endpoint in self.routes
             for method in rule.methods or ()
         }
+        #: (path up to its last "/", method) -> endpoint of the API's routes whose one variable is the task id at
+        #: the end (a task's query): found without the matcher (a tenth of a query), which finds the same.
+        self.task_routes: dict[tuple[str, str], str] = {
+            (rule.rule.removesuffix("<task_id>"), method): rule.endpoint
+            for rule in app.url_map.iter_rules()
+            if rule.arguments == {"task_id"} and rule.rule.endswith("/<task_id>") and rule.endpoint in self.routes
+            for method in rule.methods or ()
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if not self.direct:
@@ -154,6 +162,8 @@ class Pipeline:
         matched: Mapping[str, Any]
         if static is not None:
             endpoint, matched = static, {}
+        elif (task_route := self._task_route(path, method)) is not None:
+            endpoint, matched = task_route
         else:
             try:
                 # WSGI gives the path as latin-1 (PEP 3333): the characters it stands for, as Werkzeug reads them.
@@ -179,6 +189,14 @@ class Pipeline:
         # Location), without its checks.
         start_response(response.status, response.headers.to_wsgi_list())
         return response.response
+
+    def _task_route(self, path: str, method: str) -> tuple[str, dict[str, Any]] | None:
+        """A task's query: its endpoint and id, as the matcher would give them; None for any other path."""
+        head, slash, task_id = path.rpartition("/")
+        endpoint = self.task_routes.get((head + slash, method))
+        if endpoint is None or not task_id:
+            return None
+        return endpoint, {"task_id": task_id.encode("latin1").decode(errors="replace")}
 
     def _routing(self, environ: dict[str, Any]) -> MapAdapter:
         """The URL map bound to this request's host and scheme, kept per host (binding is a tenth of a query)."""
