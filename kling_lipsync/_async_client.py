@@ -115,6 +115,15 @@ class AsyncLipSync:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
+    async def _every_task(self, page_flow: Callable[[int, int], Flow[list[T]]], page_size: int) -> AsyncIterator[T]:
+        """What a family's ``page_flow`` lists, page after page, until a page comes back short (1,000 at most)."""
+        for page_num in range(1, 1001):
+            page = await self._run(page_flow(page_num, page_size))
+            for task in page:
+                yield task
+            if len(page) < page_size:
+                return
+
     async def _run(self, flow: Flow[T]) -> T:
         """Drive ``flow``: send what it asks to send, sleep when it asks to sleep, until it returns."""
         step = next(flow)
@@ -188,14 +197,9 @@ class AsyncLipSync:
         """The task as it stands now."""
         return await self._run(self._core.get_flow(task_id))
 
-    async def tasks(self, *, page_size: int = 30) -> AsyncIterator[LipSyncTask]:
+    def tasks(self, *, page_size: int = 30) -> AsyncIterator[LipSyncTask]:
         """Every task of the account, newest first, page after page."""
-        for page_num in range(1, 1001):
-            page = await self._run(self._core.page_flow(page_num, page_size))
-            for task in page:
-                yield task
-            if len(page) < page_size:
-                return
+        return self._every_task(self._core.page_flow, page_size)
 
     async def wait(
         self,
@@ -322,14 +326,9 @@ class AsyncLipSync:
         """The advanced task as it stands now (by its id or your ``external_task_id``)."""
         return await self._run(self._core.get_advanced_flow(task_id))
 
-    async def advanced_tasks(self, *, page_size: int = 30) -> AsyncIterator[AdvancedLipSyncTask]:
+    def advanced_tasks(self, *, page_size: int = 30) -> AsyncIterator[AdvancedLipSyncTask]:
         """Every advanced task of the account, newest first, page after page."""
-        for page_num in range(1, 1001):
-            page = await self._run(self._core.advanced_page_flow(page_num, page_size))
-            for task in page:
-                yield task
-            if len(page) < page_size:
-                return
+        return self._every_task(self._core.advanced_page_flow, page_size)
 
     async def wait_advanced(
         self,

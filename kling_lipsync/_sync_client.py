@@ -111,6 +111,14 @@ class LipSync:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
+    def _every_task(self, page_flow: Callable[[int, int], Flow[list[T]]], page_size: int) -> Iterator[T]:
+        """What a family's ``page_flow`` lists, page after page, until a page comes back short (1,000 at most)."""
+        for page_num in range(1, 1001):
+            page = self._run(page_flow(page_num, page_size))
+            yield from page
+            if len(page) < page_size:
+                return
+
     def _run(self, flow: Flow[T]) -> T:
         """Drive ``flow``: send what it asks to send, sleep when it asks to sleep, until it returns."""
         step = next(flow)
@@ -186,11 +194,7 @@ class LipSync:
 
     def tasks(self, *, page_size: int = 30) -> Iterator[LipSyncTask]:
         """Every task of the account, newest first, page after page."""
-        for page_num in range(1, 1001):
-            page = self._run(self._core.page_flow(page_num, page_size))
-            yield from page
-            if len(page) < page_size:
-                return
+        return self._every_task(self._core.page_flow, page_size)
 
     def wait(
         self,
@@ -319,11 +323,7 @@ class LipSync:
 
     def advanced_tasks(self, *, page_size: int = 30) -> Iterator[AdvancedLipSyncTask]:
         """Every advanced task of the account, newest first, page after page."""
-        for page_num in range(1, 1001):
-            page = self._run(self._core.advanced_page_flow(page_num, page_size))
-            yield from page
-            if len(page) < page_size:
-                return
+        return self._every_task(self._core.advanced_page_flow, page_size)
 
     def wait_advanced(
         self,
