@@ -1,6 +1,7 @@
 """SQLite persistence: tasks, callback deliveries, the request journal and the shared mock state.
 
-The only module with SQL. One connection per process (re-opened after a fork), guarded by a lock;
+With ``database.py`` (which opens the file, lays it out and takes the write lock), the only module with SQL.
+One connection per process (re-opened after a fork), guarded by a lock;
 WAL mode lets several worker processes share one file, and a transaction that returned is in the file for
 any later process, even after SIGKILL.
 """
@@ -15,28 +16,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
+from .database import begin_write, open_database
 from .timeline import FAILED, PROCESSING, SUBMITTED, SUCCEED, TaskTimeline
 
 __all__ = ["JournalEntry", "MockState", "Store", "TaskRow"]
-
-_SCHEMA = Path(__file__).with_name("schema.sql").read_text(encoding="utf-8")
-
-
-def _statements(script: str) -> list[str]:
-    """The statements of a SQL script, one by one (``executescript`` would commit each on its own)."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            statements.append(current.strip())
-            current = ""
-    return statements
-
-
-_SCHEMA_STATEMENTS = _statements(_SCHEMA)
 
 TaskRow = sqlite3.Row
 
@@ -80,13 +65,6 @@ _STATUS_AT: Mapping[str, str] = {
     FAILED: "finished_at <= :now AND outcome = :status",
 }
 _JOURNAL_BATCH = 2000
-_OPEN_PATIENCE_SECONDS = 30.0
-#: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families;
-#: 3: advanced lip-sync's sessions, registered media, external task ids; 4: run-time scenarios, poll counts;
-#: 5: the headers of each callback attempt; 6: ``tasks.kind`` named ``family``, the running tasks counted).
-SCHEMA_VERSION = 6
-#: Layouts a file is brought up to date from when opened, each by the statements of ``_upgrade``.
-UPGRADABLE = frozenset({5})
 _JOURNAL_FLUSH_SECONDS = 0.25
 
 
@@ -97,53 +75,6 @@ class MockState:
     clock_ms: int
     config_changes: Mapping[str, Any]
     generation: int
-
-
-def _begin_write(db: sqlite3.Connection, patience_seconds: float = 30.0) -> None:
-    """Take SQLite's write lock, waiting in steps of 0.1 ms to 5 ms while another process holds it.
-
-    SQLite's own busy handler sleeps in coarse steps (1 ms, 2 ms, 5 ms ... 100 ms), which under load
-    turns short waits into long tails.
-    """
-    pause = 0.0001
-    give_up = time.monotonic() + patience_seconds
-    while True:
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > give_up:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.005)
-
-
-def _switch_to_wal(db: sqlite3.Connection, deadline: float) -> None:
-    """``PRAGMA journal_mode=WAL`` on a file other processes are opening at the same moment.
-
-    The switch needs the file to itself, and SQLite answers "database is locked" at once rather than through
-    its busy handler when another connection holds it (four forked processes opening one new file hit it
-    within 20 tries): so it is tried again, in short steps, until the deadline.
-    """
-    while True:
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.005)
-
-
-def _upgrade_before(db: sqlite3.Connection) -> None:
-    """Version 5 to 6, before schema.sql's statements: ``tasks.kind`` is ``family``; the scan's index goes."""
-    db.execute("ALTER TABLE tasks RENAME COLUMN kind TO family")
-    db.execute("DROP INDEX IF EXISTS tasks_in_flight")
-
-
-def _upgrade_after(db: sqlite3.Connection) -> None:
-    """Version 5 to 6, once schema.sql made the tables: every task counts as running until seen finished."""
-    db.execute("INSERT INTO running (seq, account, finished_at) SELECT seq, account, finished_at FROM tasks")
 
 
 class Store:
@@ -175,45 +106,7 @@ class Store:
     # -- connection ---------------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        # Opening may race other workers opening the same new file: switching it to WAL and creating the
-        # tables take locks, so the connection waits for them (SQLite's busy handler, up to 30 s) ...
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=_OPEN_PATIENCE_SECONDS)
-        db.row_factory = sqlite3.Row
-        if self.path != ":memory:" and db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            _switch_to_wal(db, time.monotonic() + _OPEN_PATIENCE_SECONDS)
-        # OFF in WAL mode: a commit is written to the WAL (the operating system's cache) and never waits for
-        # the disk, so a committed transaction survives a killed process, not a power cut: what a mock needs.
-        # NORMAL gives the same for commits but fsyncs at every checkpoint, which SQLite runs inside a
-        # COMMIT every 1000 pages: a third of a create's time under load (bench/RESULTS.md).
-        db.execute("PRAGMA synchronous=OFF")
-        db.execute("PRAGMA foreign_keys=ON")
-        # One transaction for the check, the tables and the version stamp: another worker opening the same
-        # new file meanwhile sees either nothing or all of it, never tables without their version.
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            has_tables = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tasks'").fetchone()[0]
-            if has_tables and version != SCHEMA_VERSION and version not in UPGRADABLE:
-                raise sqlite3.DatabaseError(
-                    f"{self.path} holds the mock's data in another layout (version {version}, now "
-                    f"{SCHEMA_VERSION}): start the mock on a new file"
-                )
-            upgrading = has_tables and version != SCHEMA_VERSION
-            if upgrading:
-                _upgrade_before(db)
-            for statement in _SCHEMA_STATEMENTS:
-                db.execute(statement)
-            if upgrading:
-                _upgrade_after(db)
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            db.close()
-            raise
-        # ... and from then on never: waiting for another process's write lock is `_begin_write`'s, in short steps.
-        db.execute("PRAGMA busy_timeout=0")
-        return db
+        return open_database(self.path)
 
     def _db(self) -> sqlite3.Connection:
         if self._connection is None or self._pid != os.getpid():
@@ -228,7 +121,7 @@ class Store:
         with self._lock:
             db = self._db()
             if write:
-                _begin_write(db)
+                begin_write(db)
             else:
                 db.execute("BEGIN")
             try:
