@@ -28,7 +28,7 @@ from .settings import Settings
 from .store import Store
 from .tasks import task_id_of
 
-__all__ = ["CallbackDispatcher", "host_allowed", "new_message_id", "sign_webhook"]
+__all__ = ["CallbackDispatcher", "aimed_at_the_mock", "host_allowed", "new_message_id", "sign_webhook"]
 
 log = logging.getLogger("mock_server.callbacks")
 
@@ -61,6 +61,42 @@ def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> tuple[bool, str]:
     if addresses and all(ipaddress.ip_address(str(a).split("%")[0]).is_loopback for a in addresses):
         return True, ""
     return False, f"{host} is not a loopback address nor in callback_allowed_hosts"
+
+
+#: Host names that are this machine without asking DNS.
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "0.0.0.0", "::"})
+
+
+def aimed_at_the_mock(callback_url: str, own_base_url: str) -> str | None:
+    """Why ``callback_url`` would make the mock call itself (its admin API, or any path at its own address),
+    or None. A pure function of the two URLs: checked at create, so a client cannot have the mock reset itself.
+
+    Its own address is the host and port a request reached it by, or any loopback name with that port;
+    other loopback receivers (another port) stay allowed, as tests need them.
+    """
+    parts, own = urlsplit(callback_url), urlsplit(own_base_url)
+    if parts.path.startswith("/__mock__"):
+        return "callback_url must not point at the mock's admin API (/__mock__/)"
+    try:
+        port, own_port = parts.port or _PORTS.get(parts.scheme), own.port or _PORTS.get(own.scheme)
+    except ValueError:  # a port that is not a number: nothing the mock listens on
+        return None
+    host = (parts.hostname or "").rstrip(".")
+    if port != own_port or not host:
+        return None
+    if host == own.hostname or host in _LOOPBACK_NAMES or _is_loopback_literal(host):
+        return f"callback_url must not point at the mock itself ({parts.hostname}:{port})"
+    return None
+
+
+_PORTS = {"http": 80, "https": 443}
+
+
+def _is_loopback_literal(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class CallbackDispatcher:

@@ -8,6 +8,7 @@ any later process, even after SIGKILL.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -528,7 +529,7 @@ class Store:
             if not pending:
                 return
             with self.transaction() as db:
-                db.executemany(_JOURNAL_INSERT, pending)
+                _insert_journal(db, pending)
                 last = db.execute("SELECT MAX(id) FROM journal").fetchone()[0] or 0
                 if last > keep:
                     db.execute("DELETE FROM journal WHERE id <= ?", (last - keep,))
@@ -556,6 +557,22 @@ class Store:
         with self._lock:
             count: int = self._db().execute(f"SELECT COUNT(*) FROM journal WHERE {where}", values).fetchone()[0]
             return count
+
+
+def _insert_journal(db: sqlite3.Connection, entries: list[JournalEntry]) -> None:
+    """Write ``entries`` in one statement; if one cannot be written, every other still is (never the batch lost).
+
+    Bodies are parsed strictly before they are kept, so this is the last guard, not the rule.
+    """
+    db.execute("SAVEPOINT journal_batch")
+    try:
+        db.executemany(_JOURNAL_INSERT, entries)
+    except (sqlite3.Error, ValueError):  # ValueError: text SQLite cannot take (UnicodeEncodeError)
+        db.execute("ROLLBACK TO journal_batch")
+        for entry in entries:
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                db.execute(_JOURNAL_INSERT, entry)
+    db.execute("RELEASE journal_batch")
 
 
 def _journal_where(match: Mapping[str, Any], since_id: int = 0) -> tuple[str, tuple[Any, ...]]:

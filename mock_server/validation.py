@@ -9,6 +9,7 @@ the wording is unit-tested without HTTP (``contract_tests/unit/test_pure_cores.p
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +29,8 @@ class BodyError(ValueError):
 
 
 def parse_json_body(raw: bytes) -> dict[str, Any]:
-    """Parse strict JSON: UTF-8, no NaN or Infinity, bounded nesting; the top level must be an object."""
+    """Parse strict JSON: UTF-8, no NaN or Infinity, no text that is not Unicode, bounded nesting; the top level
+    must be an object."""
     try:
         text = raw.decode("utf-8")
         value = json.loads(text, parse_constant=_refuse_constant)
@@ -36,7 +38,35 @@ def parse_json_body(raw: bytes) -> dict[str, Any]:
         raise BodyError(str(exc)) from None
     if not isinstance(value, dict):
         raise BodyError("the body must be a JSON object")
+    # A lone surrogate can only come from a \uD800-\uDFFF escape (a pair becomes one character): such text
+    # cannot be stored or sent on, so it is refused here, naming where it is, before anything keeps it.
+    if "\\u" in text and (where := _not_unicode(value, "")) is not None:
+        raise BodyError(f"{where} holds a lone surrogate escape (\\uD800-\\uDFFF), which is not text")
     return value
+
+
+def _not_unicode(value: Any, path: str) -> str | None:
+    """The path of the first string (key or value) in ``value`` holding a lone surrogate; None if there is none."""
+    if isinstance(value, str):
+        return path if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _SURROGATE.search(key):  # named as escapes: the answer must not carry it either
+                shown = key.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+                return f"{path}.{shown}" if path else shown
+            inner = f"{path}.{key}" if path else key
+            found = _not_unicode(item, inner)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _not_unicode(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _refuse_constant(name: str) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response
 
-from .callbacks import new_message_id
+from .callbacks import aimed_at_the_mock, new_message_id
 from .context import Call
 from .errors import ErrorAnswer, envelope
 from .families import SessionFamily, TaskFamily
@@ -70,6 +70,8 @@ def create(call: Call, family: TaskFamily, body: Mapping[str, Any]) -> Response:
         failure_message=scenario.failure_message,
     )
     callback_url = body.get("callback_url")
+    if callback_url and (refusal := aimed_at_the_mock(callback_url, base_url or "")) is not None:
+        raise ErrorAnswer(1201, refusal)
     with mock.store.transaction() as db:
         # The account's slots are shared by every family, as Kling's concurrency rules count tasks.
         if not Store.has_free_slot(db, account, now, settings.max_in_flight):

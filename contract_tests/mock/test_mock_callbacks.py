@@ -7,10 +7,15 @@ import hashlib
 import hmac
 import json
 
+import httpx
+import pytest
+
+from contract_tests.bodies import text_body
 from contract_tests.helpers import create_with_callback, data
+from contract_tests.servers import GunicornMock
 from kling_lipsync.testing import CallbackReceiver, KlingMock
 from kling_spec import schema_validator
-from mock_server.callbacks import host_allowed, sign_webhook
+from mock_server.callbacks import aimed_at_the_mock, host_allowed, sign_webhook
 
 TASKS = "/v1/videos/lip-sync"
 SECRET = "whsec_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0c2VjcmV0MTI="
@@ -170,3 +175,44 @@ def test_a_status_that_lasts_no_time_is_not_announced(make_mock, receiver) -> No
     statuses = [callback.json()["task_status"] for callback in receiver.wait_for(2)]
     assert statuses == ["processing", "succeed"]
     assert [attempt["task_status"] for attempt in mock.callbacks(task_id=task_id)] == ["processing", "succeed"]
+
+
+# -- a callback never reaches the mock itself (issue 21, defect 7) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("callback_url", "own", "refused"),
+    [
+        ("http://127.0.0.1:8000/__mock__/reset", "http://127.0.0.1:8000/", "admin API"),
+        ("http://127.0.0.1:9999/__mock__/reset", "http://127.0.0.1:8000/", "admin API"),  # any host: its paths
+        ("http://localhost:8000/kling/v1/videos/lip-sync", "http://127.0.0.1:8000/", "itself"),
+        ("http://127.1.2.3:8000/anything", "http://localhost:8000/", "itself"),
+        ("http://[::1]:8000/x", "http://127.0.0.1:8000/", "itself"),
+        ("http://mock.internal:8000/x", "http://mock.internal:8000/", "itself"),
+        ("http://kling-mock.test/hook", "http://kling-mock.test", "itself"),  # default ports
+        ("http://127.0.0.1:8001/hook", "http://127.0.0.1:8000/", None),  # another loopback receiver
+        ("https://example.com/kling/callback", "http://127.0.0.1:8000/", None),
+        ("http://127.0.0.1:notaport/hook", "http://127.0.0.1:8000/", None),
+    ],
+)
+def test_what_counts_as_the_mock_itself(callback_url: str, own: str, refused: str | None) -> None:
+    why = aimed_at_the_mock(callback_url, own)
+    assert (why is None) == (refused is None), why
+    if refused is not None:
+        assert refused in str(why)
+
+
+def test_a_create_whose_callback_would_reset_the_served_mock_is_1201_and_nothing_changes(
+    served_mock: GunicornMock,
+) -> None:
+    auth = {"Authorization": "Bearer sk-self-callback"}
+    kept = data(httpx.post(f"{served_mock.url}/kling{TASKS}", json=text_body(), headers=auth))["task_id"]
+    for target in (f"{served_mock.url}/__mock__/reset", f"http://localhost:{served_mock.port}/kling{TASKS}"):
+        refused = httpx.post(
+            f"{served_mock.url}/kling{TASKS}", json={**text_body(), "callback_url": target}, headers=auth
+        )
+        assert refused.status_code == 400
+        assert refused.json()["code"] == 1201
+        assert "callback_url must not point at the mock" in refused.json()["message"]
+    listed = data(httpx.get(f"{served_mock.url}/kling{TASKS}", headers=auth))
+    assert [task["task_id"] for task in listed] == [kept], "no task for the refused creates, and none reset"
