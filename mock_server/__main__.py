@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import ipaddress
 import os
 import socket
 import sqlite3
@@ -37,7 +38,7 @@ __all__ = ["DEFAULT_THREADS", "SERVERS", "build_parser", "granian_server", "main
 DEFAULT_THREADS = 1
 #: The servers ``--server`` can name; the first is the default.
 SERVERS = ("granian", "gunicorn")
-_REPEATABLE = ("callback_allowed_hosts", "extra_access_keys", "cors_origins")
+_REPEATABLE = ("callback_allowed_hosts", "extra_access_keys", "cors_origins", "allowed_hosts")
 
 
 def _default_prog() -> str:
@@ -164,6 +165,21 @@ def _claim_address(host: str, port: int) -> socket.socket:
     return claim
 
 
+def risky_settings(host: str, settings: Settings) -> list[str]:
+    """What a start with these settings exposes that a user may not mean to: one sentence each, naming the fix."""
+    warnings = []
+    if not ipaddress.ip_address(host).is_loopback and settings.admin_token is None:
+        warnings.append(
+            f"listening on {host} with no admin token: anyone who reaches it can reset it or change its "
+            "settings through /__mock__/; set one with --admin-token (KLING_MOCK_ADMIN_TOKEN)"
+        )
+    if settings.admin_cors and "*" in settings.cors_origins:
+        warnings.append(
+            "--admin-cors with --cors-origin '*': a page of any site may drive the admin API; name the origins"
+        )
+    return warnings
+
+
 def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     """Serve until stopped (0); a start that cannot work is one line on stderr and 2 (usage) or 1 (address)."""
     parser = build_parser(prog)
@@ -189,6 +205,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
             return 2
         export_settings(prepared.settings, os.environ)
         host, port = claim.getsockname()[:2]
+        for warning in risky_settings(host, settings):
+            print(f"{parser.prog}: warning: {warning}", file=sys.stderr)
         try:
             serve = _serve_gunicorn if args.server == "gunicorn" else _serve_granian
             return serve(host, port, args.workers, args.threads, prepared, claim)

@@ -7,10 +7,12 @@ videos and the docs needs ``Authorization: Bearer <admin_token>``.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import math
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request, send_file, send_from_directory
 
@@ -24,10 +26,11 @@ from .families.advanced import registered_faces
 from .media import FACE_JPG, RESULT_MP4, WATERMARKED_MP4
 from .runtime import MockRuntime, mock_runtime
 from .scenarios import DEFAULT_SCENARIO, check_definition
-from .settings import RUNTIME_FIELDS
+from .settings import RUNTIME_FIELDS, Settings
 from .store import Store, TaskRow
 from .tasks import seq_of, timeline_of
 from .validation import BodyError, parse_json_body
+from .wire import IN_PROCESS
 
 __all__ = ["ADMIN_SPEC", "JOURNAL_FILTERS", "bp"]
 
@@ -65,6 +68,8 @@ _MAX_ADVANCE_SECONDS = 10 * 365 * 24 * 3600
 def _require_admin_token() -> None:
     call = current_call()
     call.admin = True  # not journaled: the journal is the API's
+    if request.endpoint not in _PUBLIC_ENDPOINTS:
+        _refuse_web_pages(call.settings)
     token = call.settings.admin_token
     if token is None or request.endpoint in _PUBLIC_ENDPOINTS:
         return
@@ -73,6 +78,64 @@ def _require_admin_token() -> None:
         raise ErrorAnswer(1001)
     if not hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
         raise ErrorAnswer(1002)
+
+
+#: Methods that change the mock's state.
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: ``Sec-Fetch-Site`` values of a request a page of another site made (browsers set it; curl does not).
+_OTHER_SITES = frozenset({"cross-site", "same-site"})
+
+
+def _refuse_web_pages(settings: Settings) -> None:
+    """Refuse what a web page could make a browser send to the admin API (1103, 403).
+
+    * A ``Host`` that is a name but not a loopback one, ``public_url``'s or an ``allowed_hosts`` one: DNS
+      rebinding (a page whose name now points at this machine). An IP address cannot be rebound.
+    * A write from another site (``Sec-Fetch-Site``, or an ``Origin`` other than the mock's own address),
+      unless ``admin_cors`` lets the CORS origins drive it.
+    * A browser's write whose body is not JSON: forms and ``text/plain`` are what a page sends without asking
+      first (the same from curl, which sends no ``Origin``, is taken as JSON, as the docs' examples send it).
+    """
+    try:
+        host = (urlsplit("//" + request.host).hostname or "").rstrip(".")
+    except ValueError:  # not a host at all
+        host = request.host
+    # In process there is no network to rebind: ``KlingMock``'s made-up host is its own.
+    if not request.environ.get(IN_PROCESS) and not _known_host(host, settings):
+        raise ErrorAnswer(1103, f"Host {host[:100]!r} is not this mock's: add it with --allowed-host to use it")
+    if request.method not in _WRITES:
+        return
+    origin = request.headers.get("Origin")
+    site = request.headers.get("Sec-Fetch-Site")
+    allowed_origin = settings.admin_cors and origin is not None and _cors_allows(origin, settings)
+    foreign = site in _OTHER_SITES or (origin is not None and origin != request.host_url.rstrip("/"))
+    if foreign and not allowed_origin:
+        raise ErrorAnswer(1103, "admin writes from another site's page are refused (Origin, Sec-Fetch-Site)")
+    # A browser's write must be JSON, which no page can send without asking first; curl's -d (a form type,
+    # no Origin) stays as the docs show it.
+    from_a_browser = origin is not None or site is not None
+    if from_a_browser and request.content_length and request.mimetype != "application/json":
+        raise ErrorAnswer(1200, "Invalid request parameters: admin writes take Content-Type application/json")
+
+
+def _known_host(host: str, settings: Settings) -> bool:
+    if host in _LOOPBACK_NAMES or host in settings.allowed_hosts or host.endswith(".localhost"):
+        return True
+    if settings.public_url and host == (urlsplit(settings.public_url).hostname or "").lower():
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _cors_allows(origin: str, settings: Settings) -> bool:
+    return "*" in settings.cors_origins or origin.lower() in {o.lower() for o in settings.cors_origins}
+
+
+#: Names that are this machine without asking DNS (``*.localhost`` too, as browsers resolve it).
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 
 
 def _json_body() -> dict[str, Any]:

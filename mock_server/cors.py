@@ -32,10 +32,12 @@ MAX_AGE_SECONDS = 600
 _EXPOSED = "Retry-After, Content-Range"
 
 
-def install(app: Flask, origins: tuple[str, ...], admin_prefix: str) -> None:
+def install(app: Flask, origins: tuple[str, ...], admin_prefix: str, *, admin: bool = False) -> None:
     """Answer preflights from ``origins`` and mark their answers readable (``'*'``: any origin).
 
-    ``admin_prefix``: the admin API's path prefix; its preflights are admin requests, not journaled.
+    ``admin_prefix``: the admin API's path prefix; its preflights are admin requests, not journaled. Unless
+    ``admin`` (the ``admin_cors`` setting), the admin API gets no CORS at all: a page of an origin allowed
+    to call the API cannot read or drive the admin API.
     Call it once every route is registered: the preflight names every method the app routes.
     """
     any_origin = "*" in origins
@@ -46,7 +48,7 @@ def install(app: Flask, origins: tuple[str, ...], admin_prefix: str) -> None:
 
     def allow_origin(origin: str | None) -> str | None:
         """The ``Access-Control-Allow-Origin`` value for a request from ``origin``; None if not allowed."""
-        if origin is None:
+        if origin is None or (not admin and request.path.startswith(admin_prefix)):
             return None
         if any_origin:
             return "*"

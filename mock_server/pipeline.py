@@ -95,7 +95,7 @@ def install(app: Flask, mock: MockRuntime) -> None:
     app.after_request(finish)
     settings = mock.base_settings
     if settings.cors_origins:
-        cors.install(app, settings.cors_origins, admin.bp.url_prefix or "/__mock__")
+        cors.install(app, settings.cors_origins, admin.bp.url_prefix or "/__mock__", admin=settings.admin_cors)
     # Step 8.
     for error in (ErrorAnswer, ProxyAuthError, HTTPException, Exception):
         app.register_error_handler(error, _flask_error)

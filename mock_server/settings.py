@@ -114,6 +114,16 @@ class Settings:
         "An origin browsers may call the mock from, such as http://localhost:3000, or '*' for any (CORS; "
         "repeatable); unset, the mock sends no CORS headers and answers OPTIONS with 404/1202, as Kling does.",
     )
+    admin_cors: bool = _setting(
+        False,
+        "Let the CORS origins call the admin API too (its preflights, its answers, its writes); unset, CORS "
+        "opens the API only and the admin API refuses writes from other sites.",
+    )
+    allowed_hosts: tuple[str, ...] = _setting(
+        (),
+        "A host name the admin API answers to besides loopback names, IP addresses and public_url's host (a "
+        "guard against DNS rebinding; repeatable).",
+    )
     extra_access_keys: Mapping[str, str] = field(
         default_factory=dict,
         metadata={"help": "Another Kling-gateway account as ACCESS_KEY:SECRET_KEY (repeatable)."},

@@ -29,7 +29,7 @@ def preflight(http: httpx.Client, path: str, origin: str = APP, method: str = "P
 
 @pytest.fixture
 def cors(make_mock) -> KlingMock:
-    return make_mock(cors_origins=(APP, "https://admin.example.org"), retry_after_seconds=7)
+    return make_mock(cors_origins=(APP, "https://admin.example.org"), admin_cors=True, retry_after_seconds=7)
 
 
 def routed_methods(mock: KlingMock) -> set[str]:
@@ -82,8 +82,18 @@ def test_options_that_is_no_preflight_stays_404_1202(cors: KlingMock) -> None:
     assert answer.headers["access-control-allow-origin"] == APP, "readable by the page, as every answer"
 
 
+def test_cors_opens_the_admin_api_only_with_its_own_setting(make_mock) -> None:
+    """``cors_origins`` alone opens the API to those pages, never the admin API (issue 21, defect 8)."""
+    mock = make_mock(cors_origins=("*",))
+    assert preflight(mock.http, f"/kling{TASKS}").status_code == 204
+    refused = preflight(mock.http, "/__mock__/reset", method="POST")
+    assert (refused.status_code, refused.json()["code"]) == (404, 1202), "as if CORS were off"
+    answer = mock.http.get("/__mock__/config", headers={"Origin": APP})
+    assert "Access-Control-Allow-Origin" not in answer.headers
+
+
 def test_a_preflight_needs_no_token_not_even_with_an_admin_token(make_mock) -> None:
-    mock = make_mock(cors_origins=(APP,), admin_token="let-me-in")
+    mock = make_mock(cors_origins=(APP,), admin_cors=True, admin_token="let-me-in")
     assert preflight(mock.http, "/__mock__/config", method="PUT").status_code == 204
     assert mock.http.get("/__mock__/config", headers={"Origin": APP}).json()["code"] == 1001, "the request does"
 
