@@ -75,6 +75,7 @@ class _InProcessTransport(httpx.BaseTransport):
             "wsgi.multithread": True,
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
+            "wsgi.input_terminated": True,  # the whole body is in hand: a chunked one is read, as servers do
             "REQUEST_METHOD": request.method,
             "SCRIPT_NAME": "",
             "PATH_INFO": url.path,

@@ -29,7 +29,7 @@ from .scenarios import DEFAULT_SCENARIO, check_definition
 from .settings import RUNTIME_FIELDS, Settings
 from .store import Store, TaskRow
 from .tasks import seq_of, timeline_of
-from .validation import BodyError, parse_json_body
+from .validation import BodyError, parse_json_body, read_body
 from .wire import IN_PROCESS
 
 __all__ = ["ADMIN_SPEC", "JOURNAL_FILTERS", "bp"]
@@ -140,7 +140,7 @@ _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhos
 
 def _json_body() -> dict[str, Any]:
     """The admin request's JSON object (the API's strict parsing); an empty body is ``{}``."""
-    raw = request.get_data(cache=True)
+    raw = read_body(request)
     if not raw.strip():
         return {}
     try:

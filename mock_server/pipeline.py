@@ -64,7 +64,7 @@ from .fates import (
 from .redact import kept_json, redact_authorization, without_audio_bytes
 from .runtime import MockRuntime
 from .store import JournalEntry
-from .validation import BodyError, parse_json_body
+from .validation import BodyError, parse_json_body, read_body
 from .wire import EFFECT, Wire, lends_connection
 
 __all__ = ["Pipeline", "answer", "begin", "finish", "install", "render_error", "render_exception"]
@@ -345,7 +345,7 @@ def _json_body(call: Call, req: Request) -> dict[str, Any]:
     if req.mimetype != "application/json":
         raise ErrorAnswer(1200, "Invalid request parameters: Content-Type must be application/json")
     try:
-        body = parse_json_body(req.get_data(cache=True))
+        body = parse_json_body(read_body(req))
     except BodyError as exc:
         raise ErrorAnswer(1200, f"Invalid request parameters: {exc}") from None
     call.body = body

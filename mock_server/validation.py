@@ -15,17 +15,42 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema_rs import ValidationErrorKind as Kind
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Request
 
 from kling_spec import compile_schema
 from kling_spec.families import Operation
 
 from .errors import ErrorAnswer
 
-__all__ = ["BodyError", "Page", "PageRules", "Wording", "first_broken_rule", "parse_json_body", "phrase"]
+__all__ = [
+    "BodyError",
+    "Page",
+    "PageRules",
+    "Wording",
+    "first_broken_rule",
+    "parse_json_body",
+    "phrase",
+    "read_body",
+]
 
 
 class BodyError(ValueError):
     """The body is not a JSON object (code 1200)."""
+
+
+def read_body(req: Request) -> bytes:
+    """The request's body, whole: at most ``max_content_length`` bytes, or 413 (``RequestEntityTooLarge``).
+
+    Werkzeug checks a ``Content-Length`` against the limit, but a chunked body (no length) it only reads up to
+    the limit and stops: a larger one would be cut silently and taken as whole. One more byte is asked of the
+    server's stream then, and any answer means the body was larger.
+    """
+    raw = req.get_data(cache=True)
+    limit = req.max_content_length
+    if limit is not None and len(raw) >= limit and req.content_length is None and req.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return raw
 
 
 def parse_json_body(raw: bytes) -> dict[str, Any]:

@@ -13,12 +13,13 @@ import json
 import socket
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from contract_tests.bodies import audio_file_body, text_body
 from contract_tests.helpers import data
 from contract_tests.servers import Answer, GunicornMock, ProductionMock, ServedMock, send as send_to
-from kling_spec import error_catalogue
+from kling_spec import error_catalogue, load_spec
 
 pytestmark = pytest.mark.slow
 
@@ -173,6 +174,21 @@ def test_a_20_mb_body_is_413_without_reading_it(server) -> None:
     status_line, _, rest = reply.partition(b"\r\n")
     assert b" 413 " in status_line
     assert json.loads(rest.split(b"\r\n\r\n", 1)[1])["code"] == 1200
+
+
+def test_a_chunked_body_over_the_limit_is_413_like_any_other(server) -> None:
+    """No ``Content-Length``: the body is read to the limit and one byte more, never cut and taken as whole
+    (before, 12 MiB were cut at 10 MiB and answered 400 for the broken JSON; issue 21, defect 6)."""
+    # The largest body any operation takes (the spec's x-kling-max-request-bytes): the app's one limit.
+    limit = max(
+        op.get("x-kling-max-request-bytes", 0) for item in load_spec()["paths"].values() for op in item.values()
+    )
+    body = b'{"x": "' + b"a" * (limit + 1024 * 1024) + b'"}'
+    pieces = (body[start : start + 65536] for start in range(0, len(body), 65536))
+    answer = httpx.post(f"{server.url}{TASKS}", content=pieces, headers=JSON, timeout=60)
+    assert (answer.status_code, answer.json()["code"]) == (413, 1200)
+    fits = httpx.post(f"{server.url}{TASKS}", content=iter([b'{"input": {}}']), headers=JSON, timeout=60)
+    assert (fits.status_code, fits.json()["code"]) == (400, 1201), "a chunked body within the limit is read"
 
 
 def test_a_slow_client_sending_a_byte_at_a_time_is_answered(server) -> None:
