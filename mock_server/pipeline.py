@@ -184,7 +184,8 @@ class Pipeline:
         except Exception as exc:  # as Flask's error handlers below: every error in the envelope
             response = render_exception(call, req, exc)
         _journal(call, req, response)
-        _drain(req)
+        if call.body is None:  # a parsed body was read whole already
+            _drain(req)
         if response.status_code in _BODILESS or method == "HEAD" or response._on_close:
             return response(environ, start_response)
         # What ``response(environ, start_response)`` does for the API's answers (a body of bytes, no
