@@ -19,7 +19,7 @@ from flask import Blueprint, Response, request, send_file, send_from_directory
 from kling_spec import SPEC_PATH
 
 from .admin_rules import ADMIN_SPEC, QueryRules, check_body, property_default, schema_validator
-from .callbacks import new_message_id
+from .callbacks import is_loopback_name, new_message_id
 from .context import current_call
 from .errors import ErrorAnswer, envelope
 from .families.advanced import registered_faces
@@ -119,7 +119,7 @@ def _refuse_web_pages(settings: Settings) -> None:
 
 
 def _known_host(host: str, settings: Settings) -> bool:
-    if host in _LOOPBACK_NAMES or host in settings.allowed_hosts or host.endswith(".localhost"):
+    if is_loopback_name(host) or host in {allowed.lower() for allowed in settings.allowed_hosts}:
         return True
     if settings.public_url and host == (urlsplit(settings.public_url).hostname or "").lower():
         return True
@@ -132,10 +132,6 @@ def _known_host(host: str, settings: Settings) -> bool:
 
 def _cors_allows(origin: str, settings: Settings) -> bool:
     return "*" in settings.cors_origins or origin.lower() in {o.lower() for o in settings.cors_origins}
-
-
-#: Names that are this machine without asking DNS (``*.localhost`` too, as browsers resolve it).
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 
 
 def _json_body() -> dict[str, Any]:

@@ -28,7 +28,14 @@ from .settings import Settings
 from .store import Store
 from .tasks import task_id_of
 
-__all__ = ["CallbackDispatcher", "aimed_at_the_mock", "host_allowed", "new_message_id", "sign_webhook"]
+__all__ = [
+    "CallbackDispatcher",
+    "aimed_at_the_mock",
+    "host_allowed",
+    "is_loopback_name",
+    "new_message_id",
+    "sign_webhook",
+]
 
 log = logging.getLogger("mock_server.callbacks")
 
@@ -63,8 +70,13 @@ def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> tuple[bool, str]:
     return False, f"{host} is not a loopback address nor in callback_allowed_hosts"
 
 
-#: Host names that are this machine without asking DNS.
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "0.0.0.0", "::"})
+#: Host names that are this machine without asking DNS (``*.localhost`` too, as browsers resolve it).
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+def is_loopback_name(host: str) -> bool:
+    """Whether ``host`` (lower case, no port) names this machine without asking DNS."""
+    return host in _LOOPBACK_NAMES or host.endswith(".localhost")
 
 
 def aimed_at_the_mock(callback_url: str, own_base_url: str) -> str | None:
@@ -84,7 +96,7 @@ def aimed_at_the_mock(callback_url: str, own_base_url: str) -> str | None:
     host = (parts.hostname or "").rstrip(".")
     if port != own_port or not host:
         return None
-    if host == own.hostname or host in _LOOPBACK_NAMES or _is_loopback_literal(host):
+    if host == own.hostname or is_loopback_name(host) or _is_this_machine_literal(host):
         return f"callback_url must not point at the mock itself ({parts.hostname}:{port})"
     return None
 
@@ -92,11 +104,13 @@ def aimed_at_the_mock(callback_url: str, own_base_url: str) -> str | None:
 _PORTS = {"http": 80, "https": 443}
 
 
-def _is_loopback_literal(host: str) -> bool:
+def _is_this_machine_literal(host: str) -> bool:
+    """A loopback address, or the unspecified one (0.0.0.0, ::), which reaches this machine too."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    return address.is_loopback or address.is_unspecified
 
 
 class CallbackDispatcher:

@@ -98,3 +98,17 @@ def test_a_start_that_exposes_the_admin_api_warns_naming_the_fix(
     assert len(warnings) == len(warned)
     for warning, fix in zip(warnings, warned, strict=True):
         assert fix in warning
+
+
+def test_a_host_name_the_user_allowed_is_answered(tmp_path) -> None:
+    """``--allowed-host`` (``KLING_MOCK_ALLOWED_HOSTS``): that name is the mock's too, in any case."""
+    server = GunicornMock({"KLING_MOCK_ALLOWED_HOSTS": "Mock.Example"}, workers=1, cwd=tmp_path)
+    try:
+        port = server.port
+        allowed = httpx.get(f"{server.url}/__mock__/config", headers={"Host": f"mock.example:{port}"})
+        assert allowed.status_code == 200, allowed.text
+        assert allowed.json()["config"]["allowed_hosts"] == ["Mock.Example"]
+        other = httpx.get(f"{server.url}/__mock__/config", headers={"Host": f"other.example:{port}"})
+        refused_1103(other)
+    finally:
+        server.stop()
