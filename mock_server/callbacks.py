@@ -55,7 +55,11 @@ def sign_webhook(secret: str, message_id: str, timestamp: int, body: bytes) -> s
 
 def host_allowed(url: str, allowed_hosts: tuple[str, ...]) -> tuple[bool, str]:
     """May the mock call this URL? Loopback addresses always; other hosts only when configured."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here, not later
+    except ValueError as exc:  # "http://[", "http://h:notaport": the spec's pattern lets such URLs in
+        return False, f"not a valid URL: {exc}"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return False, "not an http(s) URL"
     host = parts.hostname
@@ -86,7 +90,10 @@ def aimed_at_the_mock(callback_url: str, own_base_url: str) -> str | None:
     Its own address is the host and port a request reached it by, or any loopback name with that port;
     other loopback receivers (another port) stay allowed, as tests need them.
     """
-    parts, own = urlsplit(callback_url), urlsplit(own_base_url)
+    try:
+        parts, own = urlsplit(callback_url), urlsplit(own_base_url)
+    except ValueError:  # "http://[" (the spec's pattern lets it in): it reaches nothing, and its delivery is blocked
+        return None
     if parts.path.startswith("/__mock__"):
         return "callback_url must not point at the mock's admin API (/__mock__/)"
     try:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from contract_tests.bodies import text_body
-from contract_tests.helpers import create_with_callback, data
+from contract_tests.helpers import create_body, create_with_callback, data
 from contract_tests.servers import GunicornMock
 from kling_lipsync.testing import CallbackReceiver, KlingMock
 from kling_spec import schema_validator
@@ -123,6 +123,18 @@ def test_callbacks_never_leave_loopback_unless_allowed(mock: KlingMock) -> None:
     assert host_allowed("http://10.20.30.40/x", ("10.20.30.40",)) == (True, "")
     assert host_allowed("http://[::1]:8080/x", ())[0]
     assert not host_allowed("file:///etc/passwd", ())[0]
+    assert host_allowed("http://[::1/x", ()) == (False, "not a valid URL: Invalid IPv6 URL")
+    assert host_allowed("http://127.0.0.1:notaport/x", ())[1].startswith("not a valid URL")
+
+
+def test_a_callback_url_urlsplit_cannot_read_is_taken_and_its_delivery_blocked(mock: KlingMock) -> None:
+    # The advanced family's callback_url is only a pattern (no format: uri), which lets "http://[" in: found
+    # by schemathesis in CI, where it was a 500.
+    with mock.api("advanced-lip-sync", token="sk-cb") as api:
+        api.create({**create_body(api), "callback_url": "http://[::1:8000/hook"})
+    (attempt,) = mock.callbacks()
+    assert attempt["outcome"] == "blocked"
+    assert attempt["error"] == "not a valid URL: Invalid IPv6 URL"
 
 
 def test_callback_body_is_logged_for_inspection(mock: KlingMock, receiver) -> None:
@@ -193,6 +205,8 @@ def test_a_status_that_lasts_no_time_is_not_announced(make_mock, receiver) -> No
         ("http://127.0.0.1:8001/hook", "http://127.0.0.1:8000/", None),  # another loopback receiver
         ("https://example.com/kling/callback", "http://127.0.0.1:8000/", None),
         ("http://127.0.0.1:notaport/hook", "http://127.0.0.1:8000/", None),
+        ("http://[", "http://127.0.0.1:8000/", None),  # not a URL urlsplit can read: found by schemathesis in CI
+        ("http://[::1:8000/x", "http://127.0.0.1:8000/", None),
     ],
 )
 def test_what_counts_as_the_mock_itself(callback_url: str, own: str, refused: str | None) -> None:
