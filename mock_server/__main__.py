@@ -26,16 +26,27 @@ from dataclasses import MISSING, fields
 from typing import Any, NoReturn
 
 from .serving import PreparedRun, ServingError, announce_when_listening, export_settings, prepare_run, startup_line
-from .settings import Settings, parse_setting, refuse_unknown
+from .settings import ENV_THREADS, Settings, parse_setting, refuse_unknown
 
-__all__ = ["DEFAULT_THREADS", "SERVERS", "build_parser", "granian_server", "main", "settings_from_args"]
+__all__ = [
+    "DEFAULT_THREADS",
+    "SERVERS",
+    "build_parser",
+    "granian_server",
+    "main",
+    "risky_settings",
+    "settings_from_args",
+    "unguarded_gunicorn",
+]
 
 #: Python threads per granian worker process that run the app. Measured (bench/RESULTS.md): on 2 cores one
 #: thread per process is fastest, since the GIL lets only one run at a time and SQLite's write lock
-#: serialises creates anyway; more threads only add switching. More are needed only for slow clients
-#: of the app itself, such as chaos latency, which sleeps in the thread. gunicorn's default is its
+#: serialises creates anyway; more threads only add switching. One is the event loop's own: the front
+#: (``front.py``) waits for slow clients and for delays without a thread. gunicorn's default is its
 #: packaged configuration's (``mock_server/gunicorn_conf.py``).
 DEFAULT_THREADS = 1
+#: Connections each granian process holds at once (see ``granian_server``).
+BACKPRESSURE = 4096
 #: The servers ``--server`` can name; the first is the default.
 SERVERS = ("granian", "gunicorn")
 _REPEATABLE = ("callback_allowed_hosts", "extra_access_keys", "cors_origins", "allowed_hosts")
@@ -76,6 +87,12 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "socket faults (connection-reset, empty-response, malformed-chunk, random-data-then-close) work.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="Address to listen on (default 127.0.0.1).")
+    parser.add_argument(
+        "--behind-proxy",
+        action="store_true",
+        help="With --server gunicorn beyond loopback: a buffering proxy such as nginx is in front, as gunicorn's "
+        "docs ask (its threads wait for slow clients); without it such a start is refused.",
+    )
     parser.add_argument("--port", type=int, default=8000, help="Port to listen on; 0 picks a free one (default 8000).")
     parser.add_argument(
         "--workers",
@@ -88,8 +105,8 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=None,
-        help=f"Python threads per process that run the app (default {DEFAULT_THREADS} under granian, see "
-        "bench/RESULTS.md; under gunicorn the packaged configuration's).",
+        help=f"Python threads per process that run the app (default {DEFAULT_THREADS} under granian: the event "
+        "loop's, see bench/RESULTS.md; under gunicorn the packaged configuration's).",
     )
     for item in fields(Settings):
         flags = ["--" + item.name.replace("_", "-"), *_ALIASES.get(item.name, ())]
@@ -180,6 +197,17 @@ def risky_settings(host: str, settings: Settings) -> list[str]:
     return warnings
 
 
+def unguarded_gunicorn(args: argparse.Namespace, host: str) -> str | None:
+    """Why gunicorn may not listen on ``host`` as asked, or None: a slow client holds one of its threads for
+    as long as it likes, so beyond loopback it serves only behind a buffering proxy, as its docs ask."""
+    if args.server != "gunicorn" or args.behind_proxy or ipaddress.ip_address(host).is_loopback:
+        return None
+    return (
+        f"--server gunicorn on {host}: a few slow clients would stop it (each holds a thread); serve with "
+        "granian (the default), or put a buffering proxy such as nginx in front and say --behind-proxy"
+    )
+
+
 def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     """Serve until stopped (0); a start that cannot work is one line on stderr and 2 (usage) or 1 (address)."""
     parser = build_parser(prog)
@@ -194,6 +222,10 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
     except ServingError as refused:
         print(str(refused).replace("mock_server:", f"{parser.prog}:", 1), file=sys.stderr)
         return 1
+    if (unguarded := unguarded_gunicorn(args, claim.getsockname()[0])) is not None:
+        claim.close()
+        print(f"{parser.prog}: {unguarded}", file=sys.stderr)
+        return 2
     try:
         try:
             prepared = prepare_run(settings, args.workers)
@@ -217,7 +249,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
 
 
 def granian_server(target: str, host: str, port: int, workers: int, threads: int) -> Any:
-    """granian as the mock runs on it, for a WSGI app factory ``target`` (``bench/`` serves its ceiling so too)."""
+    """granian as the mock runs on it, for a factory ``target`` of an RSGI app: a WSGI app behind its
+    ``front.Front`` (``bench/`` serves its bare ceiling so too). ``threads`` is the front's to use."""
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces
     from granian.log import LogLevels
@@ -226,17 +259,23 @@ def granian_server(target: str, host: str, port: int, workers: int, threads: int
         target,
         address=host,
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.RSGI,
         factory=True,
         workers=workers,
-        blocking_threads=threads,
-        # Requests one process takes on at once; beyond it they wait in the socket's queue.
-        backpressure=max(threads * 32, 64),
+        # Under RSGI the app runs on the event loop's one thread (or the front's pool of ``threads``).
+        blocking_threads=1,
+        # Connections one process holds at once (granian takes a permit per connection, idle ones too): high
+        # enough that hundreds of slow or idle clients leave room for the rest; the front holds no thread.
+        backpressure=BACKPRESSURE,
         http=HTTPModes.http1,
         websockets=False,
         log_level=LogLevels.warning,
         log_access=False,
         workers_kill_timeout=5,
+        # A worker that dies (a crash, the OOM killer, kill -9) is replaced; the store is shared, so the new
+        # one serves every task the dead one acknowledged. Two deaths of one worker within 5.5 s still stop
+        # the server (granian's crash-loop guard).
+        respawn_failed_workers=True,
     )
 
 
@@ -256,7 +295,8 @@ def _serve_granian(
             target=announce_when_listening, args=(host, port, line, stop, claim.close), daemon=True
         ).start()
 
-    server = granian_server("mock_server.serving:launched_app", host, port, workers, threads)
+    os.environ[ENV_THREADS] = str(threads)  # for the front in each worker (``serving.launched_front``)
+    server = granian_server("mock_server.serving:launched_front", host, port, workers, threads)
     server.on_startup(announce)
     server.on_shutdown(stop.set)
     server.on_shutdown(prepared.cleanup)

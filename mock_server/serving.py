@@ -37,7 +37,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from .settings import ENV_PREFIX, ENV_RUN_ID, ENV_SETTINGS, ENV_WORKERS, Settings
+from .front import Front
+from .settings import ENV_PREFIX, ENV_RUN_ID, ENV_SETTINGS, ENV_THREADS, ENV_WORKERS, Settings
 from .store import Store
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "check_db_path",
     "export_settings",
     "launched_app",
+    "launched_front",
     "prepare_run",
     "serving_context",
     "share_store",
@@ -238,11 +240,23 @@ def export_settings(settings: Settings, environ: MutableMapping[str, str]) -> No
 
 
 def launched_app() -> Flask:
-    """The app a launcher's worker serves: the launcher's settings (``granian --factory`` target)."""
+    """The app a launcher's worker serves: the launcher's settings (gunicorn's, and the front's app)."""
     from . import create_app
 
     raw = os.environ.get(ENV_SETTINGS)
     return create_app(Settings.from_mapping(json.loads(raw)) if raw else None)
+
+
+def launched_front() -> Front:
+    """What a granian worker serves (``granian --interface rsgi --factory`` target): the app behind its front."""
+    app = launched_app()
+    settings: Settings = app.config["MOCK_SETTINGS"]
+    return Front(
+        app.wsgi_app,
+        max_body_bytes=app.config["MAX_CONTENT_LENGTH"],
+        body_timeout_seconds=settings.body_timeout_seconds,
+        threads=int(os.environ.get(ENV_THREADS, "1")),
+    )
 
 
 def startup_line(host: str, port: int, server: str, workers: int, threads: int, prepared: PreparedRun) -> str:

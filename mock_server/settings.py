@@ -14,6 +14,7 @@ __all__ = [
     "ENV_PREFIX",
     "ENV_RUN_ID",
     "ENV_SETTINGS",
+    "ENV_THREADS",
     "ENV_WORKERS",
     "RUNTIME_FIELDS",
     "Settings",
@@ -27,10 +28,12 @@ ENV_PREFIX = "KLING_MOCK_"
 ENV_RUN_ID = ENV_PREFIX + "RUN_ID"
 #: Set by a launcher for its workers: how many processes serve.
 ENV_WORKERS = ENV_PREFIX + "WORKERS"
+#: Set by granian's launcher for its workers: how many threads run the app in each (``front.Front``).
+ENV_THREADS = ENV_PREFIX + "THREADS"
 #: Set by a launcher for its workers: the settings it resolved from flags and environment, as JSON.
 ENV_SETTINGS = ENV_PREFIX + "LAUNCH_SETTINGS"
 #: The ``KLING_MOCK_*`` variables that are not settings: a launcher's word to its workers.
-_LAUNCHER_VARIABLES = frozenset({ENV_RUN_ID, ENV_WORKERS, ENV_SETTINGS})
+_LAUNCHER_VARIABLES = frozenset({ENV_RUN_ID, ENV_WORKERS, ENV_SETTINGS, ENV_THREADS})
 # An origin as browsers send it in ``Origin``: a scheme, a host and maybe a port; nothing after.
 _ORIGIN = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#\s]+")
 
@@ -124,6 +127,11 @@ class Settings:
         "A host name the admin API answers to besides loopback names, IP addresses and public_url's host (a "
         "guard against DNS rebinding; repeatable).",
     )
+    body_timeout_seconds: float = _setting(
+        30.0,
+        "Seconds a request's body may take to arrive before 408/1200 (granian, the production server, holds "
+        "no thread meanwhile); gunicorn and KlingMock ignore it.",
+    )
     extra_access_keys: Mapping[str, str] = field(
         default_factory=dict,
         metadata={"help": "Another Kling-gateway account as ACCESS_KEY:SECRET_KEY (repeatable)."},
@@ -177,7 +185,7 @@ class Settings:
                 raise ValueError(f"{name} must not be negative")
         if self.max_in_flight < 1 or self.callback_max_attempts < 1 or self.journal_size < 1:
             raise ValueError("max_in_flight, callback_max_attempts and journal_size must be at least 1")
-        for name in ("session_ttl_seconds", "default_video_seconds", "default_audio_seconds"):
+        for name in ("session_ttl_seconds", "default_video_seconds", "default_audio_seconds", "body_timeout_seconds"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.slow_factor < 1:

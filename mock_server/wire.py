@@ -7,7 +7,8 @@ WSGI environ; ``Wire``, a WSGI middleware around the app, carries it out:
   on the socket itself: a TCP reset, a close before any byte, a broken chunk, bytes that are not HTTP;
 * in process (``KlingMock``; ``environ[IN_PROCESS]``), as a header that the in-process transport turns into
   the error ``httpx`` raises for that fault on a real socket (``kling_lipsync.testing``), so no test waits;
-* delays and dribbling on any server, by waiting (real time).
+* delays and dribbling on any server, by waiting (real time); behind the production server's front
+  (``front.py``, ``environ[FRONT]``) the front waits, on its event loop, and no thread is held.
 
 granian lends no connection, so a request asking it for a socket fault is refused (400 / 1201) with the
 command that can do it; chaos then draws only what the server can do.
@@ -28,10 +29,12 @@ __all__ = [
     "DRIBBLE_PIECES",
     "EFFECT",
     "FAULT_HEADER",
+    "FRONT",
     "IN_PROCESS",
     "SOCKET_HINT",
     "Wire",
     "WireEffect",
+    "dribble_pieces",
     "lends_connection",
     "parse_header",
 ]
@@ -40,6 +43,8 @@ __all__ = [
 IN_PROCESS = "kling_mock.in_process"
 #: The environ key the app leaves its ``WireEffect`` under.
 EFFECT = "kling_mock.wire"
+#: The environ key ``front.Front`` sets: it carries out delays and dribbling itself, without a thread.
+FRONT = "kling_mock.front"
 #: In process: the fault and its timing, for the transport (``fault=NAME; delay_ms=N; dribble_ms=N``).
 FAULT_HEADER = "X-Kling-Mock-Wire"
 #: What a request asking granian for a socket fault is told.
@@ -109,6 +114,9 @@ class Wire:
         if environ.get(IN_PROCESS):
             start_response(status, [*headers, (FAULT_HEADER, effect.header())])
             return body
+        if environ.get(FRONT):  # the front waits, asynchronously; no socket fault reaches it (not lent)
+            start_response(status, headers)
+            return body
         if effect.delay_ms:
             time.sleep(effect.delay_ms / 1000)
         if effect.fault is None:
@@ -126,11 +134,16 @@ class Wire:
         _break(environ["gunicorn.socket"], effect.fault, content)
 
 
-def _dribble(content: bytes, seconds: float) -> Iterator[bytes]:
-    """The body in pieces, the first at once and the last ``seconds`` later."""
+def dribble_pieces(content: bytes, seconds: float) -> tuple[list[bytes], float]:
+    """The body in ``DRIBBLE_PIECES`` pieces and the pause between two, so the last comes ``seconds`` late."""
     size = max(1, -(-len(content) // DRIBBLE_PIECES))
     pieces = [content[i : i + size] for i in range(0, len(content), size)] or [b""]
-    pause = seconds / max(1, len(pieces) - 1)
+    return pieces, seconds / max(1, len(pieces) - 1)
+
+
+def _dribble(content: bytes, seconds: float) -> Iterator[bytes]:
+    """The body in pieces, the first at once and the last ``seconds`` later."""
+    pieces, pause = dribble_pieces(content, seconds)
     for index, piece in enumerate(pieces):
         if index:
             time.sleep(pause)
