@@ -91,14 +91,16 @@ contract: install ## The contract suite against a running server: make contract 
 demo: install ## Start the mock, run text2video, audio2video and advanced jobs through the CLI, save the MP4s in out/
 	$(BIN)/python demo/demo.py
 
-bench: install ## Measure: mock vs Prism over HTTP (writes bench/RESULTS.md), crash safety, in-process speed
+bench: install ## Measure: mock vs Prism over HTTP (writes bench/RESULTS.md), crash safety, a soak, in-process speed
 	$(BIN)/python bench/http_bench.py
 	$(BIN)/python bench/crash_safety.py
+	$(BIN)/python bench/soak.py
 	$(BIN)/python -m pytest -p no:cacheprovider bench/test_inprocess.py --benchmark-columns=min,median,max,rounds
 
 bench-smoke: install ## The benchmark scripts once, briefly, so they cannot rot (numbers are noise)
 	$(BIN)/python bench/http_bench.py --smoke
 	$(BIN)/python bench/crash_safety.py --smoke
+	$(BIN)/python bench/soak.py --smoke
 	$(BIN)/python -m pytest -p no:cacheprovider -q bench/test_inprocess.py --benchmark-disable
 
 MOCK_ARGS ?=

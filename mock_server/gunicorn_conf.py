@@ -38,6 +38,7 @@ __all__ = [
     "on_exit",
     "on_starting",
     "post_worker_init",
+    "pre_request",
     "threads",
     "when_ready",
     "worker_class",
@@ -94,6 +95,24 @@ def post_worker_init(worker: Any) -> None:
     worker.wsgi = ReadableBody(worker.wsgi)
 
 
+def pre_request(worker: Any, req: Any) -> None:
+    """In each worker, before the app: a body over the mock's limit is answered 413 unread, so the answer
+    says ``Connection: close``; gunicorn ignores the app's own ``Connection`` header, kept the connection,
+    and would read the whole body (any size) to find the next request."""
+    limit = _max_body_bytes(worker)
+    for name, value in req.headers:
+        if name == "CONTENT-LENGTH" and value.isdigit() and int(value) > limit:
+            req.must_close = True
+
+
+def _max_body_bytes(worker: Any) -> int:
+    app = worker.wsgi
+    while not hasattr(app, "config"):  # under the middleware of post_worker_init
+        app = app.app
+    limit: int = app.config["MAX_CONTENT_LENGTH"]
+    return limit
+
+
 def on_exit(server: Any) -> None:
     """In the master, last: remove the database made for the run."""
     for prepared in _prepared:
@@ -129,6 +148,7 @@ def launch(
         "on_starting": on_starting,
         "when_ready": when_ready,
         "post_worker_init": post_worker_init,
+        "pre_request": pre_request,
         "on_exit": on_exit,
     }
 

@@ -11,10 +11,13 @@ Playwright's own browser download comes from a CDN CI cannot reach, so the brows
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -465,3 +468,71 @@ def test_at_800_px_nothing_scrolls_sideways_and_the_keyboard_reaches_every_contr
     page.get_by_role("button", name="+1 s").focus()
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid", "focus is visible"
+
+
+# -- a page of another site cannot drive the admin API (issue 21, defect 3) ------------------------------
+
+ATTACK = """<!doctype html><title>attack</title>
+<iframe name="sink"></iframe>
+<form id="form" method="post" target="sink" action="MOCK/__mock__/reset"><input name="a" value="1"></form>
+<script>
+(async () => {
+  const tries = [
+    fetch("MOCK/__mock__/reset", {method: "POST", mode: "no-cors"}),
+    fetch("MOCK/__mock__/reset",
+      {method: "POST", mode: "no-cors", headers: {"Content-Type": "text/plain"}, body: "{}"}),
+    fetch("MOCK/__mock__/media/videos", {method: "POST", mode: "no-cors", headers: {"Content-Type": "text/plain"},
+      body: JSON.stringify({video_url: "https://evil.example/v.mp4", duration_ms: 5000})}),
+  ];
+  await Promise.allSettled(tries);
+  document.querySelector("iframe").addEventListener("load", () => { document.title = "done"; });
+  document.getElementById("form").submit();
+})();
+</script>"""
+
+
+@contextlib.contextmanager
+def attack_page(html: str) -> Iterator[str]:
+    """Serve ``html`` at ``/attack`` on a loopback port of its own; yields the origin."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_page_of_another_site_cannot_reset_or_change_the_mock(mock: ProductionMock, browser: Browser) -> None:
+    """What the probe did in a real Chromium: a no-cors fetch, a text/plain write and a form, all POSTs to the
+    admin API from a page of another origin (a port of its own). The browser sends them; the mock refuses."""
+    kept = [create_task(mock, "sk-victim") for _ in range(3)]
+    context = browser.new_context()
+    page = context.new_page()
+    answered: list[tuple[str, int]] = []
+    page.on("response", lambda response: answered.append((response.url, response.status)))
+    # Another origin on this machine (a port of its own), as the probe's: a real server, since Chromium's local
+    # network checks let only a page that itself came from loopback reach a loopback address.
+    with attack_page(ATTACK.replace("MOCK", mock.url)) as origin:
+        page.goto(f"{origin}/attack")
+        expect(page).to_have_title("done")
+    context.close()
+    admin = [(url.removeprefix(mock.url), status) for url, status in answered if url.startswith(mock.url)]
+    assert sorted(admin) == [("/__mock__/media/videos", 403), ("/__mock__/reset", 403), ("/__mock__/reset", 403),
+                             ("/__mock__/reset", 403)]  # fmt: skip
+    listed = httpx.get(f"{mock.url}/kling/v1/videos/lip-sync", headers={"Authorization": "Bearer sk-victim"})
+    assert sorted(task["task_id"] for task in data(listed)) == sorted(kept)
+    assert httpx.get(f"{mock.url}/__mock__/media").json()["media"] == []

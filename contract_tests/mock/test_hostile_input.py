@@ -173,7 +173,10 @@ def test_a_20_mb_body_is_413_without_reading_it(server) -> None:
             reply += chunk
     status_line, _, rest = reply.partition(b"\r\n")
     assert b" 413 " in status_line
-    assert json.loads(rest.split(b"\r\n\r\n", 1)[1])["code"] == 1200
+    head, _, body = rest.partition(b"\r\n\r\n")
+    assert json.loads(body)["code"] == 1200
+    # The body stays unread, so the connection cannot carry another request: the answer says so.
+    assert b"connection: close" in head.lower()
 
 
 def test_a_chunked_body_over_the_limit_is_413_like_any_other(server) -> None:

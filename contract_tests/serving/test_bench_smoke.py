@@ -53,6 +53,15 @@ def test_crash_safety_loses_nothing() -> None:
     assert ", lost 0, repeated ids 0" in done.stdout
 
 
+def test_the_soak_meets_no_5xx_and_loses_nothing() -> None:
+    """Mixed valid and hostile traffic with slow clients and a worker killed: its own exit status says it held."""
+    done = run("bench/soak.py", "--smoke")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "| unplanned 5xx | 0 |" in done.stdout
+    assert "| lost tasks | 0 |" in done.stdout
+    assert "| worker restarts (1 planned) | 1 |" in done.stdout
+
+
 def test_in_process_benchmarks_run() -> None:
     done = run("-m", "pytest", "-p", "no:cacheprovider", "-q", "bench/test_inprocess.py", "--benchmark-disable")
     assert done.returncode == 0, done.stdout[-2000:]
