@@ -9,7 +9,8 @@ only a request whose body has arrived reaches the WSGI app:
 * a body that takes longer than ``body_timeout_seconds`` is answered 408 in Kling's envelope (code 1200,
   the spec's typical code of 408) by the front itself, and the connection closes; the app never sees it;
 * a body whose ``Content-Length`` is over the limit is not read: the app answers 413 from the header;
-* a chunked body is read up to the limit and one byte more, and the app answers 413 as well.
+* a chunked body is read until it passes the limit, then the app is told its length so far and answers
+  413 as well (what came is not kept).
 
 The app runs on the event loop's thread (one app thread a process, which measured fastest), or, with
 ``--threads N`` above 1, in a pool of N threads. A delay or dribble the app asks for (``wire.py``) is
@@ -38,9 +39,10 @@ __all__ = ["Front"]
 log = logging.getLogger("mock_server.front")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-#: What the front answers a body that did not arrive in time: 408 and the spec's typical code for it.
+#: What the front answers a body that did not arrive in time: 408 and the spec's typical code for it, which
+#: is also its code for a body that cannot be read (with that code's own status).
 _LATE_STATUS = 408
-_LATE_CODE = typical_codes()[_LATE_STATUS]
+_BODY_CODE = typical_codes()[_LATE_STATUS]
 
 
 class _Scope(Protocol):
@@ -80,16 +82,29 @@ class Front:
             async with asyncio.timeout(self.body_timeout_seconds):
                 body = await self._receive(scope.headers, protocol)
         except TimeoutError:
-            protocol.response_bytes(_LATE_STATUS, [*_JSON, ("connection", "close")], self._late_answer(scope))
+            seconds = self.body_timeout_seconds
+            log.warning("%s %s: 408, the body did not arrive within %g s", scope.method, scope.path, seconds)
+            refusal = _refusal(f"the request body did not arrive within {seconds:g} s")
+            protocol.response_bytes(_LATE_STATUS, [*_JSON, ("connection", "close")], refusal)
             return
-        except Exception:  # the client went away while sending (granian raises its own error): no one to answer
-            protocol.response_empty(400, [("connection", "close")])
+        except Exception:  # a broken chunk, or the client gone (granian raises its own error)
+            refusal = _refusal("the request body could not be read")
+            protocol.response_bytes(CATALOGUE[_BODY_CODE].http_status, [*_JSON, ("connection", "close")], refusal)
             return
-        environ = _environ(scope, body)
+        unread = isinstance(body, int)
+        if isinstance(body, int):
+            # Over the limit: the app refuses it from its length (413), unread.
+            environ = _environ(scope, b"")
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            environ["CONTENT_LENGTH"] = str(body)
+        else:
+            environ = _environ(scope, body)
         if self._pool is None:
             status, headers, content = self._call(environ)
         else:
             status, headers, content = await asyncio.get_running_loop().run_in_executor(self._pool, self._call, environ)
+        if unread:  # the rest of the body is still on the connection: it cannot carry another request
+            headers = [*headers, ("connection", "close")]
         effect: WireEffect | None = environ.get(EFFECT)
         if effect is None:
             protocol.response_bytes(status, headers, content)
@@ -101,8 +116,9 @@ class Front:
             return
         await _dribble(protocol.response_stream(status, headers), content, effect.dribble_seconds)
 
-    async def _receive(self, headers: Any, protocol: Any) -> bytes:
-        """The body, whole; at most the limit and one byte more, so that the app can tell it is over."""
+    async def _receive(self, headers: Any, protocol: Any) -> bytes | int:
+        """The body, whole; or, for a body over the limit, its length (a chunked one's so far), unread (what
+        came of a chunked one is not kept: 11 MiB bodies must not pile up)."""
         length = headers.get("content-length")
         if length is None:
             if "transfer-encoding" not in headers:
@@ -110,13 +126,15 @@ class Front:
             chunks: list[bytes] = []
             received = 0
             async for chunk in protocol:
-                chunks.append(chunk)
                 received += len(chunk)
                 if received > self.max_body_bytes:
-                    break
-            return b"".join(chunks)[: self.max_body_bytes + 1]
-        if not length.isdigit() or int(length) > self.max_body_bytes:
-            return b""  # the app refuses it from the header alone (400 or 413), unread
+                    return received
+                chunks.append(chunk)
+            return b"".join(chunks)
+        if not length.isdigit():
+            return b""  # the app refuses the header (hyper refuses most such heads before)
+        if int(length) > self.max_body_bytes:
+            return int(length)
         body: bytes = await protocol()
         return body
 
@@ -136,16 +154,14 @@ class Front:
         status, headers = started
         return int(status[:3]), headers, content
 
-    def _late_answer(self, scope: _Scope) -> bytes:
-        log.warning(
-            "%s %s: 408, the body did not arrive within %g s", scope.method, scope.path, self.body_timeout_seconds
-        )
-        seconds = self.body_timeout_seconds
-        message = f"{CATALOGUE[_LATE_CODE].message}: the request body did not arrive within {seconds:g} s"
-        return orjson.dumps({"code": _LATE_CODE, "message": message, "request_id": new_request_id()})
-
 
 _JSON = [("content-type", "application/json")]
+
+
+def _refusal(why: str) -> bytes:
+    """Kling's envelope for a body the front could not have."""
+    message = f"{CATALOGUE[_BODY_CODE].message}: {why}"
+    return orjson.dumps({"code": _BODY_CODE, "message": message, "request_id": new_request_id()})
 
 
 def _environ(scope: _Scope, body: bytes) -> dict[str, Any]:
