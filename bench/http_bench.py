@@ -255,7 +255,8 @@ Measured {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} by `make bench` (`be
   --db FILE` (granian), default settings (but 30 tasks in flight per account, so the list's account holds a
   full page; creates come from a new account each), SQLite file in WAL mode, validation compiled from
   openapi.yaml, request journal and one log line per request.
-- Ceiling: `bench/ceiling.py`, a bare Flask app answering a fixed JSON body, on the same granian settings.
+- Ceiling: `bench/ceiling.py`, a bare Flask app answering a fixed JSON body, behind the same front
+  (`mock_server/front.py`) on the same granian settings.
 - Prism: `@stoplight/prism-cli` 5.16.0 (`prism mock openapi.yaml`), pinned by `bench/package-lock.json`.
 - Everything on loopback, on the same 2 cores as wrk.
 
