@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.processes import interrupt_on_sigterm, spawn, stop_all  # noqa: E402
 from contract_tests.bodies import text_body  # noqa: E402 - after the path is set
+from contract_tests.servers import workers_of  # noqa: E402
 from kling_lipsync.testing import free_port  # noqa: E402
 
 TASKS = "/kling/v1/videos/lip-sync"
@@ -274,22 +275,6 @@ class Soak:
 
 def _readable(sock: socket.socket) -> bool:
     return bool(select.select([sock], [], [], 0)[0])
-
-
-def workers_of(pid: int) -> set[int]:
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-            if (
-                int(fields[1]) == pid
-                and fields[0] != "Z"
-                and b"resource_tracker" not in (stat.parent / "cmdline").read_bytes()
-            ):
-                found.add(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
 
 
 def rss_mib(pids: set[int]) -> float:

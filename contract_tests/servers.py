@@ -59,6 +59,18 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def workers_of(pid: int) -> set[int]:
+    """A server's worker processes: the live children of its main process ``pid``, but multiprocessing's
+    resource tracker (granian's workers are spawned processes, gunicorn's forked ones)."""
+    found = set()
+    for child in _children(pid):
+        with contextlib.suppress(OSError, IndexError):
+            state = Path(f"/proc/{child}/stat").read_text().rpartition(")")[2].split()[0]
+            if state != "Z" and b"resource_tracker" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.add(child)
+    return found
+
+
 #: How the start-up line of a launcher (and of the packaged gunicorn configuration) begins; the URL follows.
 STARTUP_LINE = "Kling lip-sync mock on "
 

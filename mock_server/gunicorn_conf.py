@@ -92,6 +92,7 @@ def when_ready(server: Any) -> None:
 
 def post_worker_init(worker: Any) -> None:
     """In each worker, once the app is loaded: a body gunicorn cannot read is the app's 400, not a 500."""
+    worker.kling_max_body_bytes = worker.wsgi.config["MAX_CONTENT_LENGTH"]  # for ``pre_request``
     worker.wsgi = ReadableBody(worker.wsgi)
 
 
@@ -99,18 +100,9 @@ def pre_request(worker: Any, req: Any) -> None:
     """In each worker, before the app: a body over the mock's limit is answered 413 unread, so the answer
     says ``Connection: close``; gunicorn ignores the app's own ``Connection`` header, kept the connection,
     and would read the whole body (any size) to find the next request."""
-    limit = _max_body_bytes(worker)
     for name, value in req.headers:
-        if name == "CONTENT-LENGTH" and value.isdigit() and int(value) > limit:
+        if name == "CONTENT-LENGTH" and value.isdigit() and int(value) > worker.kling_max_body_bytes:
             req.must_close = True
-
-
-def _max_body_bytes(worker: Any) -> int:
-    app = worker.wsgi
-    while not hasattr(app, "config"):  # under the middleware of post_worker_init
-        app = app.app
-    limit: int = app.config["MAX_CONTENT_LENGTH"]
-    return limit
 
 
 def on_exit(server: Any) -> None:

@@ -9,9 +9,11 @@ gunicorn below). granian refuses them with a request error that names gunicorn.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -135,6 +137,28 @@ def test_granian_refuses_socket_faults_and_names_the_server_that_can(tmp_path: P
         pieces, closed = raw_exchange(server.port, f"/kling{TASKS}", "trickle")
     assert closed is None
     assert len(pieces) >= 3, "granian dribbles too"
+
+
+def test_under_granian_a_delayed_answer_holds_no_thread(tmp_path: Path) -> None:
+    """One process, one app thread: while an answer waits out its scenario's delay (on the front's event loop),
+    other requests are answered. Before the front, the delay slept in that thread and everything waited."""
+    with ProductionMock(workers=1, args=["--no-log-requests"], cwd=tmp_path) as server:
+        httpx.put(f"{server.url}/__mock__/scenarios/late", json={"delay": {"kind": "fixed", "ms": 20_000}})
+
+        def ask_late() -> None:
+            with contextlib.suppress(httpx.TransportError):  # the server stops before the delay is over
+                httpx.get(f"{server.url}/kling{TASKS}", headers={"Authorization": "Bearer sk-late",
+                                                               "X-Mock-Scenario": "late"}, timeout=60)  # fmt: skip
+
+        late = threading.Thread(target=ask_late, daemon=True)
+        late.start()
+        # The journal has the request once its answer is made, before the delay: a request answered then.
+        with httpx.Client(base_url=server.url, timeout=15) as client:
+            while not client.get("/__mock__/requests").json()["requests"]:
+                pass
+            created = client.post(f"/kling{TASKS}", json=text_body(), headers={"Authorization": "Bearer sk-on-time"})
+        assert created.status_code == 200
+        assert late.is_alive(), "the other requests were answered while the late one still waited"
 
 
 # -- scenarios defined at run time -------------------------------------------------------------------------

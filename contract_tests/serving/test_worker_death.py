@@ -7,7 +7,6 @@ worker with it: 1,802 of 2,000 creates refused); gunicorn already replaced its w
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import time
@@ -19,7 +18,7 @@ import pytest
 
 from contract_tests.bodies import text_body
 from contract_tests.helpers import SERVED_TASKS, data
-from contract_tests.servers import ProductionMock
+from contract_tests.servers import ProductionMock, workers_of
 
 pytestmark = pytest.mark.slow
 
@@ -35,19 +34,6 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Productio
     mock = ProductionMock(env, workers=2, server=request.param)
     yield mock
     mock.stop()
-
-
-def workers(server: ProductionMock) -> set[int]:
-    """The server's worker processes: its main process's children but multiprocessing's resource tracker."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = stat.read_text().rpartition(")")[2].split()
-            if int(fields[1]) != server.process.pid or fields[0] == "Z":
-                continue
-            if b"resource_tracker" not in (stat.parent / "cmdline").read_bytes():
-                found.add(int(stat.parent.name))
-    return found
 
 
 def gone(pid: int) -> bool:
@@ -73,14 +59,14 @@ def create(server: ProductionMock) -> str:
 
 def test_a_killed_worker_is_replaced_and_no_acknowledged_task_is_lost(server: ProductionMock) -> None:
     acknowledged = [create(server) for _ in range(BEFORE)]
-    first = workers(server)
+    first = workers_of(server.process.pid)
     assert len(first) == 2, server.log
     victim = min(first)
     os.kill(victim, signal.SIGKILL)
     wait_until(lambda: gone(victim), REPLACED_WITHIN, f"worker {victim} exits")
     # The other worker serves at once: every create on a new connection is answered.
     acknowledged += [create(server) for _ in range(AFTER)]
-    wait_until(lambda: len(workers(server) - first) == 1, REPLACED_WITHIN, "a replacement starts")
+    wait_until(lambda: len(workers_of(server.process.pid) - first) == 1, REPLACED_WITHIN, "a replacement starts")
     assert server.process.poll() is None, "the server itself goes on"
     listed = data(httpx.get(f"{server.url}{SERVED_TASKS}", params={"pageSize": 500}, headers=AUTH))
     assert sorted(task["task_id"] for task in listed) == sorted(acknowledged)
