@@ -87,9 +87,11 @@ class ServedMock:
         cwd: Path = ROOT,
         ready_seconds: float = 60,
         announced: bool = False,
+        startup_line: str = STARTUP_LINE,
     ) -> None:
-        """``announced``: ready when the start-up line comes (which names the port, so ``port`` may be 0);
-        otherwise when ``/__mock__/health`` answers."""
+        """``announced``: ready when the start-up line comes (``startup_line``, then the URL: it names the port,
+        so ``port`` may be 0); otherwise when ``/__mock__/health`` answers."""
+        self.startup_line = startup_line
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         full_env = {**os.environ, "KLING_MOCK_LOG_REQUESTS": "false", **env}
@@ -122,8 +124,8 @@ class ServedMock:
         assert self.process.stderr is not None
         for line in self.process.stderr:
             self.log.append(line)
-            if line.startswith(STARTUP_LINE) and not self.announced.is_set():
-                self.url = line.removeprefix(STARTUP_LINE).split(" ", 1)[0]
+            if line.startswith(self.startup_line) and not self.announced.is_set():
+                self.url = line.removeprefix(self.startup_line).split(" ", 1)[0]
                 self.port = self.address[1]
                 self.announced.set()
         self._drained.set()

@@ -246,6 +246,14 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
     )
 
     commands.add_parser("mock", help="run the mock server (all further arguments go to it)", add_help=False)
+    commands.add_parser(
+        "record",
+        help="record the real service through a proxy into vcrpy cassettes (--upstream URL --out DIR)",
+        add_help=False,
+    )
+    commands.add_parser(
+        "check-recording", help="check recorded cassettes against openapi.yaml, one row per difference", add_help=False
+    )
     return parser, subparsers
 
 

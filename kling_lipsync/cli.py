@@ -270,10 +270,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``kling-lipsync`` with ``argv`` (default: the process's); the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if "mock" in arguments and arguments.index("mock") == first_positional(arguments):
+    # The servers and the recording tools parse their own arguments (imported here: only they need them).
+    first = first_positional(arguments)
+    command = arguments[first] if 0 <= first < len(arguments) else None
+    if command == "mock":
         from mock_server.__main__ import main as mock_main
 
-        return mock_main(arguments[arguments.index("mock") + 1 :], prog="kling-lipsync mock")
+        return mock_main(arguments[first + 1 :], prog="kling-lipsync mock")
+    if command == "record":
+        from mock_server.recording.recorder import main as record_main
+
+        return record_main(arguments[first + 1 :], prog="kling-lipsync record")
+    if command == "check-recording":
+        from mock_server.recording.check import main as check_main
+
+        return check_main(arguments[first + 1 :], prog="kling-lipsync check-recording")
     parser, subparsers = build_parsers()
     args, unknown = parser.parse_known_args(arguments)
     check_arguments(subparsers, args, unknown)

@@ -14,6 +14,10 @@ Installed with the package (entry point ``pytest11``)::
 - ``kling_client``: a ``LipSync`` (token ``sk-test``, DMXAPI gateway) wired to ``kling_mock``.
 - ``kling_api``: the lip-sync family in the domain's words (``create``, ``status``, ``tasks``);
   ``kling_mock.api(family, gateway=...)`` for another.
+- ``@pytest.mark.kling_mock(replay="recordings/")``: the mock replays a recording (``kling-lipsync record``).
+- ``kling_vcr_config``: for users who record with pytest-recording or vcrpy instead, vcrpy's configuration with
+  the recorder's redaction (pseudonymous keys, no cookies, signed URLs and media redacted):
+  a ``vcr_config`` fixture in ``conftest.py`` that returns it (docs/recording.md).
 
 Every answer a test's mocks give is checked against openapi.yaml, and the test fails if one is not what
 the spec documents; ``@pytest.mark.kling_lenient`` turns that off for a test. This module imports nothing
@@ -33,7 +37,7 @@ if TYPE_CHECKING:
     from kling_lipsync.conformance import SpecConformance
     from kling_lipsync.testing import KlingApi, KlingMock, MockPool
 
-__all__ = ["kling_api", "kling_client", "kling_mock", "kling_mocks"]
+__all__ = ["kling_api", "kling_client", "kling_mock", "kling_mocks", "kling_vcr_config"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,3 +109,11 @@ def kling_api(kling_mock: KlingMock) -> Iterator[KlingApi]:
     """The lip-sync family of ``kling_mock`` on the DMXAPI gateway as ``sk-test``, in the domain's words."""
     with kling_mock.api() as api:
         yield api
+
+
+@pytest.fixture(scope="session")
+def kling_vcr_config() -> dict[str, Any]:
+    """vcrpy's configuration with ``kling-lipsync record``'s redaction, for pytest-recording's ``vcr_config``."""
+    from mock_server.recording.redaction import vcr_config
+
+    return vcr_config()

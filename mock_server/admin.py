@@ -28,7 +28,7 @@ from .runtime import MockRuntime, mock_runtime
 from .scenarios import DEFAULT_SCENARIO, check_definition
 from .settings import RUNTIME_FIELDS, Settings
 from .store import Store, TaskRow
-from .tasks import seq_of, timeline_of
+from .tasks import render_task, seq_of, timeline_of
 from .validation import BodyError, parse_json_body, read_body
 from .wire import IN_PROCESS
 
@@ -236,7 +236,7 @@ _TASK_COLUMNS = ("account", "family", "scenario")
 
 def _operator_task(mock: MockRuntime, row: TaskRow, now_ms: int) -> dict[str, Any]:
     """A task as its family's query answers it at ``now_ms``, plus whose it is, how it was created and its plan."""
-    task = mock.families[row["family"]].render(row, now_ms)
+    task = render_task(mock.families[row["family"]], row, now_ms)
     plan = timeline_of(row)
     return {
         **task,

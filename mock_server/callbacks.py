@@ -26,7 +26,7 @@ from .clock import Clock
 from .families import Families
 from .settings import Settings
 from .store import Store
-from .tasks import task_id_of
+from .tasks import render_task, task_id_of
 
 __all__ = [
     "CallbackDispatcher",
@@ -146,7 +146,7 @@ class CallbackDispatcher:
                 made += 1
 
     def _attempt(self, row: Any, settings: Settings) -> None:
-        body_obj = self._families[row["family"]].render(row, row["due_at"])
+        body_obj = render_task(self._families[row["family"]], row, row["due_at"])
         body = json.dumps(body_obj, ensure_ascii=False, separators=(",", ":")).encode()
         url: str = row["callback_url"]
         attempt_no = row["attempts"] + 1

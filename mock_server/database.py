@@ -32,10 +32,11 @@ _SCHEMA_STATEMENTS = _statements(_SCHEMA)
 _OPEN_PATIENCE_SECONDS = 30.0
 #: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families;
 #: 3: advanced lip-sync's sessions, registered media, external task ids; 4: run-time scenarios, poll counts;
-#: 5: the headers of each callback attempt; 6: ``tasks.kind`` named ``family``, the running tasks counted).
-SCHEMA_VERSION = 6
+#: 5: the headers of each callback attempt; 6: ``tasks.kind`` named ``family``, the running tasks counted;
+#: 7: replayed tasks, ``tasks.recorded_id`` and ``tasks.recording``).
+SCHEMA_VERSION = 7
 #: Layouts a file is brought up to date from when opened (``_upgrade_before`` and ``_upgrade_after``).
-UPGRADABLE = frozenset({5})
+UPGRADABLE = frozenset({5, 6})
 
 
 def begin_write(db: sqlite3.Connection, patience_seconds: float = 30.0) -> None:
@@ -74,15 +75,20 @@ def _switch_to_wal(db: sqlite3.Connection, deadline: float) -> None:
             time.sleep(0.005)
 
 
-def _upgrade_before(db: sqlite3.Connection) -> None:
-    """Version 5 to 6, before schema.sql's statements: ``tasks.kind`` is ``family``; the scan's index goes."""
-    db.execute("ALTER TABLE tasks RENAME COLUMN kind TO family")
-    db.execute("DROP INDEX IF EXISTS tasks_in_flight")
+def _upgrade_before(db: sqlite3.Connection, version: int) -> None:
+    """Before schema.sql's statements. 5 to 6: ``tasks.kind`` is ``family``; the scan's index goes. 6 to 7: the
+    columns of replayed tasks."""
+    if version == 5:
+        db.execute("ALTER TABLE tasks RENAME COLUMN kind TO family")
+        db.execute("DROP INDEX IF EXISTS tasks_in_flight")
+    db.execute("ALTER TABLE tasks ADD COLUMN recorded_id TEXT")
+    db.execute("ALTER TABLE tasks ADD COLUMN recording TEXT")
 
 
-def _upgrade_after(db: sqlite3.Connection) -> None:
-    """Version 5 to 6, once schema.sql made the tables: every task counts as running until seen finished."""
-    db.execute("INSERT INTO running (seq, account, finished_at) SELECT seq, account, finished_at FROM tasks")
+def _upgrade_after(db: sqlite3.Connection, version: int) -> None:
+    """Once schema.sql made the tables. 5 to 6: every task counts as running until seen finished."""
+    if version == 5:
+        db.execute("INSERT INTO running (seq, account, finished_at) SELECT seq, account, finished_at FROM tasks")
 
 
 def open_database(path: str) -> sqlite3.Connection:
@@ -112,11 +118,11 @@ def open_database(path: str) -> sqlite3.Connection:
             )
         upgrading = has_tables and version != SCHEMA_VERSION
         if upgrading:
-            _upgrade_before(db)
+            _upgrade_before(db, version)
         for statement in _SCHEMA_STATEMENTS:
             db.execute(statement)
         if upgrading:
-            _upgrade_after(db)
+            _upgrade_after(db, version)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:

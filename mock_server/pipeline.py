@@ -18,7 +18,8 @@ Read this module top to bottom to follow a request (a create, say):
    code the request asks for. Anything but ``Proceed`` is answered here (``respond``): an error, the
    operation's documented example, or a transport fault; nothing is processed.
 5. **Validation** shared by every family: the body is a JSON object (1200); then the family's own rules
-   (1201), in the view.
+   (1201), in the view. With ``--replay DIR``, what the recording holds is answered as recorded first
+   (``views.replayed``, ``recording/replay.py``): a replayed task, or a recorded answer.
 6. **The family's view** (``views.py``, asking the family in ``families/``): open a session, create a
    task (validate, the account's concurrency 1303, store), query one (a planned poll may answer a fate),
    or list a page.
@@ -260,14 +261,22 @@ def answer(
     call.scenario, call.wire = fate.scenario, fate.wire
     # 5. Validation every family shares: a JSON object.
     call.family = family.name
-    # 6. The family's view.
-    result: Response | Fate
+    body: dict[str, Any] | None = None
     if role in _WITH_BODY:
         call.base_url = call.settings.public_url or _host_url(req)
+        body = _json_body(call, req)
+    # 5b. Replay (``--replay DIR``): what the recording holds is answered as recorded.
+    result: Response | Fate | None
+    if call.runtime.replay is not None:
+        query = req.query_string.decode("latin1")
+        result = views.replayed(call, req.method, family, role, operation.path, task_id, query, body)
+        if result is not None:
+            return result if isinstance(result, Response) else respond(call, result, operation)
+    # 6. The family's view.
     if role == "create":
-        result = views.create(call, family, _json_body(call, req))
+        result = views.create(call, family, body or {})
     elif role == "session":
-        result = views.open_session(call, family, _json_body(call, req))  # type: ignore[arg-type]
+        result = views.open_session(call, family, body or {})  # type: ignore[arg-type]
     elif role == "get":
         result = views.get_task(call, family, task_id or "")
     else:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -15,10 +16,12 @@ from flask import Flask, current_app
 from .callbacks import CallbackDispatcher
 from .clock import Clock, SystemClock, VirtualClock
 from .families import Families
+from .recording.replay import Recording
 from .requestlog import RequestLog
 from .scenarios import SCENARIOS, Scenario, load_scenario_file, scenario_from_json
 from .settings import Settings
 from .store import Store
+from .tasks import seq_of
 
 __all__ = ["MockRuntime", "RequestView", "mock_runtime"]
 
@@ -42,6 +45,11 @@ class MockRuntime:
         self.store = Store(settings.db, clock_start_ms=settings.virtual_clock_start_ms)
         self.clock: Clock = VirtualClock(self.store.clock_ms) if settings.clock == "virtual" else SystemClock()
         self.families = Families()
+        #: ``--replay DIR``: the recording this mock answers from first (``replay.py``).
+        self.replay: Recording | None = Recording(Path(settings.replay)) if settings.replay else None
+        if self.replay is not None:
+            # A recording of the mock holds ids it could give again: a simulated task never takes one of them.
+            self.store.skip_task_seqs(max((s for s in map(seq_of, self.replay.tasks) if s is not None), default=0))
         self.dispatcher = CallbackDispatcher(self.store, self.clock, self.settings, self.families)
         self.request_log = RequestLog()
         #: Built in, then ``--scenarios FILE``: neither can be replaced at run time.

@@ -1,4 +1,7 @@
 -- The mock's persistent state. AUTOINCREMENT: a task id is never handed out twice, even after a reset.
+-- recorded_id and recording: a replayed task (mock --replay), its id in the recording, which it answers to, and
+-- (JSON) the task object recorded in each status (mock_server/recording/replay.py). No comment stands between
+-- columns added since: SQLite's DROP COLUMN then fails to parse what it leaves.
 CREATE TABLE IF NOT EXISTS tasks (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     family TEXT NOT NULL, -- x-kling-family in openapi.yaml
@@ -18,11 +21,16 @@ CREATE TABLE IF NOT EXISTS tasks (
     request_input TEXT NOT NULL,
     external_task_id TEXT, -- the client's own id (advanced lip-sync); unique per account when set
     watermark INTEGER NOT NULL DEFAULT 0, -- a watermarked copy was asked for
-    polls INTEGER NOT NULL DEFAULT 0 -- queries so far, counted only for a scenario that plans its polls
+    -- Queries so far, counted only for a scenario that plans its polls.
+    polls INTEGER NOT NULL DEFAULT 0,
+    recorded_id TEXT,
+    recording TEXT
 );
 CREATE INDEX IF NOT EXISTS tasks_by_account ON tasks (account, family, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_external_id ON tasks (account, external_task_id);
 CREATE INDEX IF NOT EXISTS tasks_by_result ON tasks (result_video_id);
+-- A recorded create is replayed once (until a reset): a second worker replaying it at the same moment fails here.
+CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_recorded_id ON tasks (recorded_id) WHERE recorded_id IS NOT NULL;
 
 -- The tasks that may still be running, and how many per account: a create checks its account's concurrency
 -- in the same time whatever the number of tasks running (a COUNT over tasks took longer with each one).
@@ -149,3 +157,10 @@ CREATE TABLE IF NOT EXISTS mock_run (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     run_id TEXT NOT NULL
 );
+
+-- How often each recorded answer of a replay was given (mock --replay), shared by every worker: identical
+-- requests get the recorded answers in their recorded order, the last one repeating.
+CREATE TABLE IF NOT EXISTS replay_uses (
+    key TEXT PRIMARY KEY,
+    uses INTEGER NOT NULL
+) WITHOUT ROWID;

@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 __all__ = [
@@ -132,6 +133,14 @@ class Settings:
         "Seconds a request's body may take to arrive before 408/1200 (granian, the production server, holds "
         "no thread meanwhile); gunicorn and KlingMock ignore it.",
     )
+    replay: str | None = _setting(
+        None,
+        "A folder of recordings (kling-lipsync record) to replay: recorded tasks keep their ids and recorded "
+        "states on the mock's clock, recorded answers come back as recorded (docs/recording.md).",
+    )
+    replay_strict: bool = _setting(
+        False, "With replay: answer a request the recording holds no answer to with 400/1200 instead of simulating it."
+    )
     extra_access_keys: Mapping[str, str] = field(
         default_factory=dict,
         metadata={"help": "Another Kling-gateway account as ACCESS_KEY:SECRET_KEY (repeatable)."},
@@ -194,6 +203,18 @@ class Settings:
             from .scenarios import load_scenario_file  # here: the file is checked once, when settings are made
 
             load_scenario_file(self.scenarios_file)
+        if self.replay is not None:
+            from .recording.replay import (  # here: the folder is read once, when settings are made
+                Recording,
+                ReplayError,
+            )
+
+            try:
+                Recording(Path(self.replay))
+            except ReplayError as exc:
+                raise ValueError(f"replay: {exc}") from None
+        elif self.replay_strict:
+            raise ValueError("replay_strict needs replay (a folder of recordings to replay)")
         for origin in self.cors_origins:
             if origin != "*" and not _ORIGIN.fullmatch(origin):
                 raise ValueError(f"cors_origins: {origin!r} is not an origin (scheme://host[:port], no path) nor '*'")

@@ -55,7 +55,7 @@ _JOURNAL_INSERT = (
 _SHOWN = (
     "seq, family, account, created_at, processing_at, finished_at, outcome, failure_message, "
     "parent_video_id, parent_video_url, parent_video_duration, result_video_id, base_url, external_task_id, watermark, "
-    "scenario"
+    "scenario, recording"
 )
 # A task's status at ``:now`` as SQL over its timeline columns: the boundaries of ``TaskTimeline.status_at``
 # (contract_tests/mock/test_mock_operator_tasks.py holds the two to each other at every boundary).
@@ -214,6 +214,7 @@ class Store:
                 db.execute("DELETE FROM media")
                 db.execute("DELETE FROM scenarios")
                 db.execute("DELETE FROM journal")
+                db.execute("DELETE FROM replay_uses")
                 self._state_known = None  # read the state again after this change
                 db.execute(
                     "UPDATE mock_state SET clock_ms = ?, config_changes = '{}', generation = generation + 1 "
@@ -247,6 +248,14 @@ class Store:
         """The sequence number the next insert gets (inside a write transaction)."""
         row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tasks'").fetchone()
         return (row[0] if row else 0) + 1
+
+    def skip_task_seqs(self, up_to: int) -> None:
+        """Hand out no sequence number up to ``up_to`` (the ids a replayed recording holds are never simulated)."""
+        with self.transaction() as db:
+            if db.execute("SELECT 1 FROM sqlite_sequence WHERE name = 'tasks'").fetchone() is None:
+                db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('tasks', ?)", (up_to,))
+            else:
+                db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'tasks'", (up_to,))
 
     @staticmethod
     def insert_task(db: sqlite3.Connection, values: Mapping[str, Any]) -> int:
@@ -300,6 +309,33 @@ class Store:
                 .fetchone()
             )
             return row
+
+    def get_task_by_recorded_id(self, account: str, recorded_id: str, family: str) -> TaskRow | None:
+        """The account's replayed task of ``family`` that answers to ``recorded_id`` (mock --replay)."""
+        with self._lock:
+            row: TaskRow | None = (
+                self._db()
+                .execute(
+                    f"SELECT {_SHOWN} FROM tasks WHERE recorded_id = ? AND account = ? AND family = ?",
+                    (recorded_id, account, family),
+                )
+                .fetchone()
+            )
+            return row
+
+    @staticmethod
+    def recorded_id_taken(db: sqlite3.Connection, recorded_id: str) -> bool:
+        return db.execute("SELECT 1 FROM tasks WHERE recorded_id = ?", (recorded_id,)).fetchone() is not None
+
+    def replay_use(self, key: str) -> int:
+        """How many times the recorded answers ``key`` were given before this one (and count this one)."""
+        with self.transaction() as db:
+            row = db.execute(
+                "INSERT INTO replay_uses (key, uses) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET uses = uses + 1 "
+                "RETURNING uses",
+                (key,),
+            ).fetchone()
+            return int(row[0]) - 1
 
     @staticmethod
     def external_id_taken(db: sqlite3.Connection, account: str, external_task_id: str) -> bool:

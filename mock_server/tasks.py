@@ -1,8 +1,11 @@
-"""What every family's tasks share: their ids, their timeline, and where the mock serves their media."""
+"""What every family's tasks share: their ids, their timeline, where the mock serves their media, how one is shown."""
 
 from __future__ import annotations
 
 import re
+from typing import Any, Protocol
+
+import orjson
 
 from .store import TaskRow
 from .timeline import TaskTimeline
@@ -13,6 +16,7 @@ __all__ = [
     "NumericIds",
     "face_image_url",
     "own_video_id",
+    "render_task",
     "result_url",
     "seq_of",
     "task_id_of",
@@ -78,3 +82,32 @@ def watermark_url(base_url: str, video_id: str) -> str:
 
 def face_image_url(base_url: str, session_id: str, face_id: str) -> str:
     return f"{base_url.rstrip('/')}/__mock__/faces/{session_id}/{face_id}.jpg"
+
+
+class _Renders(Protocol):
+    def render(self, row: TaskRow, now_ms: int) -> dict[str, Any]: ...
+
+
+def render_task(family: _Renders, row: TaskRow, now_ms: int) -> dict[str, Any]:
+    """A task as it stands at ``now_ms``: its family's rendering, or for a replayed task the recorded one."""
+    recording = row["recording"]
+    if recording is None:
+        return family.render(row, now_ms)
+    recorded = orjson.loads(recording)
+    states: dict[str, dict[str, Any]] = recorded["states"]
+    timeline = timeline_of(row)
+    status, updated_at = timeline.status_at(now_ms)
+    shown = states.get(status)
+    if shown is None:
+        # Never seen in this status (a poll came later, or an operator forced it): the next state seen,
+        # without its results, or the family's own rendering.
+        later = [states[s] for s in states if s != status]
+        if not later:
+            shown = {**family.render(row, now_ms), "task_id": recorded["task_id"]}
+        else:
+            shown = {**later[0]}
+            result = shown.get("task_result")
+            if isinstance(result, dict):
+                shown["task_result"] = {key: [] for key in result}
+        shown["task_status_msg"] = timeline.message_at(now_ms)
+    return {**shown, "task_status": status, "created_at": timeline.created_at, "updated_at": updated_at}

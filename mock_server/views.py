@@ -8,25 +8,34 @@ family (``families/``); what every request shares (authentication, fate, body pa
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from flask import Response
+
+from mock_server.recording.cassette import Interaction
 
 from .callbacks import aimed_at_the_mock, new_message_id
 from .context import Call
 from .errors import ErrorAnswer, envelope
 from .families import SessionFamily, TaskFamily
-from .fates import Fate, Proceed, poll_fate
+from .fates import BreakConnection, Fate, Proceed, Refuse, poll_fate
+from .recording.replay import RecordedTask
+from .redact import kept_json, without_audio_bytes
 from .scenarios import DEFAULT_SCENARIO
 from .store import Store
-from .tasks import seq_of, task_id_of
+from .tasks import render_task, seq_of, task_id_of
 from .timeline import SUBMITTED, plan_timeline
+from .wire import SOCKET_HINT, WireEffect
 
-__all__ = ["SUCCEED_MESSAGE", "create", "get_task", "list_tasks", "ok", "open_session"]
+__all__ = ["SUCCEED_MESSAGE", "create", "get_task", "list_tasks", "ok", "open_session", "replayed"]
 
 #: The message of every answer with code 0.
 SUCCEED_MESSAGE = "SUCCEED"
+#: The scenario column of a replayed task (it follows its recording, not a scenario).
+REPLAY_SCENARIO = "replay"
 
 
 def ok(call: Call, data: Any) -> Response:
@@ -113,10 +122,17 @@ def create(call: Call, family: TaskFamily, body: Mapping[str, Any]) -> Response:
 def get_task(call: Call, family: TaskFamily, task_id: str) -> Response | Fate:
     """One task of the account and family, as it stands now: by its id, or by its ``external_task_id``.
 
-    A task whose scenario plans its polls answers this poll as planned (an error, a fault, dribbling).
+    A task whose scenario plans its polls answers this poll as planned (an error, a fault, dribbling). A
+    replayed task (``replay.py``) answers to its recorded id first.
     """
-    seq = seq_of(task_id)
     store = call.runtime.store
+    row = None
+    if call.runtime.replay is not None:
+        row = store.get_task_by_recorded_id(call.account or "", task_id, family.name)
+        if row is not None:
+            call.task_id = task_id
+            return ok(call, render_task(family, row, call.now_ms))
+    seq = seq_of(task_id)
     row = store.get_task(call.account or "", seq, family.name) if seq is not None else None
     if row is None and family.finds_by_external_id:
         row = store.get_task_by_external_id(call.account or "", task_id, family.name)
@@ -133,7 +149,7 @@ def get_task(call: Call, family: TaskFamily, task_id: str) -> Response | Fate:
             return fate
         if fate is not None:
             call.wire = fate.wire
-    return ok(call, family.render(row, call.now_ms))
+    return ok(call, render_task(family, row, call.now_ms))
 
 
 def list_tasks(call: Call, family: TaskFamily, args: Mapping[str, str]) -> Response:
@@ -141,4 +157,114 @@ def list_tasks(call: Call, family: TaskFamily, args: Mapping[str, str]) -> Respo
     mock = call.runtime
     page = mock.families.pages[family.name].check_page(args)
     rows = mock.store.list_tasks(call.account or "", family.name, page.size, (page.number - 1) * page.size)
-    return ok(call, [family.render(row, call.now_ms) for row in rows])
+    return ok(call, [render_task(family, row, call.now_ms) for row in rows])
+
+
+# -- replay (``--replay DIR``: replay.py reads the recording) ------------------------------------------------
+
+
+def replayed(
+    call: Call, method: str, family: TaskFamily, role: str, template: str, task_id: str | None, query: str, body: Any
+) -> Response | Fate | None:
+    """The recording's answer to this request; None when it holds none and the request is simulated."""
+    mock = call.runtime
+    recording = mock.replay
+    assert recording is not None
+    account = call.account or ""
+    if role == "get" and task_id is not None and mock.store.get_task_by_recorded_id(account, task_id, family.name):
+        return None  # a replayed task: ``get_task`` shows it as recorded (``tasks.render_task``)
+    found = recording.answers_to(method, role, template, task_id, query, body)
+    if found is not None:
+        key, answers = found
+        chosen = answers[min(mock.store.replay_use(key), len(answers) - 1)]
+        if isinstance(chosen, Interaction):
+            return _recorded_answer(call, chosen)
+        created = _replay_create(call, family, chosen, body)
+        if created is not None:
+            return created
+    if call.settings.replay_strict and not (role == "get" and task_id and _simulated_task(call, family.name, task_id)):
+        return Refuse(1200, recording.unmatched(method, template, task_id, query, body))
+    return None
+
+
+def _replay_create(call: Call, family: TaskFamily, chosen: RecordedTask, body: Any) -> Response | None:
+    """``chosen`` as a task of this account, with its recorded id; None when it was replayed already."""
+    store = call.runtime.store
+    now = call.now_ms
+    callback_url = body.get("callback_url") if isinstance(body, dict) else None
+    account = call.account or ""
+    # The family's own columns, for a status the recording never saw the task in (shown as the family would).
+    # The service took the request, so a rule of the mock's that refuses it (a session only the recording
+    # opened, say) leaves them as the body gives them.
+    columns: dict[str, Any] = {
+        "parent_video_id": "",
+        "parent_video_url": str(body.get("video_url") or "") if isinstance(body, dict) else "",
+        "parent_video_duration": "0",
+        "request_input": kept_json(without_audio_bytes(body)),
+        "external_task_id": body.get("external_task_id") if isinstance(body, dict) else None,
+    }
+    with contextlib.suppress(ErrorAnswer):
+        columns.update(
+            family.task_columns(body, account, settings=call.settings, store=store, base_url=call.base_url, now_ms=now)
+        )
+    with store.transaction() as db:
+        if Store.recorded_id_taken(db, chosen.task_id):
+            return None
+        timeline = chosen.timeline(now)
+        final = next(reversed(chosen.states.values()), {})
+        videos = (final.get("task_result") or {}).get("videos") or [{}]
+        seq = Store.next_seq(db)
+        Store.insert_task(
+            db,
+            {
+                "seq": seq,
+                "family": family.name,
+                "account": account,
+                "scenario": REPLAY_SCENARIO,
+                "created_at": timeline.created_at,
+                "processing_at": timeline.processing_at,
+                "finished_at": timeline.finished_at,
+                "outcome": timeline.outcome,
+                "failure_message": timeline.failure_message,
+                "result_video_id": str(videos[0].get("id") or "") if isinstance(videos[0], dict) else "",
+                "base_url": call.base_url,
+                "callback_url": callback_url,
+                **columns,
+                "recorded_id": chosen.task_id,
+                "recording": chosen.recording_json(),
+            },
+        )
+        if callback_url:
+            Store.insert_deliveries(db, seq, [(s, at, new_message_id()) for s, at in timeline.announced()])
+    call.task_id = chosen.task_id
+    if callback_url and call.runtime.clock.virtual:
+        call.deliver_after_response = True
+    answer = chosen.create.response_json()
+    data = {**answer["data"], "created_at": now, "updated_at": now}
+    return _recorded_envelope(call, {**answer, "data": data}, chosen.create.status)
+
+
+def _simulated_task(call: Call, family: str, task_id: str) -> bool:
+    """Whether a task of this account the mock simulated answers to ``task_id`` (strict replay serves those)."""
+    seq = seq_of(task_id)
+    return seq is not None and call.runtime.store.get_task(call.account or "", seq, family) is not None
+
+
+def _recorded_answer(call: Call, item: Interaction) -> Response | Fate:
+    """A recorded answer as recorded, but for this request's id; a recorded fault as that fault."""
+    if item.fault:
+        if not call.lends_connection:
+            return Refuse(1201, f"the recording answers this request with {item.fault}, which {SOCKET_HINT}")
+        return BreakConnection(WireEffect(fault=item.fault))
+    body = item.response_json()
+    if isinstance(body, dict):
+        return _recorded_envelope(call, body, item.status)
+    content = item.response_body if isinstance(item.response_body, bytes) else item.response_body.encode()
+    return Response(content, status=item.status, mimetype=item.header("content-type") or "application/json")
+
+
+def _recorded_envelope(call: Call, body: dict[str, Any], status: int) -> Response:
+    shown = {**body, "request_id": call.request_id} if "request_id" in body else body
+    code = shown.get("code")
+    call.kling_code = code if isinstance(code, int) else None
+    return Response(orjson.dumps(shown), status=status, mimetype="application/json")

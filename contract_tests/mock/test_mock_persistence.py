@@ -99,10 +99,20 @@ def test_sessions_and_registrations_outlive_a_restart_and_a_reset_forgets_them(t
         assert len(api.open_session({"video_url": video})["face_data"]) == 1, "the default video again"
 
 
-def _as_the_last_layout(path: str) -> None:
-    """Turn a file of this layout (6) into the one the mock wrote before (5): ``tasks.kind``, counted by a scan."""
+def _as_an_earlier_layout(path: str, version: int) -> None:
+    """Turn a file of this layout (7) into one the mock wrote before: 6 has no replayed tasks; 5 neither, and
+    has ``tasks.kind``, its running tasks counted by a scan."""
     db = sqlite3.connect(path)
     try:
+        db.executescript(
+            """
+            DROP INDEX tasks_by_recorded_id; DROP TABLE replay_uses;
+            ALTER TABLE tasks DROP COLUMN recording; ALTER TABLE tasks DROP COLUMN recorded_id;
+            PRAGMA user_version = 6;
+            """
+        )
+        if version == 6:
+            return
         db.executescript(
             """
             DROP TRIGGER task_created; DROP TRIGGER task_replanned;
@@ -117,13 +127,14 @@ def _as_the_last_layout(path: str) -> None:
         db.close()
 
 
-def test_a_file_of_the_last_layout_opens_upgraded_with_its_tasks_and_their_slots(tmp_path) -> None:
-    db = str(tmp_path / "v5.sqlite3")
+@pytest.mark.parametrize("version", [5, 6])
+def test_a_file_of_an_upgradable_layout_opens_upgraded_with_its_tasks_and_their_slots(tmp_path, version) -> None:
+    db = str(tmp_path / f"v{version}.sqlite3")
     settings = {"db": db, "max_in_flight": 2}
     with KlingMock(settings) as first, first.httpx_client("sk-old") as client:
         ids = [data(client.post(TASKS, json=text_body()))["task_id"] for _ in range(2)]
         before = data(client.get(TASKS))
-    _as_the_last_layout(db)
+    _as_an_earlier_layout(db, version)
 
     with KlingMock(settings) as second, second.httpx_client("sk-old") as client:
         assert data(client.get(TASKS)) == before, "every task, under its family"
@@ -133,17 +144,17 @@ def test_a_file_of_the_last_layout_opens_upgraded_with_its_tasks_and_their_slots
         second.advance(second.settings.queue_seconds + second.settings.processing_seconds)
         assert client.post(TASKS, json=text_body()).json()["code"] == 0, "finished, they free their slots"
     with sqlite3.connect(db) as check:
-        assert check.execute("PRAGMA user_version").fetchone()[0] == 6
-        assert "family" in {row[1] for row in check.execute("PRAGMA table_info(tasks)")}
+        assert check.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert {"family", "recorded_id", "recording"} <= {row[1] for row in check.execute("PRAGMA table_info(tasks)")}
 
 
 def test_a_file_of_an_older_layout_is_refused_naming_the_fix(tmp_path) -> None:
     db = str(tmp_path / "v4.sqlite3")
     KlingMock({"db": db}).close()
-    _as_the_last_layout(db)
+    _as_an_earlier_layout(db, 5)
     with sqlite3.connect(db) as old:
         old.execute("PRAGMA user_version = 4")
     with pytest.raises(
-        sqlite3.DatabaseError, match=re.escape("another layout (version 4, now 6): start the mock on a new file")
+        sqlite3.DatabaseError, match=re.escape("another layout (version 4, now 7): start the mock on a new file")
     ):
         KlingMock({"db": db})
