@@ -84,9 +84,9 @@ test-thorough: install ## Every test, heavy ones included, with ten times more h
 
 BASE_URL ?=
 TOKEN ?=
-contract: install ## The contract suite against a running server: make contract BASE_URL=... TOKEN=... [ALLOW_SPEND=1]
-	@test -n "$(BASE_URL)" || { echo "usage: make contract BASE_URL=http://127.0.0.1:8000/kling TOKEN=sk-... [ALLOW_SPEND=1]"; exit 2; }
-	KLING_API_TOKEN="$(TOKEN)" $(BIN)/python -m pytest -p no:cacheprovider contract_tests/remote --base-url "$(BASE_URL)"
+contract: install ## The contract suite against a running server (BASE_URL=... TOKEN=... [ALLOW_SPEND=1]) or over a recording (RECORDING=DIR)
+	@test -n "$(BASE_URL)$(RECORDING)" || { echo "usage: make contract BASE_URL=http://127.0.0.1:8000/kling TOKEN=sk-... [ALLOW_SPEND=1] | make contract RECORDING=recordings/mine"; exit 2; }
+	KLING_API_TOKEN="$(TOKEN)" $(BIN)/python -m pytest -p no:cacheprovider contract_tests/remote $(if $(BASE_URL),--base-url "$(BASE_URL)") $(if $(RECORDING),--recording "$(RECORDING)")
 
 demo: install ## Start the mock, run text2video, audio2video and advanced jobs through the CLI, save the MP4s in out/
 	$(BIN)/python demo/demo.py

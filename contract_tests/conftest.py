@@ -42,11 +42,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("kling", "Kling contract tests against a running server (contract_tests/remote)")
     group.addoption("--base-url", default=None, help="the server, e.g. http://127.0.0.1:8000/kling")
     group.addoption("--token", default=None, help="Bearer token (default: $KLING_API_TOKEN)")
+    group.addoption(
+        "--recording",
+        default=None,
+        help="a folder of cassettes (kling-lipsync record): the remote suite's checks over what was recorded",
+    )
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """The remote suite runs only when a server is named (``make contract BASE_URL=...``)."""
-    if collection_path.name == "remote" and not config.getoption("--base-url"):
+    """The remote suite runs only when a server or a recording is named (``make contract BASE_URL=...``)."""
+    if collection_path.name == "remote" and not (config.getoption("--base-url") or config.getoption("--recording")):
         return True
     return None
 

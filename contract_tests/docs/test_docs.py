@@ -327,8 +327,10 @@ def _parses(parser_of: str, argv: list[str]) -> str | None:
 
 def _kling_lipsync(argv: list[str]) -> str | None:
     positional = [word for word in argv if not word.startswith("-")]
-    if positional and positional[0] == "mock":
-        return _parses("mock_server.__main__", argv[argv.index("mock") + 1 :])
+    servers = {"mock": "mock_server.__main__", "record": "mock_server.recording.recorder"}
+    servers["check-recording"] = "mock_server.recording.check"
+    if positional and positional[0] in servers:
+        return _parses(servers[positional[0]], argv[argv.index(positional[0]) + 1 :])
     return _parses("kling_lipsync.cli", argv)
 
 

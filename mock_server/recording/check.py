@@ -41,7 +41,7 @@ from .cassette import CassetteError, Interaction, load_folder
 from .redaction import MEDIA_REFERENCE
 from .replay import api_route
 
-__all__ = ["Difference", "check_interactions", "main"]
+__all__ = ["Difference", "build_parser", "check_interactions", "main", "task_lives"]
 
 _SERVER = "http://127.0.0.1:8000"
 #: Categories of the code table whose messages vary with the request (a field's name, a task id): their
@@ -128,16 +128,16 @@ def _errors(validate: Any, side: str) -> list[tuple[str, str]]:
 
 
 def check_interactions(interactions: Iterable[Interaction]) -> tuple[int, list[Difference]]:
-    """How many exchanges of the API were checked, and every difference found."""
+    """How many exchanges of the API were checked, and every difference found (a task's last: status ``-``)."""
+    items = list(interactions)
     validator = _Validator()
     catalogue = error_catalogue()
     operation_ids = {
         (name, role): op.operation_id for name, f in families().items() for role, op in f.operations.items()
     }
     differences: list[Difference] = []
-    seen: dict[str, list[tuple[Interaction, Mapping[str, Any]]]] = {}
     checked = 0
-    for item in interactions:
+    for item in items:
         route = api_route(item.method, item.path)
         if route is None or item.fault:
             continue
@@ -151,25 +151,34 @@ def check_interactions(interactions: Iterable[Interaction]) -> tuple[int, list[D
         body = item.response_json()
         if isinstance(body, dict) and body.get("code") == 0:
             # A request the service took that the spec refuses is drift; one it refused is what the spec says.
-            for where, what in validator.request(item, path):
+            for where, what in dict.fromkeys(validator.request(item, path)):
                 differ(where, what)
-        for where, what in validator.response(item, path):
+        for where, what in dict.fromkeys(validator.response(item, path)):  # openapi-core may say one thing twice
             differ(where, what)
         if not isinstance(body, dict):
             differ("response", "not a JSON object")
             continue
         for where, what in _envelope(body, item.status, catalogue):
             differ(where, what)
-        if body.get("code") == 0:
-            data = body.get("data")
-            for task in data if isinstance(data, list) else [data]:
-                if isinstance(task, dict) and isinstance(task.get("task_id"), str) and "task_status" in task:
-                    seen.setdefault(f"{route.family} {task['task_id']}", []).append((item, task))
-    for key, sightings in seen.items():
-        for what in _lifecycle(sightings):
-            item = sightings[-1][0]
-            differences.append(Difference(key.split(" ", 1)[0], "-", f"task {key.split(' ', 1)[1]}", what, item.origin))
+    for key, broken in task_lives(items).items():
+        family, task_id = key.split(" ", 1)
+        differences.extend(Difference(family, "-", f"task {task_id}", what) for what in broken)
     return checked, differences
+
+
+def task_lives(interactions: Iterable[Interaction]) -> dict[str, list[str]]:
+    """``"<family> <task id>"`` of every task the recording saw, with what breaks its life (empty: nothing)."""
+    seen: dict[str, list[Mapping[str, Any]]] = {}
+    for item in interactions:
+        route = api_route(item.method, item.path)
+        body = item.response_json()
+        if route is None or not isinstance(body, dict) or body.get("code") != 0:
+            continue
+        data = body.get("data")
+        for task in data if isinstance(data, list) else [data]:
+            if isinstance(task, dict) and isinstance(task.get("task_id"), str) and "task_status" in task:
+                seen.setdefault(f"{route.family} {task['task_id']}", []).append(task)
+    return {key: list(dict.fromkeys(_lifecycle(sightings))) for key, sightings in seen.items()}
 
 
 def _envelope(body: Mapping[str, Any], status: int, catalogue: Mapping[int, Any]) -> Iterator[tuple[str, str]]:
@@ -190,16 +199,16 @@ def _envelope(body: Mapping[str, Any], status: int, catalogue: Mapping[int, Any]
         return
     allowed = (row.http_status, *row.also_http_status)
     if status not in allowed:
-        yield "response.code", f"code {code} came with HTTP {status}; the code table says {row.http_status}"
+        yield "response.code", f"code {code} came with HTTP {status}; the table says {row.http_status}"
     message = body.get("message")
     if row.category not in _FREE_WORDING and isinstance(message, str) and not message.startswith(row.message):
         yield "response.message", f"code {code} says {message!r}; the code table words it {row.message!r}"
 
 
-def _lifecycle(sightings: list[tuple[Interaction, Mapping[str, Any]]]) -> Iterator[str]:
+def _lifecycle(sightings: list[Mapping[str, Any]]) -> Iterator[str]:
     """What breaks a task's life, over its sightings in recorded order."""
     previous: Mapping[str, Any] | None = None
-    for _item, task in sightings:
+    for task in sightings:
         status = task.get("task_status")
         if status == "succeed" and not _has_result(task):
             yield "succeed without a result video"
@@ -224,14 +233,19 @@ def _has_result(task: Mapping[str, Any]) -> bool:
     return isinstance(result, dict) and any(isinstance(v, list) and v for v in result.values())
 
 
-def main(argv: Sequence[str] | None = None, *, prog: str = "kling-lipsync check-recording") -> int:
+def build_parser(prog: str = "kling-lipsync check-recording") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Check every recorded exchange (kling-lipsync record, vcrpy cassettes) against openapi.yaml.",
         epilog="exit codes: 0 no differences; 1 differences (one row each); 2 not a folder of cassettes.",
     )
-    parser.add_argument("folder", type=Path, metavar="DIR", help="A folder of cassettes (*.yaml).")
-    args = parser.parse_args(argv)
+    parser.add_argument("folder", type=Path, metavar="DIR", help="A folder of cassettes (*.yaml, sub-folders too).")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str = "kling-lipsync check-recording") -> int:
+    """Check and print; the exit code (0 no differences, 1 differences, 2 not a folder of cassettes)."""
+    args = build_parser(prog).parse_args(argv)
     try:
         interactions = [item for _path, _meta, items in load_folder(args.folder) for item in items]
     except CassetteError as exc:
