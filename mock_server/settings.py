@@ -204,13 +204,10 @@ class Settings:
 
             load_scenario_file(self.scenarios_file)
         if self.replay is not None:
-            from .recording.replay import (  # here: the folder is read once, when settings are made
-                Recording,
-                ReplayError,
-            )
+            from .recording.replay import ReplayError, check_folder  # here: only a replay needs it
 
             try:
-                Recording(Path(self.replay))
+                check_folder(Path(self.replay))
             except ReplayError as exc:
                 raise ValueError(f"replay: {exc}") from None
         elif self.replay_strict:

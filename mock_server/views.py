@@ -192,6 +192,10 @@ def _replay_create(call: Call, family: TaskFamily, chosen: RecordedTask, body: A
     store = call.runtime.store
     now = call.now_ms
     callback_url = body.get("callback_url") if isinstance(body, dict) else None
+    if callback_url is not None and not isinstance(callback_url, str):
+        raise ErrorAnswer(1201, "callback_url must be a string")
+    if callback_url and (refusal := aimed_at_the_mock(callback_url, call.base_url or "")) is not None:
+        raise ErrorAnswer(1201, refusal)
     account = call.account or ""
     # The family's own columns, for a status the recording never saw the task in (shown as the family would).
     # The service took the request, so a rule of the mock's that refuses it (a session only the recording
@@ -210,6 +214,9 @@ def _replay_create(call: Call, family: TaskFamily, chosen: RecordedTask, body: A
     with store.transaction() as db:
         if Store.recorded_id_taken(db, chosen.task_id):
             return None
+        external_id = columns.get("external_task_id")
+        if external_id and Store.external_id_taken(db, account, external_id):
+            return None  # this account holds that external id already: simulated, which refuses it
         timeline = chosen.timeline(now)
         final = next(reversed(chosen.states.values()), {})
         videos = (final.get("task_result") or {}).get("videos") or [{}]

@@ -167,3 +167,26 @@ def test_results_are_saved_beside_the_cassette_only_when_asked(tmp_path: Path) -
         assert REDACTED in str(cassette.interactions[0].response_body)
         assert sorted(p.name for p in (tmp_path / "media").glob("*")) == saved
     assert (tmp_path / "media" / "r.mp4").read_bytes() == b"MP4 bytes"
+
+
+def test_keys_outside_a_bearer_header_stay_out_of_the_cassette(tmp_path: Path) -> None:
+    upstream = httpx.MockTransport(lambda request: httpx.Response(200, json={"code": 0, "data": []}))
+    client, cassette = recorded_through(upstream, tmp_path)
+    client.get(
+        "/v1/videos/lip-sync?api_key=sk-in-the-query",
+        headers={"Authorization": "sk-no-scheme-key", "x-api-key": "sk-x-api-key"},
+    )
+    text = (tmp_path / "run.yaml").read_text(encoding="utf-8")
+    for secret in ("sk-in-the-query", "sk-no-scheme", "sk-x-api-key"):
+        assert secret not in text
+    assert cassette.interactions[0].uri.endswith(f"api_key={REDACTED}")
+
+
+def test_a_replayed_create_cannot_aim_its_callback_at_the_mock() -> None:
+    from contract_tests.recording.test_replay import FROM_THE_MOCK, LEGACY_BODY
+    from kling_lipsync.testing import KlingMock
+
+    with KlingMock({"replay": str(FROM_THE_MOCK)}) as mock, mock.httpx_client("sk-replayer") as client:
+        for hook in (f"{mock.base_url}/__mock__/reset", {"a": 1}):
+            refused = client.post("/v1/videos/lip-sync", json={**LEGACY_BODY, "callback_url": hook})
+            assert (refused.status_code, refused.json()["code"]) == (400, 1201), refused.text

@@ -8,6 +8,7 @@ runs while the rest of the suite does.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -18,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from contract_tests.helpers import assert_one_consistent_mock
-from contract_tests.servers import ROOT, ProductionMock, fresh
+from contract_tests.servers import ROOT, ProductionMock, ServedMock, fresh
+from mock_server.recording.recorder import STARTUP_LINE as RECORDER
 
 DOWNSTREAM_TEST = """
 import pytest
@@ -58,6 +60,17 @@ def test_advanced_lip_sync_with_a_measured_file_a_plan_and_a_watermark(kling_moc
     face = kling_mock.http.get(kling_client.identify_faces(video_url="https://example.com/a.mp4").face_data[0].face_image)
     assert face.content[:3] == b"\\xff\\xd8\\xff"
 """
+
+
+#: The create ``recordings/observed/kling-refusals.yaml`` holds refused with 1303 (a replay answers so).
+REFUSED_BY_THE_RECORDING = {
+    "input": {
+        "mode": "audio2video",
+        "video_url": "https://example.com/speaker.mp4",
+        "audio_type": "url",
+        "audio_url": "https://example.com/line.mp3",
+    }
+}
 
 
 def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -105,8 +118,33 @@ def test_the_wheel_alone_serves_the_mock_runs_the_cli_and_the_fixtures(tmp_path:
         listed = run(bin_dir / "kling-lipsync", "--base-url", f"{server.url}/kling", "--token", "sk-serving-0",
                      "--json", "list", cwd=elsewhere)  # fmt: skip
         assert len(listed.stdout.splitlines()) == 5
+        # Record from the wheel: the proxy (gunicorn) forwards to the served mock and writes a cassette.
+        recorded = elsewhere / "recorded"
+        command = [str(bin_dir / "kling-lipsync"), "record", "--upstream", server.url, "--out", str(recorded)]
+        with ServedMock(
+            [*command, "--port", "0"], {}, port=0, cwd=elsewhere, announced=True, startup_line=RECORDER
+        ) as proxy:
+            through = fresh("GET", f"{proxy.url}/kling/v1/videos/lip-sync", headers={"Authorization": "Bearer sk-rec"})
+            assert (through.status, through.json()["code"]) == (200, 0)
+        (cassette,) = recorded.glob("*.yaml")
+        assert cassette.read_text().count("uri: ") == 1
     finally:
         server.stop()
+
+    # Replay and check from the wheel, on the repository's samples (two workers share the replay's counters).
+    samples = elsewhere / "recordings"
+    shutil.copytree(ROOT / "recordings", samples)
+    checked = run(bin_dir / "kling-lipsync", "check-recording", samples, cwd=elsewhere)
+    assert "no differences" in checked.stdout
+    replaying = ProductionMock(
+        workers=2, cwd=elsewhere, launcher=[str(bin_dir / "kling-lipsync"), "mock"], args=["--replay", str(samples)]
+    )
+    try:
+        over_limit = fresh("POST", replaying.url + "/kling/v1/videos/lip-sync", json_body=REFUSED_BY_THE_RECORDING,
+                           headers={"Authorization": "Bearer sk-replay"})  # fmt: skip
+        assert (over_limit.status, over_limit.json()["code"]) == (429, 1303)
+    finally:
+        replaying.stop()
 
     (elsewhere / "test_downstream.py").write_text(textwrap.dedent(DOWNSTREAM_TEST))
     tested = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_downstream.py", cwd=elsewhere)

@@ -23,7 +23,15 @@ from urllib.parse import urlsplit
 import orjson
 import yaml
 
-__all__ = ["FORMAT_VERSION", "Cassette", "CassetteError", "Interaction", "load_folder", "read_cassette"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Cassette",
+    "CassetteError",
+    "Interaction",
+    "cassette_files",
+    "load_folder",
+    "read_cassette",
+]
 
 #: vcrpy's ``CASSETTE_FORMAT_VERSION``.
 FORMAT_VERSION = 1

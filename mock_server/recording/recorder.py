@@ -30,7 +30,7 @@ import orjson
 
 from ..wire import EFFECT, Wire, WireEffect
 from .cassette import Cassette, Interaction
-from .redaction import redact_headers, redact_request_body, redact_response_body
+from .redaction import redact_headers, redact_request_body, redact_response_body, redact_url
 
 __all__ = ["STARTUP_LINE", "Recorder", "build_parser", "main"]
 
@@ -181,7 +181,7 @@ class Recorder:
             self.cassette.append(
                 Interaction(
                     method=method,
-                    uri=url,
+                    uri=redact_url(url),
                     request_headers=redact_headers(headers),
                     request_body=request_body if isinstance(request_body, str) else request_body.decode("latin1"),
                     status=0 if fault else status,
@@ -197,7 +197,7 @@ class Recorder:
             if self.media_folder is not None and fault is None:
                 self._save_media(content)
         except Exception:  # a full disk, a body the redaction cannot read: logged, the answer is out anyway
-            _log.exception("kling-lipsync record: could not record %s %s", method, url)
+            _log.exception("kling-lipsync record: could not record %s %s", method, redact_url(url))
 
     def _save_media(self, content: bytes) -> None:
         """``--save-media``: each result video of a finished task, downloaded once beside the cassette."""

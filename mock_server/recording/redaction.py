@@ -56,14 +56,16 @@ def pseudonym(authorization: str | None) -> str | None:
         return None
     scheme, _, token = authorization.strip().partition(" ")
     token = token.strip()
+    if not token:  # no scheme: the whole value is the key
+        scheme, token = "", scheme
     if not token:
-        return f"{scheme[:12]} (empty)" if scheme else "(empty)"
+        return "(empty)"
     try:
         issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
     except jwt.PyJWTError:
         issuer = None
     subject = f"iss:{issuer}" if isinstance(issuer, str) and issuer else f"token:{token}"
-    return f"{scheme[:12]} key-{hashlib.sha256(subject.encode()).hexdigest()[:12]}"
+    return f"{scheme[:12]} key-{hashlib.sha256(subject.encode()).hexdigest()[:12]}".strip()
 
 
 def redact_headers(headers: Mapping[str, list[str]]) -> dict[str, list[str]]:
@@ -73,7 +75,7 @@ def redact_headers(headers: Mapping[str, list[str]]) -> dict[str, list[str]]:
         lowered = name.lower()
         if lowered in _DROPPED_HEADERS:
             continue
-        if lowered == "authorization":
+        if lowered == "authorization" or _SIGNED.search(lowered):  # x-api-key, x-amz-security-token ...
             kept[name] = [pseudonym(value) or "" for value in values]
         else:
             kept[name] = list(values)

@@ -37,10 +37,19 @@ from kling_spec.families import Family, families
 
 from ..redact import kept_json
 from ..timeline import FAILED, PROCESSING, SUBMITTED, SUCCEED, TaskTimeline
-from .cassette import CassetteError, Interaction, load_folder
+from .cassette import CassetteError, Interaction, cassette_files, load_folder
 from .redaction import redact_json
 
-__all__ = ["ApiRoute", "Recorded", "RecordedTask", "Recording", "ReplayError", "api_route", "request_key"]
+__all__ = [
+    "ApiRoute",
+    "Recorded",
+    "RecordedTask",
+    "Recording",
+    "ReplayError",
+    "api_route",
+    "check_folder",
+    "request_key",
+]
 
 #: ``finished_at`` of a task whose recording ends before it did: it stays in its last recorded state.
 NEVER_MS = 2**62
@@ -211,3 +220,19 @@ def api_route(method: str, path: str, routes: _Routes | None = None) -> ApiRoute
 @functools.cache
 def _shipped_routes() -> _Routes:
     return _routes(families())
+
+
+def check_folder(folder: Path) -> None:
+    """``ReplayError`` unless ``folder`` holds cassettes a replay can read (``Settings.check``, at every settings
+    change: a folder whose files did not change since it was last read is not read again)."""
+    try:
+        files = cassette_files(folder) if folder.is_dir() else []
+        stamp = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)
+    except OSError as exc:
+        raise ReplayError(f"{folder}: {exc.strerror}") from None
+    _read_once(folder, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_once(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> None:
+    Recording(folder)
