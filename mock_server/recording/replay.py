@@ -144,8 +144,9 @@ class Recording:
         code = answer.get("code") if isinstance(answer, dict) else None
         data = answer.get("data") if isinstance(answer, dict) else None
         if code == 0 and role == "create" and isinstance(data, dict) and isinstance(data.get("task_id"), str):
-            created = data.get("created_at")
-            task = RecordedTask(family, data["task_id"], item, created if isinstance(created, int) else 0)
+            created = data.get("created_at", data.get("updated_at"))
+            start = created if isinstance(created, int) else item.recorded_at  # never 0: offsets of decades
+            task = RecordedTask(family, data["task_id"], item, start)
             task.observe(data)
             task.states.pop(SUBMITTED, None)  # the create answer is no task object: a query's is wanted
             self.answers.setdefault(key, []).append(task)
