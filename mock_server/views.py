@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from flask import Response
 
 from mock_server.recording.cassette import Interaction
@@ -123,15 +122,9 @@ def get_task(call: Call, family: TaskFamily, task_id: str) -> Response | Fate:
     """One task of the account and family, as it stands now: by its id, or by its ``external_task_id``.
 
     A task whose scenario plans its polls answers this poll as planned (an error, a fault, dribbling). A
-    replayed task (``replay.py``) answers to its recorded id first.
+    replayed task was answered before (``replayed``).
     """
     store = call.runtime.store
-    row = None
-    if call.runtime.replay is not None:
-        row = store.get_task_by_recorded_id(call.account or "", task_id, family.name)
-        if row is not None:
-            call.task_id = task_id
-            return ok(call, render_task(family, row, call.now_ms))
     seq = seq_of(task_id)
     row = store.get_task(call.account or "", seq, family.name) if seq is not None else None
     if row is None and family.finds_by_external_id:
@@ -171,8 +164,11 @@ def replayed(
     recording = mock.replay
     assert recording is not None
     account = call.account or ""
-    if role == "get" and task_id is not None and mock.store.get_task_by_recorded_id(account, task_id, family.name):
-        return None  # a replayed task: ``get_task`` shows it as recorded (``tasks.render_task``)
+    if role == "get" and task_id is not None:
+        row = mock.store.get_task_by_recorded_id(account, task_id, family.name)
+        if row is not None:  # a replayed task, which answers to its recorded id first (``tasks.render_task``)
+            call.task_id = task_id
+            return ok(call, render_task(family, row, call.now_ms))
     found = recording.answers_to(method, role, template, task_id, query, body)
     if found is not None:
         key, answers = found
@@ -274,4 +270,6 @@ def _recorded_envelope(call: Call, body: dict[str, Any], status: int) -> Respons
     shown = {**body, "request_id": call.request_id} if "request_id" in body else body
     code = shown.get("code")
     call.kling_code = code if isinstance(code, int) else None
-    return Response(orjson.dumps(shown), status=status, mimetype="application/json")
+    response = envelope(shown)
+    response.status_code = status
+    return response
