@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from .callbacks import CallbackDispatcher
 from .clock import Clock, SystemClock, VirtualClock
 from .families import Families
+from .families.advanced import session_seq_of
 from .recording.replay import Recording
 from .requestlog import RequestLog
 from .scenarios import SCENARIOS, Scenario, load_scenario_file, scenario_from_json
@@ -48,8 +49,11 @@ class MockRuntime:
         #: ``--replay DIR``: the recording this mock answers from first (``replay.py``).
         self.replay: Recording | None = Recording(Path(settings.replay)) if settings.replay else None
         if self.replay is not None:
-            # A recording of the mock holds ids it could give again: a simulated task never takes one of them.
-            self.store.skip_task_seqs(max((s for s in map(seq_of, self.replay.tasks) if s is not None), default=0))
+            # A recording of the mock holds ids it could give again: a simulated task or identify-face session
+            # never takes one of them.
+            self.store.skip_seqs("tasks", max((s for s in map(seq_of, self.replay.tasks) if s is not None), default=0))
+            sessions = (s for s in map(session_seq_of, self.replay.session_ids) if s is not None)
+            self.store.skip_seqs("sessions", max(sessions, default=0))
         self.dispatcher = CallbackDispatcher(self.store, self.clock, self.settings, self.families)
         self.request_log = RequestLog()
         #: Built in, then ``--scenarios FILE``: neither can be replaced at run time.

@@ -249,13 +249,15 @@ class Store:
         row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tasks'").fetchone()
         return (row[0] if row else 0) + 1
 
-    def skip_task_seqs(self, up_to: int) -> None:
-        """Hand out no sequence number up to ``up_to`` (the ids a replayed recording holds are never simulated)."""
+    def skip_seqs(self, table: str, up_to: int) -> None:
+        """Hand out no sequence number of ``table`` (``tasks``, ``sessions``) up to ``up_to``: the ids a replayed
+        recording holds are never simulated."""
+        assert table in ("tasks", "sessions"), table  # a name, never data
         with self.transaction() as db:
-            if db.execute("SELECT 1 FROM sqlite_sequence WHERE name = 'tasks'").fetchone() is None:
-                db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('tasks', ?)", (up_to,))
+            if db.execute("SELECT 1 FROM sqlite_sequence WHERE name = ?", (table,)).fetchone() is None:
+                db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, up_to))
             else:
-                db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = 'tasks'", (up_to,))
+                db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (up_to, table))
 
     @staticmethod
     def insert_task(db: sqlite3.Connection, values: Mapping[str, Any]) -> int:

@@ -87,6 +87,20 @@ def went_back(item: dict[str, Any]) -> bool:
     return True
 
 
+def code_as_a_list(item: dict[str, Any]) -> bool:
+    if not item["request"]["uri"].endswith("/404404"):
+        return False
+    with_body(item, lambda body: body.__setitem__("code", [body["code"]]))
+    return True
+
+
+def body_emptied(item: dict[str, Any]) -> bool:
+    if not a_poll_in("processing")(item):
+        return False
+    item["response"]["body"]["string"] = None
+    return True
+
+
 @pytest.mark.parametrize(
     ("change", "row"),
     [
@@ -101,8 +115,18 @@ def went_back(item: dict[str, Any]) -> bool:
             went_back,
             ["lip-sync", "-", "task 860000000000000001", "succeed then processing: a finished task's"],
         ),
+        (code_as_a_list, ["get_lip_sync_task", "404", "response.code", "code [1203] is not an integer"]),
+        (body_emptied, ["get_lip_sync_task", "200", "response", "not a JSON object"]),
     ],
-    ids=["renamed field", "renamed field, as unknown", "wrong type", "code under the wrong status", "life"],
+    ids=[
+        "renamed field",
+        "renamed field, as unknown",
+        "wrong type",
+        "code under the wrong status",
+        "life",
+        "code not a number",
+        "no body",
+    ],
 )
 def test_a_change_by_hand_is_one_row_naming_where_and_what(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], change: Callable[[dict[str, Any]], bool], row: list[str]

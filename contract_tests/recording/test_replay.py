@@ -126,6 +126,9 @@ def test_the_advanced_flow_replays_from_its_recorded_session(replaying: KlingMoc
         assert created["task_id"] == advanced_id["task_id"]
         replaying.advance(60)
         assert data(client.get(f"{ADVANCED.collection_path}/{created['task_id']}"))["task_status"] == "succeed"
+        # Another video is not in the recording: a simulated session, whose id is never the recorded one's
+        other = data(client.post(f"{ADVANCED.operation('session').path}", json={"video_url": VIDEO_URL + "?v=2"}))
+        assert int(other["session_id"]) > int(opened["session_id"]), "never a recorded session id"
 
 
 def test_recorded_errors_and_pages_come_back_as_recorded_with_this_request_s_id(replaying: KlingMock) -> None:

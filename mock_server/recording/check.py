@@ -191,6 +191,9 @@ def _envelope(body: Mapping[str, Any], status: int, catalogue: Mapping[int, Any]
         yield "response.code", "not a Kling envelope (no code)"
         return
     code = body["code"]
+    if not isinstance(code, int) or isinstance(code, bool):
+        yield "response.code", f"code {code!r} is not an integer"
+        return
     if code == 0:
         if status != 200:
             yield "response.code", f"code 0 with HTTP {status}"

@@ -16,7 +16,9 @@ an upstream reset can be passed on as a reset).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import logging
+import queue
 import sys
 import threading
 import time
@@ -24,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -52,7 +55,6 @@ _HOP_BY_HOP = frozenset(
         "host",
         "content-length",
         "accept-encoding",
-        "content-encoding",
     }
 )
 #: Where the DMXAPI gateway's paths go upstream: ``/kling/v1/...`` is ``/v1/...`` there when the upstream is
@@ -77,7 +79,12 @@ class Recorder:
         self.cassette = cassette
         self.media_folder = media_folder
         self._saved: set[str] = set()
-        self._saved_lock = threading.Lock()
+        # --save-media downloads in a thread of its own: a download never holds up an answer.
+        self._downloads: queue.Queue[str | None] = queue.Queue()
+        self._saver: threading.Thread | None = None
+        if media_folder is not None:
+            self._saver = threading.Thread(target=self._save_media, name="kling-record-media", daemon=True)
+            self._saver.start()
         # No redirects followed (the client sees what the upstream said), no environment proxies, identity
         # encoding: the recorded body is the one the client gets.
         self.client = httpx.Client(
@@ -92,20 +99,19 @@ class Recorder:
         arrived_ms = int(time.time() * 1000)
         started = time.perf_counter()
         method = environ["REQUEST_METHOD"]
-        path = environ.get("PATH_INFO", "").encode("latin1").decode(errors="replace")
-        query = environ.get("QUERY_STRING", "")
+        path, query = _target(environ)
         body = environ["wsgi.input"].read()
         headers = _request_headers(environ)
         url = self.upstream + _upstream_path(path, self.upstream) + (f"?{query}" if query else "")
+        # Header values as the client sent their bytes (WSGI gives them as latin-1): httpx would refuse a
+        # non-ASCII str, and the upstream, not the recorder, is the one to judge them.
+        sent = [(k.encode("latin1"), v.encode("latin1")) for k, vs in headers.items() for v in vs]
         request = self.client.build_request(
-            method,
-            url,
-            headers=[(k, v) for k, vs in headers.items() for v in vs] + [("Accept-Encoding", "identity")],
-            content=body,
+            method, url, headers=[*sent, (b"Accept-Encoding", b"identity")], content=body
         )
         fault: str | None = None
         error: str | None = None
-        status, reason, response_headers, content = 502, "Bad Gateway", {}, b""
+        status, reason, response_headers, content, raw = 502, "Bad Gateway", {}, b"", b""
         try:
             response = self.client.send(request, stream=True)
         except httpx.TimeoutException as exc:
@@ -118,9 +124,16 @@ class Recorder:
             fault, error = "connection-reset", f"{exc.__class__.__name__}: {exc}"
         else:
             try:
-                content = response.read()
+                # The bytes as sent (an upstream may compress although asked not to): the client gets them
+                # with their Content-Encoding; the cassette gets them decoded (``_decoded``).
                 status, reason = response.status_code, response.reason_phrase
                 response_headers = _response_headers(response.headers.multi_items())
+                if response.is_stream_consumed:  # made in process (``httpx.MockTransport``): read, and decoded
+                    raw = response.content
+                    response_headers.pop("content-encoding", None)
+                else:
+                    raw = b"".join(response.iter_raw())
+                content = _decoded(raw, response.headers)
             except httpx.TimeoutException as exc:
                 fault, error = "empty-response", f"{exc.__class__.__name__}: the upstream's answer stopped"
             except httpx.TransportError as exc:
@@ -130,9 +143,11 @@ class Recorder:
                 response.close()
         if fault is None:
             out_headers = [(k, v) for k, vs in response_headers.items() for v in vs]
-            out_headers.append(("Content-Length", str(len(content))))
+            # A HEAD answer has no body but says how long the GET's would be: the upstream's number.
+            length = response.headers.get("content-length") if method == "HEAD" else None
+            out_headers.append(("Content-Length", length or str(len(raw))))
             start_response(f"{status} {reason or _WSGI_REASONS.get(status, '')}".strip(), out_headers)
-            answer: list[bytes] = [content]
+            answer: list[bytes] = [raw]
         else:
             # ``Wire`` (around this app) breaks the client's connection the way the upstream broke ours.
             environ[EFFECT] = WireEffect(fault=fault)
@@ -172,7 +187,7 @@ class Recorder:
         """Write the exchange (redacted); never raise: the client has its answer whatever happens here."""
         try:
             recorded_body = redact_response_body(content) if fault is None else ""
-            kept_headers = redact_headers(response_headers)
+            kept_headers = {k: v for k, v in redact_headers(response_headers).items() if k != "content-encoding"}
             if isinstance(recorded_body, str) and fault is None:
                 for name in kept_headers:
                     if name.lower() == "content-length":
@@ -194,31 +209,56 @@ class Recorder:
                     upstream_error=error,
                 )
             )
-            if self.media_folder is not None and fault is None:
-                self._save_media(content)
+            if self._saver is not None and fault is None:
+                for found in _result_urls(content):
+                    if found not in self._saved:
+                        self._saved.add(found)
+                        self._downloads.put(found)
         except Exception:  # a full disk, a body the redaction cannot read: logged, the answer is out anyway
             _log.exception("kling-lipsync record: could not record %s %s", method, redact_url(url))
 
-    def _save_media(self, content: bytes) -> None:
-        """``--save-media``: each result video of a finished task, downloaded once beside the cassette."""
-        for url in _result_urls(content):
-            name = url.rsplit("/", 1)[-1].split("?", 1)[0] or "video.mp4"
-            with self._saved_lock:
-                if url in self._saved:
-                    continue
-                self._saved.add(url)
+    def _save_media(self) -> None:
+        """``--save-media``: each result video of a finished task, downloaded once into the media folder as
+        ``<sha256 of its URL without query, 12 hex>-<file name>`` (two tasks' ``result.mp4`` stay two files)."""
+        assert self.media_folder is not None
+        while (url := self._downloads.get()) is not None:
+            bare = url.split("?", 1)[0]
+            name = f"{hashlib.sha256(bare.encode()).hexdigest()[:12]}-{bare.rsplit('/', 1)[-1] or 'video.mp4'}"
             try:
                 downloaded = self.client.get(url)
                 downloaded.raise_for_status()
-            except httpx.HTTPError as exc:
-                _log.warning("kling-lipsync record: could not save %s: %s", url.split("?", 1)[0], exc)
-                continue
-            assert self.media_folder is not None
-            self.media_folder.mkdir(parents=True, exist_ok=True)
-            (self.media_folder / name).write_bytes(downloaded.content)
+                self.media_folder.mkdir(parents=True, exist_ok=True)
+                (self.media_folder / name).write_bytes(downloaded.content)
+            except (httpx.HTTPError, OSError) as exc:
+                _log.warning("kling-lipsync record: could not save %s: %s", bare, exc)
 
     def close(self) -> None:
+        """Finish the downloads asked for, then let go of the upstream's connections."""
+        if self._saver is not None:
+            self._downloads.put(None)
+            self._saver.join()
+            self._saver = None
         self.client.close()
+
+
+def _target(environ: dict[str, Any]) -> tuple[str, str]:
+    """The path and query as the client sent them: gunicorn's ``RAW_URI`` (``PATH_INFO`` is percent-decoded,
+    and ``%2F`` in it would reach the upstream as ``/``), else ``PATH_INFO`` and ``QUERY_STRING``."""
+    raw = environ.get("RAW_URI")
+    if raw:
+        found = urlsplit(raw)  # absolute form (``GET http://host/path``) too
+        return found.path or "/", found.query
+    return environ.get("PATH_INFO", "").encode("latin1").decode(errors="replace"), environ.get("QUERY_STRING", "")
+
+
+def _decoded(raw: bytes, headers: httpx.Headers) -> bytes:
+    """The body of an answer with its Content-Encoding undone; as sent when it cannot be."""
+    if headers.get("content-encoding", "identity").lower() in ("", "identity"):
+        return raw
+    try:
+        return httpx.Response(200, headers={"content-encoding": headers["content-encoding"]}, content=raw).read()
+    except httpx.DecodingError:
+        return raw
 
 
 def _upstream_path(path: str, upstream: str) -> str:

@@ -127,6 +127,8 @@ class Recording:
         self.tasks: dict[str, RecordedTask] = {}
         #: What each request got, in recorded order (``request_key``).
         self.answers: dict[str, list[Recorded]] = {}
+        #: The identify-face sessions it holds (a simulated one never takes their ids).
+        self.session_ids: set[str] = set()
         try:
             for _path, _metadata, interactions in load_folder(folder):
                 for interaction in interactions:
@@ -155,6 +157,8 @@ class Recording:
         if code == 0 and role == "get" and isinstance(data, dict) and data.get("task_id") in self.tasks:
             self.tasks[data["task_id"]].observe(data)
             return
+        if code == 0 and role == "session" and isinstance(data, dict) and isinstance(data.get("session_id"), str):
+            self.session_ids.add(data["session_id"])
         if code == 0 and role == "list" and isinstance(data, list):
             for task in data:
                 if isinstance(task, dict) and task.get("task_id") in self.tasks:
