@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # what type checkers see (``as``: re-exported); at run time t
         Found as Found,
         LipSync as LipSync,
         PlannedTask as PlannedTask,
+        Speech as Speech,
     )
     from kling_lipsync.errors import (
         AccountError as AccountError,
@@ -62,6 +63,7 @@ _EXPORTS = {
         "Found",
         "LipSync",
         "PlannedTask",
+        "Speech",
     ),
     "kling_lipsync.errors": (
         "APIError",

@@ -31,11 +31,19 @@ from kling_lipsync._flows import (
     ProgressCallback,
     RetryCallback,
     Send,
+    Speech,
     UpdateCallback,
     content_length,
     no_answer,
 )
-from kling_lipsync._requests import advanced_request, audio_request, identify_request, text_request
+from kling_lipsync._requests import (
+    advanced_request,
+    audio_request,
+    identify_request,
+    planned_speech,
+    speech_request,
+    text_request,
+)
 from kling_lipsync.errors import error_from_response
 from kling_lipsync.retry import PollSchedule, RetryPolicy
 from kling_lipsync_client.models import (
@@ -275,6 +283,27 @@ class AsyncLipSync:
             raise no_answer(url, exc) from exc
         return target
 
+    # -- text-to-speech: the audio advanced lip-sync takes by id ---------------------------------------------
+
+    async def speak(
+        self,
+        text: str,
+        voice_id: str,
+        *,
+        voice_language: str | VoiceLanguage | None = None,
+        voice_speed: float | None = None,
+    ) -> Speech:
+        """Speak ``text`` with ``voice_id`` (Kling's text-to-speech, answered at once): the audio's id (for
+        ``create_advanced``'s ``audio_id``, for 30 days), URL and length in ms.
+
+        Without ``voice_language``, the language is chosen as ``create_text`` chooses it.
+
+        :raise TaskFailed: the service refused to speak it (``task_status_msg`` says why).
+        :raise VoiceError: (a ``ValueError``) no ``voice_language``, and the spec has no such voice.
+        """
+        body = speech_request(text, voice_id, voice_language, voice_speed)
+        return await self._run(self._core.speak_flow(body))
+
     # -- advanced lip-sync: identify-face, then a task naming a face of its session -------------------------
 
     async def identify_faces(self, *, video_url: str | None = None, video_id: str | None = None) -> FaceSession:
@@ -349,6 +378,10 @@ class AsyncLipSync:
         audio_path: str | os.PathLike[str] | None = None,
         audio_url: str | None = None,
         audio_id: str | None = None,
+        text: str | None = None,
+        voice_id: str | None = None,
+        voice_language: str | VoiceLanguage | None = None,
+        voice_speed: float | None = None,
         audio_ms: int | None = None,
         video_ms: int | None = None,
         face_id: str | None = None,
@@ -362,7 +395,8 @@ class AsyncLipSync:
 
         The audio is one of ``audio_path`` (a local file: checked and measured before anything is sent),
         ``audio_url`` or ``audio_id``, whose length ``audio_ms`` must then be given (given with a file, it is
-        taken instead of the measure). ``face_id``, ``insert_at`` and ``crop`` fix what the plan would
+        taken instead of the measure), or ``text`` spoken by ``voice_id`` (``speak`` first: the plan uses the
+        length of the audio the service made). ``face_id``, ``insert_at`` and ``crop`` fix what the plan would
         otherwise choose; ``video_ms``, when known, lets the audio run to the video's end rather than to just
         before the face's.
 
@@ -383,6 +417,7 @@ class AsyncLipSync:
                 watermark=watermark,
                 external_task_id=external_task_id,
                 callback_url=callback_url,
+                speech=planned_speech(text, voice_id, voice_language, voice_speed),
             )
         )
 
@@ -394,6 +429,10 @@ class AsyncLipSync:
         audio_path: str | os.PathLike[str] | None = None,
         audio_url: str | None = None,
         audio_id: str | None = None,
+        text: str | None = None,
+        voice_id: str | None = None,
+        voice_language: str | VoiceLanguage | None = None,
+        voice_speed: float | None = None,
         audio_ms: int | None = None,
         video_ms: int | None = None,
         face_id: str | None = None,
@@ -407,6 +446,7 @@ class AsyncLipSync:
         on_update: AdvancedUpdateCallback | None = None,
     ) -> AdvancedLipSyncTask:
         """The common case in one call: ``create_advanced_planned``, then ``wait_advanced``; the finished task.
+        From a text: ``lip_sync_advanced(video_url=..., text="...", voice_id="...")`` speaks it first.
 
         ``on_plan(planned)`` is called once the task is created, with its id and the plan chosen
         (``PlannedTask``); the other arguments are those of ``create_advanced_planned`` and ``wait_advanced``.
@@ -428,6 +468,7 @@ class AsyncLipSync:
             watermark=watermark,
             external_task_id=external_task_id,
             callback_url=callback_url,
+            speech=planned_speech(text, voice_id, voice_language, voice_speed),
         )
         return await self._run(self._core.lip_sync_advanced_flow(planned, timeout, on_plan, on_update))
 

@@ -17,13 +17,13 @@ from kling_lipsync.retry import RetryPolicy
 from kling_lipsync.voices import languages_of, voice_language_for
 from kling_lipsync_client.models import VoiceLanguage
 from kling_spec import load_spec
-from kling_spec.families import families
+from kling_spec.families import task_families
 
 __all__ = ["EXIT_CODES", "FAMILIES", "MODES", "build_parsers", "check_arguments", "first_positional"]
 
 _INPUT = load_spec()["components"]["schemas"]["LipSyncInput"]["properties"]
-#: The families whose tasks ``status``, ``wait``, ``download`` and ``list`` show: the spec's registry names them.
-FAMILIES = tuple(families())
+#: The families of tasks ``status``, ``wait``, ``download`` and ``list`` show: the spec's registry names them.
+FAMILIES = tuple(task_families())
 #: What each exit code means (the module docstring of ``kling_lipsync.cli`` says the same).
 EXIT_CODES = {
     0: "success",

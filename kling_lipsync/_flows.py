@@ -22,6 +22,7 @@ import os
 import random
 from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from types import ModuleType
 from typing import Any, NamedTuple, TypeVar
 
@@ -56,6 +57,7 @@ from kling_lipsync_client.api.advanced_lip_sync import (
     list_advanced_lip_sync_tasks,
 )
 from kling_lipsync_client.api.lip_sync import create_lip_sync_task, get_lip_sync_task, list_lip_sync_tasks
+from kling_lipsync_client.api.tts import text_to_speech
 from kling_lipsync_client.models import (
     AdvancedLipSyncCreateRequest,
     AdvancedLipSyncTask,
@@ -67,6 +69,8 @@ from kling_lipsync_client.models import (
     LipSyncTask,
     TaskCreated,
     TaskStatus,
+    TtsRequest,
+    TtsTask,
 )
 from kling_lipsync_client.types import UNSET
 from kling_spec.families import Operation, families
@@ -86,6 +90,7 @@ __all__ = [
     "RetryCallback",
     "Send",
     "Sleep",
+    "Speech",
     "Task",
     "UpdateCallback",
     "content_length",
@@ -132,6 +137,26 @@ class PlannedTask:
 
 #: Called with the plan as soon as the task is created, before ``lip_sync_advanced`` waits for it.
 PlanCallback = Callable[[PlannedTask], None]
+
+
+@dataclass(frozen=True)
+class Speech:
+    """A text spoken by Kling's text-to-speech: the audio advanced lip-sync takes by ``audio_id``."""
+
+    audio_id: str
+    url: str
+    #: How long the audio lasts, in milliseconds (Kling writes seconds with three decimals).
+    duration_ms: int
+    #: The call's whole answer (its ``task_id``, the deductions ...).
+    task: TtsTask
+
+    @classmethod
+    def of(cls, task: TtsTask) -> Speech:
+        """The audio of a finished call; ``TaskFailed`` when it failed (the content policy, say)."""
+        if task.task_status == TaskStatus.FAILED or not task.task_result.audios:
+            raise TaskFailed(task)
+        audio = task.task_result.audios[0]
+        return cls(audio.id, audio.url, int(Decimal(audio.duration) * 1000), task)
 
 
 class Found(NamedTuple):
@@ -417,6 +442,14 @@ class Core:
         session: FaceSession = self._parse(identify_faces, response).data
         return session
 
+    def speak_flow(self, body: TtsRequest) -> Flow[Speech]:
+        """Speak a text (text-to-speech): answered at once with the audio, or ``TaskFailed``."""
+        # Sent again like a query: a repeat makes no task, only another audio (and another small charge).
+        request = text_to_speech._get_kwargs(body=body)
+        response = yield from self._call(request, safe=True)
+        task: TtsTask = self._parse(text_to_speech, response).data
+        return Speech.of(task)
+
     def create_advanced_flow(
         self, body: AdvancedLipSyncCreateRequest, retry_unsafe: bool
     ) -> Flow[AdvancedLipSyncTaskCreated]:
@@ -469,16 +502,21 @@ class Core:
         watermark: bool | None,
         external_task_id: str | None,
         callback_url: str | None,
+        speech: TtsRequest | None = None,
     ) -> Flow[PlannedTask]:
-        """identify-face, plan, create: everything local is checked before anything is sent."""
-        sources = {"audio_path": audio_path, "audio_url": audio_url, "audio_id": audio_id}
+        """(Speak,) identify-face, plan, create: everything local is checked before anything is sent."""
+        sources = {"audio_path": audio_path, "audio_url": audio_url, "audio_id": audio_id, "text": speech}
         given = [name for name, value in sources.items() if value is not None]
         if len(given) != 1:
             raise ValueError(
-                f"give exactly one of audio_path, audio_url and audio_id, not {' and '.join(given) or 'none'}"
+                f"give exactly one of audio_path, audio_url, audio_id and text, not {' and '.join(given) or 'none'}"
             )
         sound_file: str | None = audio_url
-        if audio_path is not None:
+        if speech is not None:
+            # Spoken first, and measured by the service: the plan crops the audio the service made.
+            spoken = yield from self.speak_flow(speech)
+            audio_id, audio_ms = spoken.audio_id, spoken.duration_ms
+        elif audio_path is not None:
             data = read_audio_file(audio_path)  # read once: sent as base64, and measured
             sound_file = base64.b64encode(data).decode()
             if audio_ms is None:

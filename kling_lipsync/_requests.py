@@ -16,12 +16,21 @@ from kling_lipsync_client.models import (
     LipSyncCreateRequest,
     LipSyncInput,
     LipSyncMode,
+    TtsRequest,
     VoiceLanguage,
     WatermarkInfo,
 )
 from kling_lipsync_client.types import UNSET
 
-__all__ = ["advanced_request", "audio_file_base64", "audio_request", "identify_request", "text_request"]
+__all__ = [
+    "advanced_request",
+    "audio_file_base64",
+    "audio_request",
+    "identify_request",
+    "planned_speech",
+    "speech_request",
+    "text_request",
+]
 
 
 def _request(
@@ -77,6 +86,36 @@ def text_request(
         voice_language=language,
         voice_speed=voice_speed,
     )
+
+
+def speech_request(
+    text: str, voice_id: str, voice_language: str | VoiceLanguage | None, voice_speed: float | None
+) -> TtsRequest:
+    """The body of a text-to-speech call; the language chosen as ``text_request`` chooses it.
+
+    :raise VoiceError: (a ``ValueError``) no language given, and the spec has no such voice.
+    """
+    if voice_language is None:
+        voice_language = voice_language_for(voice_id)
+    return TtsRequest(
+        text=text,
+        voice_id=voice_id,
+        voice_language=UNSET if voice_language is None else VoiceLanguage(voice_language),
+        voice_speed=UNSET if voice_speed is None else voice_speed,
+    )
+
+
+def planned_speech(
+    text: str | None, voice_id: str | None, voice_language: str | VoiceLanguage | None, voice_speed: float | None
+) -> TtsRequest | None:
+    """The text-to-speech call a planned task starts with, when it starts from a text."""
+    if text is None:
+        if voice_id is not None or voice_speed is not None:
+            raise ValueError("voice_id and voice_speed speak a text: give text too")
+        return None
+    if voice_id is None:
+        raise ValueError("give voice_id with text: the voice that speaks it")
+    return speech_request(text, voice_id, voice_language, voice_speed)
 
 
 def audio_request(

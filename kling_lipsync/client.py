@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from kling_lipsync._async_client import AsyncLipSync
 from kling_lipsync._files import audio_length_ms
-from kling_lipsync._flows import DEFAULT_DMXAPI_URL, DEFAULT_KLING_URL, Found, PlannedTask
+from kling_lipsync._flows import DEFAULT_DMXAPI_URL, DEFAULT_KLING_URL, Found, PlannedTask, Speech
 from kling_lipsync._sync_client import LipSync
 from kling_lipsync.errors import AudioFileError
 
@@ -22,5 +22,6 @@ __all__ = [
     "Found",
     "LipSync",
     "PlannedTask",
+    "Speech",
     "audio_length_ms",
 ]

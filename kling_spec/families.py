@@ -1,8 +1,9 @@
 """The families of operations the spec defines, found through ``x-kling-family`` and ``x-kling-role``.
 
-A family is one API flow (``lip-sync``, ``advanced-lip-sync``). Each of its operations has a role:
-``create``, ``get`` and ``list`` for a family of asynchronous tasks, and ``session`` for the synchronous step
-some families take first (``identify-face`` opens the session an advanced task names). Everything else in
+A family is one API flow (``lip-sync``, ``advanced-lip-sync``, ``tts``). Each of its operations has a role:
+``create``, ``get`` and ``list`` for a family of asynchronous tasks, ``session`` for the synchronous step
+some families take first (``identify-face`` opens the session an advanced task names), and ``synchronous``
+for a call answered whole at once, with nothing to query later (text-to-speech). Everything else in
 the toolkit (the mock's routes and validation, the tests' expectations) asks this registry for a family's
 paths and schemas instead of writing them again.
 """
@@ -17,10 +18,10 @@ from typing import Any
 
 from kling_spec import iter_operations, load_spec
 
-__all__ = ["ROLES", "Family", "Operation", "families", "family"]
+__all__ = ["ROLES", "Family", "Operation", "families", "family", "task_families"]
 
 #: The roles an operation may have in its family.
-ROLES = ("create", "get", "list", "session")
+ROLES = ("create", "get", "list", "session", "synchronous")
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,11 @@ class Family:
         return role in self.operations
 
     @property
+    def has_tasks(self) -> bool:
+        """Whether the family makes tasks to query later (roles ``create``, ``get``, ``list``)."""
+        return "create" in self.operations
+
+    @property
     def collection_path(self) -> str:
         """The path tasks are created at and listed from."""
         return self.operation("create").path
@@ -104,6 +110,11 @@ def _families_of(document: Mapping[str, Any]) -> Mapping[str, Family]:
             raise ValueError(f"family {name!r} has two {role!r} operations")
         roles[role] = Operation(path, method, operation["operationId"], operation)
     return MappingProxyType({name: Family(name, MappingProxyType(roles)) for name, roles in found.items()})
+
+
+def task_families(spec: Mapping[str, Any] | None = None) -> Mapping[str, Family]:
+    """The families of asynchronous tasks (``lip-sync``, ``advanced-lip-sync``): those a task id can be of."""
+    return MappingProxyType({name: found for name, found in families(spec).items() if found.has_tasks})
 
 
 def family(name: str) -> Family:

@@ -7,6 +7,7 @@ videos and the docs needs ``Authorization: Bearer <admin_token>``.
 from __future__ import annotations
 
 import hmac
+import io
 import ipaddress
 import json
 import math
@@ -23,10 +24,12 @@ from .callbacks import is_loopback_name, new_message_id
 from .context import current_call
 from .errors import ErrorAnswer, envelope
 from .families.advanced import registered_faces
+from .families.tts import AUDIO_IDS
 from .media import FACE_JPG, RESULT_MP4, WATERMARKED_MP4
 from .runtime import MockRuntime, mock_runtime
 from .scenarios import DEFAULT_SCENARIO, check_definition
 from .settings import RUNTIME_FIELDS, Settings
+from .speech import speech_mp3
 from .store import Store, TaskRow
 from .tasks import render_task, seq_of, timeline_of
 from .validation import BodyError, parse_json_body, read_body
@@ -43,6 +46,7 @@ _PUBLIC_ENDPOINTS = frozenset(
         "mock_admin.video",
         "mock_admin.watermarked_video",
         "mock_admin.face_image",
+        "mock_admin.speech",
         "mock_admin.docs",
         "mock_admin.dashboard",
         "mock_admin.dashboard_asset",
@@ -393,6 +397,19 @@ def video(video_id: str) -> Response:
 def watermarked_video(video_id: str) -> Response:
     """The watermarked copy of a result (a real MP4 with a mark in its corner)."""
     return send_file(WATERMARKED_MP4, mimetype="video/mp4", conditional=True, max_age=3600)
+
+
+@bp.get("/audio/<audio_id>.mp3")
+def speech(audio_id: str) -> Response:
+    """A text-to-speech audio (``task_result.audios[].url``): an MP3 as long as its ``duration`` says."""
+    seq = AUDIO_IDS.seq_of(audio_id)
+    audio = mock_runtime().store.get_audio(seq) if seq is not None else None
+    if audio is None or not audio["duration_ms"]:
+        raise ErrorAnswer(1203, f"no audio {audio_id[:64]}")
+    data = io.BytesIO(speech_mp3(audio["duration_ms"]))
+    return send_file(
+        data, mimetype="audio/mpeg", conditional=True, max_age=3600, etag=f"{audio_id}-{audio['duration_ms']}"
+    )
 
 
 @bp.get("/faces/<session_id>/<face_id>.jpg")

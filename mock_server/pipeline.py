@@ -20,9 +20,9 @@ Read this module top to bottom to follow a request (a create, say):
 5. **Validation** shared by every family: the body is a JSON object (1200); then the family's own rules
    (1201), in the view. With ``--replay DIR``, what the recording holds is answered as recorded first
    (``views.replayed``, ``recording/replay.py``): a replayed task, or a recorded answer.
-6. **The family's view** (``views.py``, asking the family in ``families/``): open a session, create a
-   task (validate, the account's concurrency 1303, store), query one (a planned poll may answer a fate),
-   or list a page.
+6. **The family's view** (``views.py``, asking the family in ``families/``): answer a call at once (open a
+   session, speak a text), create a task (validate, the account's concurrency 1303, store), query one (a
+   planned poll may answer a fate), or list a page.
 7. **Journal** (``finish``, after the answer is made, errors included): one journal entry per API request
    (admin requests are not the API's), the request log line, callbacks due once the answer is out, the
    ``WireEffect`` handed to step 1.
@@ -38,7 +38,7 @@ import os
 import re
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
@@ -51,7 +51,7 @@ from kling_spec.families import Operation
 from . import admin, auth, cors, views
 from .context import Call, current_call
 from .errors import ErrorAnswer, ProxyAuthError, envelope, new_request_id
-from .families import Families, TaskFamily
+from .families import Families, ServedFamily, SessionFamily, SynchronousFamily, TaskFamily
 from .fates import (
     Asked,
     BreakConnection,
@@ -76,7 +76,7 @@ DMXAPI_BLUEPRINTS = frozenset({"dmxapi", "scenario_dmxapi"})
 #: HTTP errors raised by routing or Werkzeug, as the Kling table words them.
 _HTTP_TO_KLING = {404: (1203, None), 405: (1202, None), 413: (1200, 413)}
 #: Operations whose request carries a JSON body (the others are queries).
-_WITH_BODY = frozenset({"create", "session"})
+_WITH_BODY = frozenset({"create", "session", "synchronous"})
 
 
 def install(app: Flask, mock: MockRuntime) -> None:
@@ -130,7 +130,7 @@ class Pipeline:
         self.url_map = app.url_map
         self.max_content_length: int | None = app.config["MAX_CONTENT_LENGTH"]
         #: endpoint -> what ``answer`` needs (every API route, on every gateway and scenario prefix).
-        self.routes: dict[str, tuple[TaskFamily, Operation, str]] = {
+        self.routes: dict[str, tuple[ServedFamily, Operation, str]] = {
             endpoint: view.kling_route for endpoint, view in app.view_functions.items() if hasattr(view, "kling_route")
         }
         # CORS marks every answer in Flask's after-request hooks: with it on, everything goes through Flask.
@@ -241,7 +241,7 @@ def answer(
     call: Call,
     req: Request,
     endpoint: str,
-    family: TaskFamily,
+    family: ServedFamily,
     operation: Operation,
     role: str,
     task_id: str | None = None,
@@ -272,15 +272,17 @@ def answer(
         result = views.replayed(call, req.method, family, role, operation.path, task_id, query, body)
         if result is not None:
             return result if isinstance(result, Response) else respond(call, result, operation)
-    # 6. The family's view.
-    if role == "create":
-        result = views.create(call, family, body or {})
+    # 6. The family's view (the role says which kind of family it is: ``families.Families`` made it so).
+    if role == "synchronous":
+        result = views.at_once(call, cast(SynchronousFamily, family).answer, body or {})
     elif role == "session":
-        result = views.open_session(call, family, body or {})  # type: ignore[arg-type]
+        result = views.at_once(call, cast(SessionFamily, family).open_session, body or {})
+    elif role == "create":
+        result = views.create(call, cast(TaskFamily, family), body or {})
     elif role == "get":
-        result = views.get_task(call, family, task_id or "")
+        result = views.get_task(call, cast(TaskFamily, family), task_id or "")
     else:
-        result = views.list_tasks(call, family, req.args)
+        result = views.list_tasks(call, cast(TaskFamily, family), req.args)
     return result if isinstance(result, Response) else respond(call, result, operation)
 
 
@@ -372,12 +374,12 @@ def _flask_path(path: str) -> str:
 def _api_blueprint(families: Families) -> Blueprint:
     """The API of every family, as one blueprint (registered once per gateway and scenario prefix)."""
     bp = Blueprint("kling", __name__)
-    for family in families.by_name.values():
+    for family in families.served.values():
         for role, operation in family.spec.operations.items():
 
             def api_view(
                 task_id: str | None = None,
-                _family: TaskFamily = family,
+                _family: ServedFamily = family,
                 _operation: Operation = operation,
                 _role: str = role,
             ) -> Response:

@@ -72,6 +72,18 @@ CREATE TABLE IF NOT EXISTS sessions (
     faces TEXT NOT NULL -- JSON: [{"face_id", "start_time", "end_time"}]
 );
 
+-- Text-to-speech audio: what advanced lip-sync's audio_id names (this account's, 30 days, its true length).
+CREATE TABLE IF NOT EXISTS audios (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    voice_id TEXT NOT NULL,
+    voice_language TEXT NOT NULL,
+    voice_speed TEXT NOT NULL,
+    characters INTEGER NOT NULL
+);
+
 -- What the mock was told of videos and audio it cannot fetch (admin API, pytest plugin): by URL or id.
 CREATE TABLE IF NOT EXISTS media (
     kind TEXT NOT NULL, -- 'video' | 'audio'

@@ -211,6 +211,7 @@ class Store:
                 db.execute("DELETE FROM running_count")
                 db.execute("DELETE FROM running")
                 db.execute("DELETE FROM sessions")
+                db.execute("DELETE FROM audios")
                 db.execute("DELETE FROM media")
                 db.execute("DELETE FROM scenarios")
                 db.execute("DELETE FROM journal")
@@ -460,18 +461,31 @@ class Store:
 
     # -- sessions and media ------------------------------------------------------------------------
 
-    def insert_session(self, values: Mapping[str, Any]) -> int:
-        """Store a session; returns its sequence number (its id is derived from it)."""
+    def _insert(self, table: str, values: Mapping[str, Any]) -> int:
+        """Insert a row of ``table`` (a name of this module's, never data); its sequence number."""
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         with self.transaction() as db:
-            seq = db.execute(f"INSERT INTO sessions ({columns}) VALUES ({marks})", tuple(values.values())).lastrowid
+            seq = db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values())).lastrowid
         assert seq is not None
         return seq
+
+    def insert_session(self, values: Mapping[str, Any]) -> int:
+        """Store a session; returns its sequence number (its id is derived from it)."""
+        return self._insert("sessions", values)
 
     def get_session(self, seq: int) -> sqlite3.Row | None:
         with self._lock:
             row: sqlite3.Row | None = self._db().execute("SELECT * FROM sessions WHERE seq = ?", (seq,)).fetchone()
+            return row
+
+    def insert_audio(self, values: Mapping[str, Any]) -> int:
+        """Store a text-to-speech audio; returns its sequence number (its ids are derived from it)."""
+        return self._insert("audios", values)
+
+    def get_audio(self, seq: int) -> sqlite3.Row | None:
+        with self._lock:
+            row: sqlite3.Row | None = self._db().execute("SELECT * FROM audios WHERE seq = ?", (seq,)).fetchone()
             return row
 
     def register_media(self, kind: str, key: str, duration_ms: int, faces: str | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, cast
 
 from flask import Response
 
@@ -19,17 +19,18 @@ from mock_server.recording.cassette import Interaction
 from .callbacks import aimed_at_the_mock, new_message_id
 from .context import Call
 from .errors import ErrorAnswer, envelope
-from .families import SessionFamily, TaskFamily
+from .families import ServedFamily, TaskFamily
 from .fates import BreakConnection, Fate, Proceed, Refuse, poll_fate
 from .recording.replay import RecordedTask
 from .redact import kept_json, without_audio_bytes
-from .scenarios import DEFAULT_SCENARIO
+from .scenarios import DEFAULT_SCENARIO, Scenario
+from .settings import Settings
 from .store import Store
 from .tasks import render_task, seq_of, task_id_of
 from .timeline import SUBMITTED, plan_timeline
 from .wire import SOCKET_HINT, WireEffect
 
-__all__ = ["SUCCEED_MESSAGE", "create", "get_task", "list_tasks", "ok", "open_session", "replayed"]
+__all__ = ["SUCCEED_MESSAGE", "at_once", "create", "get_task", "list_tasks", "ok", "replayed"]
 
 #: The message of every answer with code 0.
 SUCCEED_MESSAGE = "SUCCEED"
@@ -43,9 +44,23 @@ def ok(call: Call, data: Any) -> Response:
     return envelope({"code": 0, "message": SUCCEED_MESSAGE, "request_id": call.request_id, "data": data})
 
 
-def open_session(call: Call, family: SessionFamily, body: Mapping[str, Any]) -> Response:
-    """Open a session (identify-face): synchronous, answered with its ``data``; no task, no slot."""
-    data = family.open_session(
+class _AtOnce(Protocol):
+    def __call__(
+        self,
+        body: Mapping[str, Any],
+        account: str,
+        *,
+        settings: Settings,
+        store: Store,
+        base_url: str,
+        scenario: Scenario,
+        now_ms: int,
+    ) -> dict[str, Any]: ...
+
+
+def at_once(call: Call, answer: _AtOnce, body: Mapping[str, Any]) -> Response:
+    """A call answered whole with its ``data`` (identify-face's session, text-to-speech): no task, no slot."""
+    data = answer(
         body,
         call.account or "",
         settings=call.settings,
@@ -157,7 +172,7 @@ def list_tasks(call: Call, family: TaskFamily, args: Mapping[str, str]) -> Respo
 
 
 def replayed(
-    call: Call, method: str, family: TaskFamily, role: str, template: str, task_id: str | None, query: str, body: Any
+    call: Call, method: str, family: ServedFamily, role: str, template: str, task_id: str | None, query: str, body: Any
 ) -> Response | Fate | None:
     """The recording's answer to this request; None when it holds none and the request is simulated."""
     mock = call.runtime
@@ -168,14 +183,14 @@ def replayed(
         row = mock.store.get_task_by_recorded_id(account, task_id, family.name)
         if row is not None:  # a replayed task, which answers to its recorded id first (``tasks.render_task``)
             call.task_id = task_id
-            return ok(call, render_task(family, row, call.now_ms))
+            return ok(call, render_task(cast(TaskFamily, family), row, call.now_ms))
     found = recording.answers_to(method, role, template, task_id, query, body)
     if found is not None:
         key, answers = found
         chosen = answers[min(mock.store.replay_use(key), len(answers) - 1)]
         if isinstance(chosen, Interaction):
             return _recorded_answer(call, chosen)
-        created = _replay_create(call, family, chosen, body)
+        created = _replay_create(call, cast(TaskFamily, family), chosen, body)
         if created is not None:
             return created
     if call.settings.replay_strict and not (role == "get" and task_id and _simulated_task(call, family.name, task_id)):

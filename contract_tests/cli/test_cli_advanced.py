@@ -20,7 +20,7 @@ from contract_tests.servers import GunicornMock
 from kling_lipsync import cli
 from kling_lipsync.testing import KlingMock
 from kling_lipsync_client.models import AdvancedLipSyncTask, FaceSession
-from kling_spec.families import families, family
+from kling_spec.families import family, task_families
 from kling_spec.timing import timing_rules
 from mock_server.scenarios import NO_HUMAN_MESSAGE
 
@@ -317,7 +317,7 @@ def test_an_id_no_family_has_is_1203_naming_the_families_looked_in(run: Callable
     assert done.exit_code == 3
     line = done.one_error_line()
     assert "Kling 1203 (HTTP 404)" in line
-    assert f"(looked in every family: {', '.join(families())})" in line
+    assert f"(looked in every family: {', '.join(task_families())})" in line
 
 
 def test_a_watermarked_download_of_a_found_legacy_task_is_a_usage_error(

@@ -33,7 +33,7 @@ from kling_lipsync.client import audio_length_ms
 from kling_lipsync.planning import DEFAULT_GUARD_MS
 from kling_lipsync.testing import KlingMock
 from kling_lipsync_client.models import AdvancedLipSyncTask, TaskStatus
-from kling_spec.families import families, family
+from kling_spec.families import family, task_families
 from kling_spec.timing import Window, broken_timing_rule, timing_rules
 from mock_server.scenarios import NO_HUMAN_MESSAGE
 
@@ -139,16 +139,27 @@ def test_identify_create_wait_download(
     ]
 
 
+#: Thirteen characters: 3.12 s of the mock's speech (240 ms a character of Chinese at speed 1).
+LINE = "你好欢迎来到可灵我们开始吧"
+
+
+def spoken(kling_mock: KlingMock) -> str:
+    """The id of audio text-to-speech made for the default account (no scenario: it speaks)."""
+    with kling_mock.lipsync() as lip:
+        return lip.speak(LINE, "genshin_vindi2").audio_id
+
+
 def test_the_async_twin(kling_mock: KlingMock, tmp_path: Path) -> None:
     async def scenario() -> tuple[AdvancedLipSyncTask, Path, list[str]]:
         async with kling_mock.async_lipsync(scenario="two-faces") as lip:
             session = await lip.identify_faces(video_id="v-42")
             assert [f.face_id for f in session.face_data] == ["0", "1"]
-            plan = plan_advanced(session.face_data, 3000, face_id="1")
+            speech = await lip.speak(LINE, "genshin_vindi2")
+            plan = plan_advanced(session.face_data, speech.duration_ms, face_id="1")
             created = await lip.create_advanced(
                 session.session_id,
                 plan.face_id,
-                audio_id="tts-1",
+                audio_id=speech.audio_id,
                 sound_start_time=plan.sound_start_time,
                 sound_end_time=plan.sound_end_time,
                 sound_insert_time=plan.sound_insert_time,
@@ -266,7 +277,7 @@ def test_unusable_audio_is_refused_before_identify_face_is_charged(kling_mock: K
             lip.lip_sync_advanced(video_url=VIDEO, audio_path=short)
         with pytest.raises(ValueError, match="give audio_ms with audio_url"):
             lip.lip_sync_advanced(video_url=VIDEO, audio_url=AUDIO_URL)
-        with pytest.raises(ValueError, match="exactly one of audio_path, audio_url and audio_id"):
+        with pytest.raises(ValueError, match="exactly one of audio_path, audio_url, audio_id and text"):
             lip.lip_sync_advanced(video_url=VIDEO, audio_url=AUDIO_URL, audio_id="tts-1", audio_ms=3000)
     assert kling_mock.requests() == []
 
@@ -326,7 +337,12 @@ def test_a_failed_task_raises_with_the_service_s_reason(kling_mock: KlingMock) -
     with kling_mock.lipsync(scenario="no-human") as lip:
         session = lip.identify_faces(video_url=VIDEO)
         created = lip.create_advanced(
-            session.session_id, "0", audio_id="tts-1", sound_start_time=0, sound_end_time=3000, sound_insert_time=0
+            session.session_id,
+            "0",
+            audio_id=spoken(kling_mock),
+            sound_start_time=0,
+            sound_end_time=3000,
+            sound_insert_time=0,
         )
         with pytest.raises(TaskFailed) as failed:
             lip.wait_advanced(created.task_id)
@@ -339,7 +355,12 @@ def test_unfinished_unmarked_and_late(kling_mock: KlingMock, tmp_path: Path) -> 
     with kling_mock.lipsync() as lip:
         session = lip.identify_faces(video_url=VIDEO)
         created = lip.create_advanced(
-            session.session_id, "0", audio_id="tts-1", sound_start_time=0, sound_end_time=3000, sound_insert_time=0
+            session.session_id,
+            "0",
+            audio_id=spoken(kling_mock),
+            sound_start_time=0,
+            sound_end_time=3000,
+            sound_insert_time=0,
         )
         with pytest.raises(TaskNotFinished):
             lip.download(lip.get_advanced(created.task_id), tmp_path)
@@ -410,7 +431,7 @@ def test_find_of_an_unknown_id_is_1203_naming_every_family_looked_in(kling_mock:
     with kling_mock.lipsync() as lip, pytest.raises(InvalidRequestError) as missing:
         lip.find("860000000000009999")
     assert missing.value.code == 1203
-    assert missing.value.message.endswith(f"(looked in every family: {', '.join(families())})")
+    assert missing.value.message.endswith(f"(looked in every family: {', '.join(task_families())})")
 
 
 def test_the_async_client_plans_finds_and_waits_on_any_family(kling_mock: KlingMock, three_seconds: Path) -> None:

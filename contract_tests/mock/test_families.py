@@ -11,10 +11,10 @@ import pytest
 from contract_tests.helpers import create_body
 from kling_lipsync.testing import KlingMock
 from kling_spec import load_spec
-from kling_spec.families import ROLES, families
+from kling_spec.families import ROLES, families, task_families
 
 GATEWAYS = ("dmxapi", "kling")
-FAMILIES = tuple(families())
+FAMILIES = tuple(task_families())
 
 
 def token_for(mock: KlingMock, gateway: str) -> str:

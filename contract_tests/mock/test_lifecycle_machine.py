@@ -20,7 +20,7 @@ from contract_tests import helpers
 from contract_tests.strategies import create_requests
 from kling_lipsync.testing import CallbackReceiver, KlingMock
 from kling_spec import error_catalogue, load_spec
-from kling_spec.families import families
+from kling_spec.families import task_families
 
 #: The transport faults a poll may meet, and the error httpx raises for each (as on a real socket).
 FAULT_ERRORS = {
@@ -29,7 +29,7 @@ FAULT_ERRORS = {
     "malformed-chunk": "RemoteProtocolError",
     "random-data-then-close": "RemoteProtocolError",
 }
-FAMILIES = families()
+FAMILIES = task_families()
 TASKS = {name: family.collection_path for name, family in FAMILIES.items()}
 IDENTIFY = FAMILIES["advanced-lip-sync"].operation("session").path
 #: Short, so that advancing the clock lets sessions expire within one run.

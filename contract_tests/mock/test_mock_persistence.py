@@ -100,10 +100,13 @@ def test_sessions_and_registrations_outlive_a_restart_and_a_reset_forgets_them(t
 
 
 def _as_an_earlier_layout(path: str, version: int) -> None:
-    """Turn a file of this layout (7) into one the mock wrote before: 6 has no replayed tasks; 5 neither, and
-    has ``tasks.kind``, its running tasks counted by a scan."""
+    """Turn a file of this layout (8) into one the mock wrote before: 7 has no text-to-speech audio; 6 no
+    replayed tasks either; 5 neither, and has ``tasks.kind``, its running tasks counted by a scan."""
     db = sqlite3.connect(path)
     try:
+        db.executescript("DROP TABLE audios; PRAGMA user_version = 7;")
+        if version == 7:
+            return
         db.executescript(
             """
             DROP INDEX tasks_by_recorded_id; DROP TABLE replay_uses;
@@ -127,7 +130,7 @@ def _as_an_earlier_layout(path: str, version: int) -> None:
         db.close()
 
 
-@pytest.mark.parametrize("version", [5, 6])
+@pytest.mark.parametrize("version", [5, 6, 7])
 def test_a_file_of_an_upgradable_layout_opens_upgraded_with_its_tasks_and_their_slots(tmp_path, version) -> None:
     db = str(tmp_path / f"v{version}.sqlite3")
     settings = {"db": db, "max_in_flight": 2}
@@ -144,8 +147,9 @@ def test_a_file_of_an_upgradable_layout_opens_upgraded_with_its_tasks_and_their_
         second.advance(second.settings.queue_seconds + second.settings.processing_seconds)
         assert client.post(TASKS, json=text_body()).json()["code"] == 0, "finished, they free their slots"
     with sqlite3.connect(db) as check:
-        assert check.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert check.execute("PRAGMA user_version").fetchone()[0] == 8
         assert {"family", "recorded_id", "recording"} <= {row[1] for row in check.execute("PRAGMA table_info(tasks)")}
+        assert check.execute("SELECT COUNT(*) FROM audios").fetchone()[0] == 0, "the new table, empty"
 
 
 def test_a_file_of_an_older_layout_is_refused_naming_the_fix(tmp_path) -> None:
@@ -155,6 +159,6 @@ def test_a_file_of_an_older_layout_is_refused_naming_the_fix(tmp_path) -> None:
     with sqlite3.connect(db) as old:
         old.execute("PRAGMA user_version = 4")
     with pytest.raises(
-        sqlite3.DatabaseError, match=re.escape("another layout (version 4, now 7): start the mock on a new file")
+        sqlite3.DatabaseError, match=re.escape("another layout (version 4, now 8): start the mock on a new file")
     ):
         KlingMock({"db": db})

@@ -46,11 +46,11 @@ from kling_lipsync_client.models import (
     TaskResponse,
 )
 from kling_spec import SPEC_PATH, error_catalogue
-from kling_spec.families import families
+from kling_spec.families import task_families
 
 register_schemathesis_formats()
 CATALOGUE = error_catalogue()
-FAMILIES = families()
+FAMILIES = task_families()
 TASKS = FAMILIES["lip-sync"].collection_path
 
 

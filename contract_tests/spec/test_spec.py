@@ -38,6 +38,7 @@ def test_operations_are_those_of_both_generations(spec: Mapping[str, Any]) -> No
         ("/v1/videos/lip-sync", "get"): "list_lip_sync_tasks",
         ("/v1/videos/lip-sync/{task_id}", "get"): "get_lip_sync_task",
         ("/v1/videos/identify-face", "post"): "identify_faces",
+        ("/v1/audio/tts", "post"): "text_to_speech",
         ("/v1/videos/advanced-lip-sync", "post"): "create_advanced_lip_sync_task",
         ("/v1/videos/advanced-lip-sync", "get"): "list_advanced_lip_sync_tasks",
         ("/v1/videos/advanced-lip-sync/{task_id}", "get"): "get_advanced_lip_sync_task",

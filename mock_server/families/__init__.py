@@ -20,8 +20,9 @@ from ..store import Store, TaskRow
 from ..validation import PageRules
 from .advanced import AdvancedLipSyncFamily
 from .lipsync import LipSyncFamily
+from .tts import TextToSpeechFamily
 
-__all__ = ["Families", "SessionFamily", "TaskFamily"]
+__all__ = ["Families", "ServedFamily", "SessionFamily", "SynchronousFamily", "TaskFamily"]
 
 
 class TaskFamily(Protocol):
@@ -80,11 +81,37 @@ class SessionFamily(TaskFamily, Protocol):
         ...
 
 
+class SynchronousFamily(Protocol):
+    """A family of one call answered whole at once (role ``synchronous``: text-to-speech); no task to query."""
+
+    name: str
+    spec: Family
+    max_request_bytes: int
+
+    def answer(
+        self,
+        body: Mapping[str, Any],
+        account: str,
+        *,
+        settings: Settings,
+        store: Store,
+        base_url: str,
+        scenario: Scenario,
+        now_ms: int,
+    ) -> dict[str, Any]:
+        """Validate and carry out the call; the answer's ``data``."""
+        ...
+
+
+#: What serves an operation of the API.
+ServedFamily = TaskFamily | SynchronousFamily
+
 #: Which class serves which family of the spec.
-_IMPLEMENTATIONS: Mapping[str, type[LipSyncFamily | AdvancedLipSyncFamily]] = {
+_TASK_FAMILIES: Mapping[str, type[LipSyncFamily | AdvancedLipSyncFamily]] = {
     "lip-sync": LipSyncFamily,
     "advanced-lip-sync": AdvancedLipSyncFamily,
 }
+_SYNCHRONOUS_FAMILIES: Mapping[str, type[TextToSpeechFamily]] = {"tts": TextToSpeechFamily}
 
 
 class Families:
@@ -93,16 +120,29 @@ class Families:
     def __init__(self, spec: Mapping[str, Any] | None = None) -> None:
         document = load_spec() if spec is None else spec
         found = families(document)
-        missing = sorted(set(found) - set(_IMPLEMENTATIONS))
+        missing = sorted(set(found) - set(_TASK_FAMILIES) - set(_SYNCHRONOUS_FAMILIES))
         if missing:
             raise RuntimeError(f"the spec names families the mock does not serve: {', '.join(missing)}")
+        #: The families of tasks (those a task row is of).
         self.by_name: Mapping[str, TaskFamily] = MappingProxyType(
-            {name: _IMPLEMENTATIONS[name](family, document) for name, family in found.items()}
+            {name: _TASK_FAMILIES[name](family, document) for name, family in found.items() if family.has_tasks}
+        )
+        #: The families of synchronous calls.
+        self.synchronous: Mapping[str, SynchronousFamily] = MappingProxyType(
+            {
+                name: _SYNCHRONOUS_FAMILIES[name](family, document)
+                for name, family in found.items()
+                if not family.has_tasks
+            }
+        )
+        #: Every family, in the spec's order: what the API's routes are made from.
+        self.served: Mapping[str, ServedFamily] = MappingProxyType(
+            {name: self.by_name.get(name) or self.synchronous[name] for name in found}
         )
         self.pages: Mapping[str, PageRules] = MappingProxyType(
-            {name: PageRules(family.operation("list"), document) for name, family in found.items()}
+            {name: PageRules(family.spec.operation("list"), document) for name, family in self.by_name.items()}
         )
-        self.max_request_bytes = max(family.max_request_bytes for family in self.by_name.values())
+        self.max_request_bytes = max(family.max_request_bytes for family in self.served.values())
 
     def __getitem__(self, name: str) -> TaskFamily:
         return self.by_name[name]

@@ -31,6 +31,7 @@ from ..tasks import NumericIds, face_image_url, own_video_id, result_url, task_i
 from ..timeline import SUCCEED
 from ..validation import Wording, first_broken_rule
 from .lipsync import BAD_BASE64, UNKNOWN_VIDEO, UNSUPPORTED_AUDIO
+from .tts import AUDIO_IDS
 
 __all__ = ["CREATE_WORDING", "IDENTIFY_WORDING", "AdvancedLipSyncFamily", "session_id_of", "session_seq_of"]
 
@@ -106,8 +107,9 @@ class AdvancedLipSyncFamily:
         self.max_request_bytes: int = max(
             create.spec["x-kling-max-request-bytes"], family.operation("session").spec["x-kling-max-request-bytes"]
         )
-        sound_file = spec["components"]["schemas"]["FaceChoice"]["properties"]["sound_file"]
-        self.max_audio_bytes: int = sound_file["x-max-decoded-bytes"]
+        choice = spec["components"]["schemas"]["FaceChoice"]["properties"]
+        self.max_audio_bytes: int = choice["sound_file"]["x-max-decoded-bytes"]
+        self.audio_ttl_ms: int = choice["audio_id"]["x-kling-audio-ttl-ms"]
         self.rules = timing_rules(spec)
         self.own_video_ms = round(mp4_duration_seconds(RESULT_MP4.read_bytes()) * 1000)
 
@@ -228,7 +230,7 @@ class AdvancedLipSyncFamily:
                 f"face_choose[0].face_id '{choice['face_id'][:64]}' is not a face of session {session_id} "
                 f"(its faces: {known})",
             )
-        audio_ms = self._audio_ms(choice, settings, store)
+        audio_ms = self._audio_ms(choice, account, settings, store, now_ms)
         broken = broken_timing_rule(
             self.rules,
             audio_ms=audio_ms,
@@ -251,8 +253,10 @@ class AdvancedLipSyncFamily:
             "watermark": int(bool(watermark and watermark["enabled"])),
         }
 
-    def _audio_ms(self, choice: Mapping[str, Any], settings: Settings, store: Store) -> int:
-        """How long the chosen audio lasts: measured from the bytes sent, else what the mock was told."""
+    def _audio_ms(self, choice: Mapping[str, Any], account: str, settings: Settings, store: Store, now_ms: int) -> int:
+        """How long the chosen audio lasts: measured from the bytes sent, what the mock was told of it (a
+        registration), the length of this account's own text-to-speech audio, or, for a URL it cannot
+        fetch, ``default_audio_seconds``."""
         sound: str = choice.get("sound_file") or ""
         if sound and not sound.startswith(("http://", "https://")):
             field = "face_choose[0].sound_file"
@@ -261,11 +265,37 @@ class AdvancedLipSyncFamily:
             field = "face_choose[0].sound_file" if sound else "face_choose[0].audio_id"
             key = sound or choice["audio_id"]
             registered = store.media("audio", key)
-            audio_ms = registered["duration_ms"] if registered else round(settings.default_audio_seconds * 1000)
+            if registered is not None:
+                audio_ms = registered["duration_ms"]
+            elif sound:
+                audio_ms = round(settings.default_audio_seconds * 1000)
+            else:
+                audio_ms = self._spoken_ms(key, account, store, now_ms)
         broken = broken_audio_rule(self.rules, audio_ms, field)
         if broken is not None:
             raise ErrorAnswer(1201, broken)
         return audio_ms
+
+    def _spoken_ms(self, audio_id: str, account: str, store: Store, now_ms: int) -> int:
+        """The length of text-to-speech audio ``audio_id``: 1201 unless it is this account's, made within
+        ``x-kling-audio-ttl-ms``."""
+        seq = AUDIO_IDS.seq_of(audio_id)
+        audio = store.get_audio(seq) if seq is not None else None
+        if audio is None or audio["account"] != account or not audio["duration_ms"]:
+            raise ErrorAnswer(
+                1201,
+                f"face_choose[0].audio_id {audio_id[:64]}: no such audio for this account (an audio_id is "
+                "task_result.audios[].id of text-to-speech)",
+            )
+        age_ms = now_ms - audio["created_at"]
+        if age_ms > self.audio_ttl_ms:
+            raise ErrorAnswer(
+                1201,
+                f"face_choose[0].audio_id {audio_id}: the audio was made {age_ms} ms ago; audio ids last "
+                f"{self.audio_ttl_ms} ms (30 days)",
+            )
+        duration_ms: int = audio["duration_ms"]
+        return duration_ms
 
     def _decoded_audio_ms(self, encoded: str, field: str) -> int:
         if decoded_size(encoded) > self.max_audio_bytes:

@@ -33,6 +33,11 @@ from .task_list_response import TaskListResponse
 from .task_response import TaskResponse
 from .task_result import TaskResult
 from .task_status import TaskStatus
+from .tts_audio import TtsAudio
+from .tts_request import TtsRequest
+from .tts_response import TtsResponse
+from .tts_result import TtsResult
+from .tts_task import TtsTask
 from .voice_id_en import VoiceIdEn
 from .voice_id_zh import VoiceIdZh
 from .voice_language import VoiceLanguage
@@ -72,6 +77,11 @@ __all__ = (
     "TaskResponse",
     "TaskResult",
     "TaskStatus",
+    "TtsAudio",
+    "TtsRequest",
+    "TtsResponse",
+    "TtsResult",
+    "TtsTask",
     "VoiceIdEn",
     "VoiceIdZh",
     "VoiceLanguage",

@@ -33,8 +33,8 @@ class FaceChoice:
     """ A time in integer milliseconds. Audio and video last at most 60 s, so no valid time is larger.
      """
     audio_id: str | Unset = UNSET
-    """ Id of audio made by Kling's text-to-speech (`task_result.audios[].id`, within 30 days, 2-60 s).
-    Either this or `sound_file`.
+    """ Id of audio made by Kling's text-to-speech (`text_to_speech`: `task_result.audios[].id`) for this
+    account within `x-kling-audio-ttl-ms` (30 days), lasting 2-60 s. Either this or `sound_file`.
      """
     sound_file: str | Unset = UNSET
     """ The audio, as raw base64 (no `data:` prefix) or a public http(s) URL ending in `.mp3`, `.wav`,
