@@ -22,6 +22,7 @@ from kling_spec.families import task_families
 __all__ = ["EXIT_CODES", "FAMILIES", "MODES", "build_parsers", "check_arguments", "first_positional"]
 
 _INPUT = load_spec()["components"]["schemas"]["LipSyncInput"]["properties"]
+_SPEECH = load_spec()["components"]["schemas"]["TtsRequest"]["properties"]
 #: The families of tasks ``status``, ``wait``, ``download`` and ``list`` show: the spec's registry names them.
 FAMILIES = tuple(task_families())
 #: What each exit code means (the module docstring of ``kling_lipsync.cli`` says the same).
@@ -144,6 +145,18 @@ def _audio_file(group: argparse._MutuallyExclusiveGroup) -> None:
     group.add_argument("--audio-file", help=f"a local MP3/WAV/M4A/AAC file (at most {MAX_AUDIO_BYTES // 2**20} MiB)")
 
 
+def _voice(sub: argparse.ArgumentParser) -> None:
+    """The voice that speaks a text: ``submit text``, ``submit advanced --text``, ``speak``."""
+    sub.add_argument("--voice-id", help="a voice id (`kling-lipsync voices` lists them)")
+    sub.add_argument(
+        "--voice-language",
+        choices=[language.value for language in VoiceLanguage],
+        help="the voice's language (default: the only language that has --voice-id)",
+    )
+    speed = _INPUT["voice_speed"]
+    sub.add_argument("--voice-speed", type=float, help=f"{speed['minimum']} to {speed['maximum']}")
+
+
 # -- the parsers --------------------------------------------------------------------------------------------------
 
 
@@ -152,14 +165,7 @@ def _submit_modes(submit: argparse.ArgumentParser, command: Callable[..., argpar
     modes = submit.add_subparsers(dest="mode", required=True, metavar="{" + ",".join(MODES) + "}")
     text = command(modes, "submit text", "text", "lip-sync a video to text read by a voice (text2video)")
     text.add_argument("--text", help=f"what to say (at most {_INPUT['text']['maxLength']} characters)")
-    text.add_argument("--voice-id", help="a voice id (`kling-lipsync voices` lists them)")
-    text.add_argument(
-        "--voice-language",
-        choices=[language.value for language in VoiceLanguage],
-        help="the voice's language (default: the only language that has --voice-id)",
-    )
-    speed = _INPUT["voice_speed"]
-    text.add_argument("--voice-speed", type=float, help=f"{speed['minimum']} to {speed['maximum']}")
+    _voice(text)
 
     audio = command(modes, "submit audio", "audio", "lip-sync a video to audio (audio2video)")
     audio_source = audio.add_mutually_exclusive_group()
@@ -173,10 +179,12 @@ def _submit_modes(submit: argparse.ArgumentParser, command: Callable[..., argpar
     advanced_source.add_argument("--audio-url", help="an http(s) .mp3/.wav/.m4a/.aac URL")
     _audio_file(advanced_source)
     advanced_source.add_argument("--audio-id", help="the id of audio made by Kling's text-to-speech")
+    advanced_source.add_argument("--text", help="a text to speak first (Kling's text-to-speech), with --voice-id")
+    _voice(advanced)
     advanced.add_argument(
         "--audio-ms",
         type=_positive(int),
-        help="the audio's length (needed with --audio-url/--audio-id; a file is measured)",
+        help="the audio's length (needed with --audio-url/--audio-id; a file or a spoken text is measured)",
     )
     advanced.add_argument(
         "--video-ms", type=_positive(int), help="the video's length, if known (lets audio run to its end)"
@@ -240,6 +248,13 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
     )
     _family(download, None)
 
+    speak = command(
+        commands, "speak", "speak", "speak a text (Kling's text-to-speech): the audio id advanced lip-sync takes"
+    )
+    speak.add_argument("--text", required=True, help=f"what to say (at most {_SPEECH['text']['maxLength']} characters)")
+    _voice(speak)
+    speak.add_argument("--out", metavar="PATH", help="save the MP3 here (a file, or a folder for <audio_id>.mp3)")
+
     voices = command(commands, "voices", "voices", "list the voices of text mode (from the spec; no token needed)")
     voices.add_argument(
         "--language", choices=[language.value for language in VoiceLanguage], help="only the voices of this language"
@@ -275,6 +290,8 @@ def check_arguments(
     if args.command == "submit":
         _check_submit(sub, args)
         args.wait = args.wait or bool(args.out)
+    if args.command == "speak":
+        _check_voice(sub, args, "speak")
     return sub
 
 
@@ -297,27 +314,36 @@ def _unrecognized(
     return f"unrecognized arguments: {' '.join(unknown)}"
 
 
+def _check_voice(sub: argparse.ArgumentParser, args: argparse.Namespace, command: str) -> None:
+    """A text needs a voice; with no ``--voice-language``, the voice id must decide it."""
+    if not (args.text and args.voice_id):
+        sub.error(f"{command} needs --text and --voice-id")
+    if args.voice_language is None:
+        # An explicit --voice-language is sent as given, so a voice newer than this spec still works.
+        try:
+            language = voice_language_for(args.voice_id, option="--voice-language")
+        except ValueError as exc:
+            sub.error(str(exc))
+        if language is None:  # the library would let the service's default pick; a person chooses
+            languages = " and ".join(languages_of(args.voice_id))
+            sub.error(f"voice id {args.voice_id!r} exists in {languages}: choose one with --voice-language")
+        args.voice_language = language
+
+
 def _check_submit(sub: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.mode == "text":
-        if not (args.text and args.voice_id):
-            sub.error("submit text needs --text and --voice-id")
-        if args.voice_language is None:
-            # An explicit --voice-language is sent as given, so a voice newer than this spec still works.
-            try:
-                language = voice_language_for(args.voice_id, option="--voice-language")
-            except ValueError as exc:
-                sub.error(str(exc))
-            if language is None:  # the library would let the service's default pick; a person chooses
-                languages = " and ".join(languages_of(args.voice_id))
-                sub.error(f"voice id {args.voice_id!r} exists in {languages}: choose one with --voice-language")
-            args.voice_language = language
+        _check_voice(sub, args, "submit text")
     elif args.mode == "audio":
         if not (args.audio_url or args.audio_file):
             sub.error("submit audio needs --audio-url or --audio-file")
     else:
-        if not (args.audio_url or args.audio_file or args.audio_id):
-            sub.error("submit advanced needs --audio-file, --audio-url or --audio-id")
-        if args.audio_file is None and args.audio_ms is None:
+        if not (args.audio_url or args.audio_file or args.audio_id or args.text):
+            sub.error("submit advanced needs --audio-file, --audio-url, --audio-id or --text")
+        if args.text is not None:
+            _check_voice(sub, args, "submit advanced --text")
+        elif args.voice_id or args.voice_language or args.voice_speed is not None:
+            sub.error("--voice-id, --voice-language and --voice-speed speak a --text: give --text too")
+        elif args.audio_file is None and args.audio_ms is None:
             sub.error("submit advanced needs --audio-ms with --audio-url or --audio-id (only a local file is measured)")
 
 

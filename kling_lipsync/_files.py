@@ -16,15 +16,15 @@ from kling_spec.audio import audio_length_ms as measure_audio
 __all__ = ["audio_length_ms", "destination", "written_whole"]
 
 
-def destination(path: str | os.PathLike[str], task_id: str, suffix: str = "") -> Path:
-    """Where a result video goes: ``path``, or ``<task_id><suffix>.mp4`` inside it when it is a folder (like
+def destination(path: str | os.PathLike[str], name: str, suffix: str = "", extension: str = ".mp4") -> Path:
+    """Where a download goes: ``path``, or ``<name><suffix><extension>`` inside it when it is a folder (like
     ``wget -P``).
 
     A path ending in a separator names a folder too, created if need be.
     """
     named_a_folder = os.fspath(path).endswith((os.sep, "/"))
     target = Path(path)
-    return target / f"{task_id}{suffix}.mp4" if named_a_folder or target.is_dir() else target
+    return target / f"{name}{suffix}{extension}" if named_a_folder or target.is_dir() else target
 
 
 def audio_length_ms(path: str | os.PathLike[str], data: bytes | None = None) -> int:

@@ -243,7 +243,7 @@ class LipSync:
 
     def download(
         self,
-        task: LipSyncTask | AdvancedLipSyncTask | str,
+        task: LipSyncTask | AdvancedLipSyncTask | Speech | str,
         path: str | os.PathLike[str],
         *,
         on_progress: ProgressCallback | None = None,
@@ -252,16 +252,19 @@ class LipSync:
         """Stream the result video to ``path`` (written whole or not at all); ``on_progress(done, total)``.
 
         ``task`` is a task of either family, or the id of a legacy one (``get_advanced`` fetches an advanced
-        one). ``path`` may be a folder: the video is then ``<task_id>.mp4`` inside it
-        (``<task_id>-watermarked.mp4`` for the watermarked copy, which ``watermarked=True`` saves). Returns
-        where it was saved.
+        one), or a ``Speech`` (its MP3). ``path`` may be a folder: the video is then ``<task_id>.mp4`` inside
+        it (``<task_id>-watermarked.mp4`` for the watermarked copy, which ``watermarked=True`` saves; a
+        speech is ``<audio_id>.mp3``). Returns where it was saved.
 
         :raise TaskFailed: the task failed. :raise TaskNotFinished: it has not ended yet.
         :raise LocalFileError: ``path`` cannot be written.
         """
-        finished = self.get(task) if isinstance(task, str) else task
-        url = Core.result_url(finished, watermarked)
-        target = destination(path, finished.task_id, "-watermarked" if watermarked else "")
+        if isinstance(task, Speech):
+            url, target = task.url, destination(path, task.audio_id, extension=".mp3")
+        else:
+            finished = self.get(task) if isinstance(task, str) else task
+            url = Core.result_url(finished, watermarked)
+            target = destination(path, finished.task_id, "-watermarked" if watermarked else "")
         try:
             with self._downloads.stream("GET", url) as response:
                 if response.status_code != 200:

@@ -147,6 +147,10 @@ def _submit(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
             audio_path=args.audio_file,
             audio_url=args.audio_url,
             audio_id=args.audio_id,
+            text=args.text,
+            voice_id=args.voice_id,
+            voice_language=args.voice_language,
+            voice_speed=args.voice_speed,
             audio_ms=args.audio_ms,
             video_ms=args.video_ms,
             face_id=args.face_id,
@@ -188,6 +192,23 @@ def _faces(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
         print("no usable face in this video")
     for face in session.face_data:
         print(f"face {face.face_id}  [{face.start_time}, {face.end_time}] ms  {face.face_image}")
+    return 0
+
+
+def _speak(lip: LipSync, args: argparse.Namespace, progress: Progress) -> int:
+    """``speak``: text-to-speech; the audio id (and the MP3 saved, with ``--out``)."""
+    speech = lip.speak(args.text, args.voice_id, voice_language=args.voice_language, voice_speed=args.voice_speed)
+    shown: dict[str, Any] = {"audio_id": speech.audio_id, "url": speech.url, "duration_ms": speech.duration_ms}
+    if args.out:
+        shown["saved_to"] = str(lip.download(speech, args.out, on_progress=progress.download))
+        progress.end_line()
+    if args.json:
+        print(json.dumps(shown, ensure_ascii=False))
+    else:
+        print(speech.audio_id)
+        print(f"{speech.duration_ms} ms  {speech.url}", file=sys.stderr)
+        if args.out:
+            print(f"saved {shown['saved_to']}", file=sys.stderr)
     return 0
 
 
@@ -256,6 +277,7 @@ COMMANDS: dict[str, Callable[[LipSync, argparse.Namespace, Progress], int]] = {
     "wait": _wait,
     "download": _download,
     "faces": _faces,
+    "speak": _speak,
 }
 
 

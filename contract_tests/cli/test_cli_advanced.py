@@ -237,8 +237,8 @@ def test_a_watermarked_legacy_download_is_a_usage_error(run: Callable[..., CliRu
         ),
         pytest.param(
             ["submit", "advanced", "--video-url", VIDEO, "--audio-id", "a", "--audio-ms", "3000", "--text", "hi"],
-            "--text: only for submit text",
-            id="text-for-advanced",
+            "argument --text: not allowed with argument --audio-id",
+            id="text-and-audio-for-advanced",
         ),
         pytest.param(["faces"], "one of the arguments --video-id --video-url is required", id="faces-without-video"),
     ],
