@@ -375,8 +375,10 @@ class KlingMock:
         video_id: str | None = None,
         duration_ms: int,
         faces: Sequence[tuple[int, int] | Mapping[str, Any]] = (),
+        sound: bool = False,
     ) -> dict[str, Any]:
-        """Tell the mock a video's length and faces, so identify-face finds them (advanced lip-sync).
+        """Tell the mock a video's length and faces, so identify-face finds them (advanced lip-sync), and
+        whether it has a sound of its own (results made from it then hum under their audio).
 
         ``faces``: windows ``(start_ms, end_ms)`` (ids ``"0"``, ``"1"`` ... in order) or mappings with
         ``face_id``, ``start_time`` and ``end_time``. Exactly one of ``video_url`` and ``video_id``.
@@ -384,7 +386,7 @@ class KlingMock:
         windows = [
             {"start_time": face[0], "end_time": face[1]} if isinstance(face, tuple) else dict(face) for face in faces
         ]
-        body: dict[str, Any] = {"duration_ms": duration_ms, "faces": windows}
+        body: dict[str, Any] = {"duration_ms": duration_ms, "faces": windows, "sound": sound}
         body.update({k: v for k, v in (("video_url", video_url), ("video_id", video_id)) if v is not None})
         registered: dict[str, Any] = self._admin("POST", "/media/videos", json=body)["video"]
         return registered

@@ -26,6 +26,7 @@ from .errors import ErrorAnswer, envelope
 from .families.advanced import registered_faces
 from .families.tts import AUDIO_IDS
 from .media import FACE_JPG, RESULT_MP4, WATERMARKED_MP4
+from .results import served
 from .runtime import MockRuntime, mock_runtime
 from .scenarios import DEFAULT_SCENARIO, check_definition
 from .settings import RUNTIME_FIELDS, Settings
@@ -389,14 +390,26 @@ def put_config() -> Response:
 
 @bp.get("/videos/<video_id>.mp4")
 def video(video_id: str) -> Response:
-    """The result (and input) video: the same small playable MP4 for every id."""
-    return send_file(RESULT_MP4, mimetype="video/mp4", conditional=True, max_age=3600)
+    """A result video: as long as its source, with its request's sound (``results.py``; made on first use);
+    for any other id, the template, a small playable MP4."""
+    return _video_file(video_id, watermarked=False)
 
 
 @bp.get("/watermarked/<video_id>.mp4")
 def watermarked_video(video_id: str) -> Response:
-    """The watermarked copy of a result (a real MP4 with a mark in its corner)."""
-    return send_file(WATERMARKED_MP4, mimetype="video/mp4", conditional=True, max_age=3600)
+    """The watermarked copy of a result (the same, with a mark in its corner)."""
+    return _video_file(video_id, watermarked=True)
+
+
+def _video_file(video_id: str, *, watermarked: bool) -> Response:
+    made = served(mock_runtime().store, video_id, watermarked=watermarked)
+    if made is None:
+        return send_file(
+            WATERMARKED_MP4 if watermarked else RESULT_MP4, mimetype="video/mp4", conditional=True, max_age=3600
+        )
+    return send_file(
+        io.BytesIO(made), mimetype="video/mp4", conditional=True, max_age=3600, etag=f"{video_id}-{len(made)}"
+    )
 
 
 @bp.get("/audio/<audio_id>.mp3")
@@ -441,8 +454,9 @@ def register_video() -> Response:
     if len({face["face_id"] for face in faces}) != len(faces):
         raise ErrorAnswer(1201, "faces: face ids must be unique")
     key = body.get("video_url") or body["video_id"]
-    mock_runtime().store.register_media("video", key, body["duration_ms"], json.dumps(faces))
-    return envelope({"video": {"key": key, "duration_ms": body["duration_ms"], "faces": faces}})
+    sound = bool(body.get("sound", False))
+    mock_runtime().store.register_media("video", key, body["duration_ms"], json.dumps(faces), sound)
+    return envelope({"video": {"key": key, "duration_ms": body["duration_ms"], "faces": faces, "sound": sound}})
 
 
 @bp.post("/media/audio")
@@ -462,7 +476,7 @@ def media() -> Response:
             "kind": row["kind"],
             "key": row["key"],
             "duration_ms": row["duration_ms"],
-            **({"faces": json.loads(row["faces"])} if row["faces"] is not None else {}),
+            **({"faces": json.loads(row["faces"]), "sound": bool(row["sound"])} if row["faces"] is not None else {}),
         }
         for row in mock_runtime().store.registered_media()
     ]

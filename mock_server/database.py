@@ -33,7 +33,8 @@ _OPEN_PATIENCE_SECONDS = 30.0
 #: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families;
 #: 3: advanced lip-sync's sessions, registered media, external task ids; 4: run-time scenarios, poll counts;
 #: 5: the headers of each callback attempt; 6: ``tasks.kind`` named ``family``, the running tasks counted;
-#: 7: replayed tasks, ``tasks.recorded_id`` and ``tasks.recording``; 8: text-to-speech ``audios``).
+#: 7: replayed tasks, ``tasks.recorded_id`` and ``tasks.recording``; 8: text-to-speech ``audios``, results
+#: with their length and sound: ``tasks.result_ms`` and ``tasks.sound``, ``media.sound``, ``blobs``, ``results``).
 SCHEMA_VERSION = 8
 #: Layouts a file is brought up to date from when opened (``_upgrade_before`` and ``_upgrade_after``).
 UPGRADABLE = frozenset({5, 6, 7})
@@ -77,13 +78,16 @@ def _switch_to_wal(db: sqlite3.Connection, deadline: float) -> None:
 
 def _upgrade_before(db: sqlite3.Connection, version: int) -> None:
     """Before schema.sql's statements. 5 to 6: ``tasks.kind`` is ``family``; the scan's index goes. 6 to 7: the
-    columns of replayed tasks. 7 to 8: nothing (schema.sql adds the ``audios`` table)."""
+    columns of replayed tasks. 7 to 8: the columns of results (schema.sql adds the new tables)."""
     if version == 5:
         db.execute("ALTER TABLE tasks RENAME COLUMN kind TO family")
         db.execute("DROP INDEX IF EXISTS tasks_in_flight")
     if version in (5, 6):
         db.execute("ALTER TABLE tasks ADD COLUMN recorded_id TEXT")
         db.execute("ALTER TABLE tasks ADD COLUMN recording TEXT")
+    db.execute("ALTER TABLE tasks ADD COLUMN result_ms INTEGER")
+    db.execute("ALTER TABLE tasks ADD COLUMN sound TEXT")
+    db.execute("ALTER TABLE media ADD COLUMN sound INTEGER NOT NULL DEFAULT 0")
 
 
 def _upgrade_after(db: sqlite3.Connection, version: int) -> None:

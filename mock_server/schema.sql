@@ -2,6 +2,8 @@
 -- recorded_id and recording: a replayed task (mock --replay), its id in the recording, which it answers to, and
 -- (JSON) the task object recorded in each status (mock_server/recording/replay.py). No comment stands between
 -- columns added since: SQLite's DROP COLUMN then fails to parse what it leaves.
+-- result_ms: how long the result lasts (NULL: stored before results had lengths; the template's);
+-- sound: what the result is made of (results.Sound, JSON; NULL: the template's sound).
 CREATE TABLE IF NOT EXISTS tasks (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     family TEXT NOT NULL, -- x-kling-family in openapi.yaml
@@ -24,7 +26,9 @@ CREATE TABLE IF NOT EXISTS tasks (
     -- Queries so far, counted only for a scenario that plans its polls.
     polls INTEGER NOT NULL DEFAULT 0,
     recorded_id TEXT,
-    recording TEXT
+    recording TEXT,
+    result_ms INTEGER,
+    sound TEXT
 );
 CREATE INDEX IF NOT EXISTS tasks_by_account ON tasks (account, family, seq);
 CREATE UNIQUE INDEX IF NOT EXISTS tasks_by_external_id ON tasks (account, external_task_id);
@@ -90,7 +94,20 @@ CREATE TABLE IF NOT EXISTS media (
     key TEXT NOT NULL, -- the URL, or the video_id / audio_id
     duration_ms INTEGER NOT NULL,
     faces TEXT, -- videos: JSON face windows, as for sessions
+    sound INTEGER NOT NULL DEFAULT 0, -- videos: whether it has a sound of its own (a hum in results)
     PRIMARY KEY (kind, key)
+);
+
+-- Audio sent as base64, kept for the results it sounds in (results.py), by its SHA-256.
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256 TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+);
+
+-- Result videos made on their first download (results.py), by video id (and "<id>-watermarked").
+CREATE TABLE IF NOT EXISTS results (
+    name TEXT PRIMARY KEY,
+    data BLOB NOT NULL
 );
 
 -- One row per (task, status) to announce; attempts are logged in delivery_attempts.

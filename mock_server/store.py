@@ -55,7 +55,7 @@ _JOURNAL_INSERT = (
 _SHOWN = (
     "seq, family, account, created_at, processing_at, finished_at, outcome, failure_message, "
     "parent_video_id, parent_video_url, parent_video_duration, result_video_id, base_url, external_task_id, watermark, "
-    "scenario, recording"
+    "scenario, recording, result_ms"
 )
 # A task's status at ``:now`` as SQL over its timeline columns: the boundaries of ``TaskTimeline.status_at``
 # (contract_tests/mock/test_mock_operator_tasks.py holds the two to each other at every boundary).
@@ -212,6 +212,8 @@ class Store:
                 db.execute("DELETE FROM running")
                 db.execute("DELETE FROM sessions")
                 db.execute("DELETE FROM audios")
+                db.execute("DELETE FROM blobs")
+                db.execute("DELETE FROM results")
                 db.execute("DELETE FROM media")
                 db.execute("DELETE FROM scenarios")
                 db.execute("DELETE FROM journal")
@@ -488,13 +490,35 @@ class Store:
             row: sqlite3.Row | None = self._db().execute("SELECT * FROM audios WHERE seq = ?", (seq,)).fetchone()
             return row
 
-    def register_media(self, kind: str, key: str, duration_ms: int, faces: str | None) -> None:
-        """Tell the mock how long a video or audio is (and a video's faces); a later registration replaces it."""
+    def register_media(self, kind: str, key: str, duration_ms: int, faces: str | None, sound: bool = False) -> None:
+        """Tell the mock how long a video or audio is (and a video's faces, whether it has sound); a later
+        registration replaces it."""
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO media (kind, key, duration_ms, faces) VALUES (?, ?, ?, ?)",
-                (kind, key, duration_ms, faces),
+                "INSERT OR REPLACE INTO media (kind, key, duration_ms, faces, sound) VALUES (?, ?, ?, ?, ?)",
+                (kind, key, duration_ms, faces, int(sound)),
             )
+
+    # -- what results are made of, and the results made (results.py) ---------------------------------------
+
+    def put_blob(self, sha256: str, data: bytes) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?, ?)", (sha256, data))
+
+    def blob(self, sha256: str) -> bytes | None:
+        return self._bytes("SELECT data FROM blobs WHERE sha256 = ?", sha256)
+
+    def put_result_file(self, name: str, data: bytes) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO results (name, data) VALUES (?, ?)", (name, data))
+
+    def result_file(self, name: str) -> bytes | None:
+        return self._bytes("SELECT data FROM results WHERE name = ?", name)
+
+    def _bytes(self, query: str, key: str) -> bytes | None:
+        with self._lock:
+            row = self._db().execute(query, (key,)).fetchone()
+        return bytes(row[0]) if row is not None else None
 
     def media(self, kind: str, key: str) -> sqlite3.Row | None:
         with self._lock:

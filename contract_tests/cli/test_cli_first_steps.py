@@ -28,8 +28,19 @@ def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., CliRun]:
 OWN_OPTIONS = {
     "text": {"--text", "--voice-id", "--voice-language", "--voice-speed"},
     "audio": {"--audio-url", "--audio-file"},
-    "advanced": {"--audio-url", "--audio-file", "--audio-id", "--audio-ms", "--face-id", "--crop", "--watermark",
-                 "--text", "--voice-id", "--voice-language", "--voice-speed"},  # a text is spoken first
+    "advanced": {
+        "--audio-url",
+        "--audio-file",
+        "--audio-id",
+        "--audio-ms",
+        "--face-id",
+        "--crop",
+        "--watermark",
+        "--text",
+        "--voice-id",
+        "--voice-language",
+        "--voice-speed",
+    },  # a text is spoken first
 }
 
 

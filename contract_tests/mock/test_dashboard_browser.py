@@ -30,6 +30,7 @@ from contract_tests.helpers import data
 from contract_tests.servers import ProductionMock
 from kling_lipsync import LipSync, plan_advanced
 from kling_lipsync.testing import CallbackReceiver
+from mock_server.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -202,7 +203,8 @@ def test_advancing_the_clock_from_the_page_moves_a_task_along_its_timeline(mock:
             video.load();
         })"""
     )
-    assert loaded == [160, 120, 5], "the result plays in the page"
+    # The task's result lasts as long as its source, the default video (results.py; default_video_seconds)
+    assert loaded == [160, 120, Settings().default_video_seconds], "the result plays in the page"
 
     card.get_by_text("Requests for this task").click()
     requests = card.locator(".polls li")

@@ -104,7 +104,14 @@ def _as_an_earlier_layout(path: str, version: int) -> None:
     replayed tasks either; 5 neither, and has ``tasks.kind``, its running tasks counted by a scan."""
     db = sqlite3.connect(path)
     try:
-        db.executescript("DROP TABLE audios; PRAGMA user_version = 7;")
+        db.executescript(
+            """
+            DROP TABLE audios; DROP TABLE blobs; DROP TABLE results;
+            ALTER TABLE tasks DROP COLUMN sound; ALTER TABLE tasks DROP COLUMN result_ms;
+            ALTER TABLE media DROP COLUMN sound;
+            PRAGMA user_version = 7;
+            """
+        )
         if version == 7:
             return
         db.executescript(

@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 import math
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,8 +23,9 @@ from kling_spec.families import Family
 from kling_spec.timing import Window, broken_audio_rule, broken_timing_rule, timing_rules
 
 from ..errors import ErrorAnswer
-from ..media import RESULT_MP4, mp4_duration_seconds, result_duration, result_video_id, video_id_for_url
+from ..media import result_video_id, video_id_for_url
 from ..redact import kept_json, without_audio_bytes
+from ..results import Sound, audio_blob, result_ms, result_seconds, sound_of
 from ..scenarios import Scenario
 from ..settings import Settings
 from ..store import Store, TaskRow
@@ -85,6 +87,11 @@ def _scenario_faces(count: int, video_ms: int) -> list[dict[str, Any]]:
     ]
 
 
+def _own_result_ms(task: sqlite3.Row | None) -> int:
+    """How long one of the mock's results lasts (a task stored before results had lengths: the template's)."""
+    return round(float(result_seconds(task["result_ms"] if task is not None else None)) * 1000)
+
+
 def registered_faces(faces: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Face windows as registered (``face_id`` optional: ``"0"``, ``"1"`` ... in order)."""
     return [
@@ -111,7 +118,6 @@ class AdvancedLipSyncFamily:
         self.max_audio_bytes: int = choice["sound_file"]["x-max-decoded-bytes"]
         self.audio_ttl_ms: int = choice["audio_id"]["x-kling-audio-ttl-ms"]
         self.rules = timing_rules(spec)
-        self.own_video_ms = round(mp4_duration_seconds(RESULT_MP4.read_bytes()) * 1000)
 
     # -- identify-face ------------------------------------------------------------------------------------
 
@@ -170,17 +176,14 @@ class AdvancedLipSyncFamily:
         if video_url:
             own = own_video_id(video_url)
             if own is not None:
-                return own, video_url, self.own_video_ms, _whole_video(self.own_video_ms)
+                own_ms = _own_result_ms(store.task_by_result_video(own))
+                return own, video_url, own_ms, _whole_video(own_ms)
             key, video_id = video_url, video_id_for_url(video_url)
         else:
             task = store.task_by_result_video(video_id)
             if task is not None and task["account"] == account:
-                return (
-                    video_id,
-                    result_url(task["base_url"], video_id),
-                    self.own_video_ms,
-                    _whole_video(self.own_video_ms),
-                )
+                own_ms = _own_result_ms(task)
+                return video_id, result_url(task["base_url"], video_id), own_ms, _whole_video(own_ms)
             key = video_id
         registered = store.media("video", key)
         if registered is not None:
@@ -230,7 +233,7 @@ class AdvancedLipSyncFamily:
                 f"face_choose[0].face_id '{choice['face_id'][:64]}' is not a face of session {session_id} "
                 f"(its faces: {known})",
             )
-        audio_ms = self._audio_ms(choice, account, settings, store, now_ms)
+        audio_ms, audio = self._audio(choice, account, settings, store, now_ms)
         broken = broken_timing_rule(
             self.rules,
             audio_ms=audio_ms,
@@ -244,6 +247,15 @@ class AdvancedLipSyncFamily:
         if broken is not None:
             raise ErrorAnswer(1201, broken)
         watermark = body.get("watermark_info")
+        sound = Sound(
+            session["video_ms"],
+            self._source_sound(session, store),
+            choice.get("original_audio_volume", 1.0),
+            audio if isinstance(audio, str) else audio_blob(store, audio),  # kept once the task is accepted
+            (choice["sound_start_time"], choice["sound_end_time"]),
+            choice["sound_insert_time"],
+            choice.get("sound_volume", 1.0),
+        )
         return {
             "parent_video_id": session["video_id"],
             "parent_video_url": session["video_url"] or result_url(base_url, session["video_id"]),
@@ -251,16 +263,30 @@ class AdvancedLipSyncFamily:
             "request_input": kept_json(without_audio_bytes(dict(body))),
             "external_task_id": body.get("external_task_id") or None,
             "watermark": int(bool(watermark and watermark["enabled"])),
+            "result_ms": result_ms(session["video_ms"]),
+            "sound": sound.to_json(),
         }
 
-    def _audio_ms(self, choice: Mapping[str, Any], account: str, settings: Settings, store: Store, now_ms: int) -> int:
-        """How long the chosen audio lasts: measured from the bytes sent, what the mock was told of it (a
-        registration), the length of this account's own text-to-speech audio, or, for a URL it cannot
-        fetch, ``default_audio_seconds``."""
+    @staticmethod
+    def _source_sound(session: sqlite3.Row, store: Store) -> str:
+        """The session video's own sound (``results.sound_of``)."""
+        own = own_video_id(session["video_url"]) if session["video_url"] else None
+        if own is None and not session["video_url"] and store.task_by_result_video(session["video_id"]) is not None:
+            own = session["video_id"]
+        return sound_of(store.media("video", session["video_url"] or session["video_id"]), own)
+
+    def _audio(
+        self, choice: Mapping[str, Any], account: str, settings: Settings, store: Store, now_ms: int
+    ) -> tuple[int, str | bytes]:
+        """How long the chosen audio lasts, and what sounds in the result: measured from the bytes sent (and
+        those bytes), or what the mock was told of it (a registration), the length of this account's own
+        text-to-speech audio, or, for a URL it cannot fetch, ``default_audio_seconds`` (and the mock's speech
+        of that length)."""
         sound: str = choice.get("sound_file") or ""
+        data: bytes | None = None
         if sound and not sound.startswith(("http://", "https://")):
             field = "face_choose[0].sound_file"
-            audio_ms = self._decoded_audio_ms(sound, field)
+            audio_ms, data = self._decoded_audio(sound, field)
         else:
             field = "face_choose[0].sound_file" if sound else "face_choose[0].audio_id"
             key = sound or choice["audio_id"]
@@ -274,7 +300,7 @@ class AdvancedLipSyncFamily:
         broken = broken_audio_rule(self.rules, audio_ms, field)
         if broken is not None:
             raise ErrorAnswer(1201, broken)
-        return audio_ms
+        return audio_ms, data if data is not None else f"speech:{audio_ms}"
 
     def _spoken_ms(self, audio_id: str, account: str, store: Store, now_ms: int) -> int:
         """The length of text-to-speech audio ``audio_id``: 1201 unless it is this account's, made within
@@ -297,7 +323,7 @@ class AdvancedLipSyncFamily:
         duration_ms: int = audio["duration_ms"]
         return duration_ms
 
-    def _decoded_audio_ms(self, encoded: str, field: str) -> int:
+    def _decoded_audio(self, encoded: str, field: str) -> tuple[int, bytes]:
         if decoded_size(encoded) > self.max_audio_bytes:
             raise ErrorAnswer(1201, f"{field}: decoded size must be at most {self.max_audio_bytes} bytes")
         try:
@@ -309,7 +335,7 @@ class AdvancedLipSyncFamily:
         length_ms = audio_length_ms(data)
         if length_ms is None:
             raise ErrorAnswer(1201, f"{field}: the audio cannot be read")
-        return length_ms
+        return length_ms, data
 
     def created(self, task_id: str, status: str, now_ms: int, columns: Mapping[str, Any]) -> dict[str, Any]:
         """The create answer's ``data``: the generic fields and the external id."""
@@ -349,15 +375,16 @@ class AdvancedLipSyncFamily:
         units = 0
         if status == SUCCEED:
             video_id = row["result_video_id"]
+            duration = result_seconds(row["result_ms"])
             task["task_result"]["videos"].append(
                 {
                     "id": video_id,
                     "url": result_url(row["base_url"], video_id),
                     "watermark_url": watermark_url(row["base_url"], video_id) if watermark else "",
-                    "duration": result_duration(),
+                    "duration": duration,
                 }
             )
-            units = math.ceil(float(result_duration()) / 5)
+            units = math.ceil(float(duration) / 5)
         task["final_unit_deduction"] = str(units)
         task["final_balance_deduction"] = {"quota": str(units), "list_price": f"{units * 0.5:g}"}
         return task

@@ -13,12 +13,14 @@ from typing import Any
 
 from kling_spec import compile_schema
 from kling_spec.audio import audio_format, decoded_size, max_audio_bytes
-from kling_spec.families import Family
+from kling_spec.families import Family, families
 
 from ..errors import ErrorAnswer
-from ..media import result_duration, result_video_id, video_id_for_url
+from ..media import result_video_id, video_id_for_url
 from ..redact import kept_json, without_audio_bytes
+from ..results import Sound, audio_blob, result_ms, result_seconds, sound_of
 from ..settings import Settings
+from ..speech import spoken_ms
 from ..store import Store, TaskRow
 from ..tasks import result_url, task_id_of, timeline_of
 from ..timeline import SUCCEED
@@ -80,6 +82,11 @@ class LipSyncFamily:
         self._create = compile_schema(create.request_schema or {}, spec)
         self.max_request_bytes: int = create.spec["x-kling-max-request-bytes"]
         self.max_audio_bytes = max_audio_bytes(spec)
+        # text2video speaks as text-to-speech does (the spec's rule for the mock's speech)
+        self._speech_ms: Mapping[str, int] = dict(
+            families(spec)["tts"].operation("synchronous").spec["x-kling-mock-speech"]
+        )
+        self._default_language: str = spec["components"]["schemas"]["VoiceLanguage"]["default"]
 
     # -- create -------------------------------------------------------------------------------------------
 
@@ -115,29 +122,53 @@ class LipSyncFamily:
         base_url: str,
         now_ms: int,
     ) -> dict[str, Any]:
-        """What a task of this family stores besides the generic columns: its input video and request."""
+        """What a task of this family stores besides the generic columns: its input video and request, and
+        what its result is made of (``results.Sound``: the video's length, the audio or the spoken text)."""
         data = body["input"]
-        video_id, video_url, duration = self._parent_video(data, account, settings.strict_video_ids, store)
+        video_id, video_url, video_ms, source = self._parent_video(data, account, settings, store)
+        sound = Sound(video_ms, source, audio=self._audio(data, settings, store))
         return {
             "parent_video_id": video_id,
             "parent_video_url": video_url or result_url(base_url, video_id),
-            "parent_video_duration": duration,
+            "parent_video_duration": f"{video_ms / 1000:.1f}",
             "request_input": kept_json(without_audio_bytes(data)),
+            "result_ms": result_ms(video_ms),
+            "sound": sound.to_json(),
         }
 
     @staticmethod
-    def _parent_video(data: Mapping[str, Any], account: str, strict: bool, store: Store) -> tuple[str, str | None, str]:
-        """``(id, url, duration)`` of the input video; a ``None`` URL means "the mock serves it"."""
+    def _parent_video(
+        data: Mapping[str, Any], account: str, settings: Settings, store: Store
+    ) -> tuple[str, str | None, int, str]:
+        """``(id, url, length in ms, own sound)`` of the input video; a ``None`` URL means "the mock serves it"."""
+        default_ms = round(settings.default_video_seconds * 1000)
         video_url = data.get("video_url")
         if video_url:
-            return video_id_for_url(video_url), video_url, result_duration()
+            registered = store.media("video", video_url)
+            video_ms = registered["duration_ms"] if registered is not None else default_ms
+            return video_id_for_url(video_url), video_url, video_ms, sound_of(registered, None)
         video_id: str = data["video_id"]
         own = store.task_by_result_video(video_id)
         if own is not None and own["account"] == account:
-            return video_id, None, result_duration()
-        if strict:
+            return video_id, None, own["result_ms"] or default_ms, sound_of(None, video_id)
+        registered = store.media("video", video_id)
+        if registered is None and settings.strict_video_ids:
             raise ErrorAnswer(1201, UNKNOWN_VIDEO)
-        return video_id, None, result_duration()
+        video_ms = registered["duration_ms"] if registered is not None else default_ms
+        return video_id, None, video_ms, sound_of(registered, None)
+
+    def _audio(self, data: Mapping[str, Any], settings: Settings, store: Store) -> str:
+        """The result's audio: the text spoken (``text2video``), the file sent, or the mock's speech as long
+        as the audio at a URL is said to be (a registration, or ``default_audio_seconds``)."""
+        if data["mode"] == "text2video":
+            language = data.get("voice_language") or self._default_language
+            speed = data.get("voice_speed", 1.0)
+            return f"speech:{spoken_ms(data['text'], language, speed, self._speech_ms)}"
+        if data.get("audio_type") == "file":
+            return audio_blob(store, base64.b64decode(data["audio_file"]))
+        registered = store.media("audio", data["audio_url"])
+        audio_ms = registered["duration_ms"] if registered is not None else round(settings.default_audio_seconds * 1000)
+        return f"speech:{audio_ms}"
 
     @staticmethod
     def created(task_id: str, status: str, now_ms: int, columns: Mapping[str, Any]) -> dict[str, Any]:
@@ -153,7 +184,13 @@ class LipSyncFamily:
         videos = []
         if status == SUCCEED:
             video_id = row["result_video_id"]
-            videos.append({"id": video_id, "url": result_url(row["base_url"], video_id), "duration": result_duration()})
+            videos.append(
+                {
+                    "id": video_id,
+                    "url": result_url(row["base_url"], video_id),
+                    "duration": result_seconds(row["result_ms"]),
+                }
+            )
         return {
             "task_id": task_id_of(row["seq"]),
             "task_status": status,

@@ -1,0 +1,246 @@
+"""The result videos: as long as the task's source video, carrying the sound its request asked for.
+
+A create decides what its result will be and stores it as a ``Sound`` (the ``tasks.sound`` column, JSON): the
+source video's length and own sound, the request's audio, where it is cropped and inserted, and the two
+volumes. Nothing is made then. The first download of the result (``GET /__mock__/videos/<id>.mp4``, or its
+watermarked copy) makes the file, once, with PyAV (FFmpeg's libraries, in the wheel: no system ffmpeg), and
+keeps it in the store (``results``), which every worker shares. Making one copies the video packets of the
+mock's template (``assets/result.mp4``, 10 frames a second, one key frame, no B-frames) in a loop, cut to
+the source's length in whole frames, and encodes the mixed sound as AAC: about 45 ms of CPU for 10 s.
+
+Without PyAV and NumPy (``pip install 'kling-lipsync[media]'``) the mock serves the template as it always
+did, and reports its length: a result's reported duration is always the served file's.
+
+The sound:
+
+* the source video's own sound, scaled by ``original_audio_volume``: none for a video the mock cannot fetch
+  (a URL, an id it does not know), unless a registration says it has sound (a steady hum, then); for one of
+  the mock's own results, that result's sound;
+* the request's audio, cropped to ``[sound_start_time, sound_end_time]``, placed at ``sound_insert_time``,
+  scaled by ``sound_volume``: audio sent as base64 decoded as sent (kept in ``blobs`` by its hash); audio the
+  mock cannot fetch (a URL) or that it made (text-to-speech, ``text2video``) as the mock's speech of that
+  audio's length (``speech.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import io
+import math
+import os
+import sqlite3
+import tempfile
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from .media import RESULT_MP4, WATERMARKED_MP4, mp4_duration_seconds
+from .speech import speech_mp3
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = ["FRAME_MS", "RATE", "Sound", "audio_blob", "media_available", "result_ms", "result_seconds", "served"]
+
+#: The template's frame: 10 frames a second (a test reads it from the file).
+FRAME_MS = 100
+#: The sound's sample rate (the template's).
+RATE = 16_000
+#: A source video that has a sound the mock cannot hear: a hum this loud (of 1), at this pitch.
+_HUM = (0.05, 110.0)
+
+
+@functools.cache
+def media_available() -> bool:
+    """Whether PyAV and NumPy are installed (the ``media`` extra): results then carry their sound."""
+    return all(importlib.util.find_spec(name) is not None for name in ("av", "numpy"))
+
+
+@functools.cache
+def _template_ms() -> int:
+    return round(mp4_duration_seconds(RESULT_MP4.read_bytes()) * 1000)
+
+
+def result_ms(video_ms: int) -> int:
+    """How long the result of a source of ``video_ms`` lasts: whole frames of the template, or the template's
+    own length when the mock cannot make results."""
+    if not media_available():
+        return _template_ms()
+    return max(1, math.ceil(video_ms / FRAME_MS)) * FRAME_MS
+
+
+def result_seconds(row_ms: int | None) -> str:
+    """A result's ``duration`` as Kling writes it (seconds, one decimal): a task's ``result_ms``, or for a
+    task stored before results had lengths, the template's."""
+    return f"{(row_ms if row_ms is not None else _template_ms()) / 1000:.1f}"
+
+
+@dataclass(frozen=True)
+class Sound:
+    """What a result is made of (stored as JSON at create; see the module's docstring)."""
+
+    video_ms: int
+    #: The source's own sound: ``silent``, ``hum``, or ``result:<video_id>`` (one of the mock's results).
+    source: str = "silent"
+    original_volume: float = 1.0
+    #: The request's audio: ``blob:<sha256>`` (sent as base64), ``speech:<ms>`` (the mock's speech), or none.
+    audio: str | None = None
+    crop_ms: tuple[int, int] | None = None
+    insert_ms: int = 0
+    volume: float = 1.0
+
+    def to_json(self) -> str:
+        return orjson.dumps(asdict(self)).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> Sound:
+        data: dict[str, Any] = orjson.loads(text)
+        crop = data.get("crop_ms")
+        return cls(**{**data, "crop_ms": tuple(crop) if crop else None})
+
+
+def audio_blob(store: Store, data: bytes) -> str:
+    """Keep audio sent as base64 for the result it will sound in; its reference in a ``Sound``."""
+    digest = hashlib.sha256(data).hexdigest()
+    store.put_blob(digest, data)
+    return f"blob:{digest}"
+
+
+def served(store: Store, video_id: str, *, watermarked: bool) -> bytes | None:
+    """The result video ``video_id`` (or its watermarked copy), made on first use; None when the mock serves
+    the template instead (no such task's result, a task stored before results had sound, no PyAV)."""
+    if not media_available():
+        return None
+    row = store.task_by_result_video(video_id)
+    if row is None or row["sound"] is None:
+        return None
+    name = f"{video_id}-watermarked" if watermarked else video_id
+    made = store.result_file(name)
+    if made is None:
+        made = _make(store, Sound.from_json(row["sound"]), watermarked)
+        store.put_result_file(name, made)
+    return made
+
+
+# -- making one (PyAV and NumPy, imported here: only a download needs them) --------------------------------------
+
+
+@dataclass(frozen=True)
+class _Template:
+    """The template's video stream, and its packets: (bytes, pts, dts, key frame)."""
+
+    stream: Any
+    packets: tuple[tuple[bytes, int, int, bool], ...]
+    ticks_per_frame: int
+
+
+@functools.cache
+def _template(watermarked: bool) -> _Template:
+    import av
+
+    container = av.open(str(WATERMARKED_MP4 if watermarked else RESULT_MP4))
+    stream = container.streams.video[0]
+    packets = tuple(
+        (bytes(packet), int(packet.pts or 0), int(packet.dts or 0), bool(packet.is_keyframe))
+        for packet in container.demux(stream)
+        if packet.size
+    )
+    ticks = packets[1][1] - packets[0][1]
+    assert stream.time_base is not None
+    assert round(ticks * stream.time_base * 1000) == FRAME_MS, "the template is 10 frames a second"
+    return _Template(stream, packets, ticks)
+
+
+def _make(store: Store, sound: Sound, watermarked: bool) -> bytes:
+    import av
+
+    template = _template(watermarked)
+    frames = max(1, math.ceil(sound.video_ms / FRAME_MS))
+    pcm = _mixed(store, sound, frames * FRAME_MS * RATE // 1000)
+    # A file, not memory: the MP4 muxer moves its index to the front (faststart) by reading the file again.
+    handle, path = tempfile.mkstemp(suffix=".mp4", prefix="kling-mock-result-")
+    os.close(handle)
+    try:
+        with av.open(path, "w", format="mp4", options={"movflags": "+faststart"}) as out:
+            video = out.add_stream_from_template(template.stream)
+            audio = out.add_stream("aac", rate=RATE, layout="mono")
+            loop_ticks = len(template.packets) * template.ticks_per_frame
+            for index in range(frames):
+                data, pts, dts, key = template.packets[index % len(template.packets)]
+                packet = av.Packet(data)
+                shift = index // len(template.packets) * loop_ticks
+                packet.pts, packet.dts, packet.duration = pts + shift, dts + shift, template.ticks_per_frame
+                packet.time_base, packet.stream, packet.is_keyframe = template.stream.time_base, video, key
+                out.mux(packet)
+            size = audio.codec_context.frame_size or 1024
+            for start in range(0, len(pcm), size):
+                frame = av.AudioFrame.from_ndarray(
+                    pcm[start : start + size].reshape(1, -1), format="fltp", layout="mono"
+                )
+                frame.sample_rate, frame.pts = RATE, start
+                out.mux(audio.encode(frame))
+            out.mux(audio.encode(None))
+        with open(path, "rb") as made:
+            return made.read()
+    finally:
+        os.unlink(path)
+
+
+def _mixed(store: Store, sound: Sound, samples: int) -> Any:
+    """The result's sound: ``samples`` of float32 mono at ``RATE``."""
+    import numpy as np
+
+    mix = np.zeros(samples, dtype=np.float32)
+    if sound.source == "hum":
+        level, pitch = _HUM
+        mix += (level * np.sin(2 * np.pi * pitch * np.arange(samples) / RATE)).astype(np.float32)
+    elif sound.source.startswith("result:"):
+        own = served(store, sound.source.removeprefix("result:"), watermarked=False)
+        if own is not None:
+            earlier = _decoded(own)[:samples]
+            mix[: len(earlier)] += earlier
+    mix *= sound.original_volume
+    if sound.audio is not None:
+        audio = _decoded(_audio_bytes(store, sound.audio))
+        if sound.crop_ms is not None:
+            start, end = (ms * RATE // 1000 for ms in sound.crop_ms)
+            audio = audio[start:end]
+        at = sound.insert_ms * RATE // 1000
+        placed = audio[: max(0, samples - at)] * sound.volume
+        mix[at : at + len(placed)] += placed
+    return np.clip(mix, -1.0, 1.0)
+
+
+def _audio_bytes(store: Store, reference: str) -> bytes:
+    kind, _, value = reference.partition(":")
+    if kind == "speech":
+        return speech_mp3(int(value))
+    data = store.blob(value)
+    if data is None:  # gone with a reset while the task stayed: the mock's speech instead, never a failure
+        return speech_mp3(1000)
+    return data
+
+
+def _decoded(data: bytes) -> Any:
+    """Audio of any format FFmpeg reads, as float32 mono at ``RATE``."""
+    import av
+    import numpy as np
+
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
+    chunks = []
+    with av.open(io.BytesIO(data), "r") as container:
+        for frame in container.decode(audio=0):
+            chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(frame)]
+    chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(None)]
+    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, dtype=np.float32)
+
+
+def sound_of(video: sqlite3.Row | None, own_result: str | None) -> str:
+    """A source video's own sound: one of the mock's results (``result:<id>``), a registration's (``hum``),
+    or none."""
+    if own_result is not None:
+        return f"result:{own_result}"
+    return "hum" if video is not None and video["sound"] else "silent"
