@@ -1,4 +1,5 @@
-"""`make demo`: the mock on a free port, then a text2video, an audio2video and an advanced job through the CLI.
+"""`make demo`: the mock on a free port, then text2video, audio2video, advanced and text-driven advanced jobs
+through the CLI.
 
 Everything runs on this machine; the result videos land in ./out/. Takes a few seconds.
 """
@@ -60,11 +61,18 @@ def main() -> int:
                 "--expected-seconds", "2", "--out", str(OUT / "advanced.mp4"))  # fmt: skip
         run_cli(url, "download", "--family", "advanced-lip-sync", "--watermarked", ADVANCED_ID,
                 str(OUT / "advanced-watermarked.mp4"))  # fmt: skip
+        # From a text on Kling's current API: text-to-speech (its MP3 saved), then `submit advanced --text`,
+        # which speaks, finds the faces and plans on the spoken length by itself.
+        run_cli(url, "speak", "--text", "Hello from the Kling lip-sync toolkit, spoken first.", "--voice-id",
+                "oversea_male1", "--out", str(OUT / "spoken.mp3"))  # fmt: skip
+        run_cli(url, "submit", "advanced", "--video-url", "https://example.com/speaker.mp4", "--text",
+                "Hello from the Kling lip-sync toolkit, spoken first.", "--voice-id", "oversea_male1",
+                "--expected-seconds", "2", "--out", str(OUT / "spoken.mp4"))  # fmt: skip
     finally:
         mock.terminate()
         mock.wait(timeout=10)
-    print("\nresult videos:")
-    for video in sorted(OUT.glob("*.mp4")):
+    print("\nresults:")
+    for video in sorted(OUT.glob("*.mp[34]")):
         print(f"  {video.relative_to(ROOT)}  ({video.stat().st_size} bytes)")
     return 0
 

@@ -1,5 +1,6 @@
-// Both lip-sync families through the TypeScript client generated from openapi.yaml, each polled to `succeed`:
-// a legacy text2video task, then the advanced flow (identify the faces, lip-sync one to a cropped audio URL).
+// Every family through the TypeScript client generated from openapi.yaml, each task polled to `succeed`: a
+// legacy text2video task; the advanced flow (identify the faces, lip-sync one to a cropped audio URL); and from
+// a text on the current API (text-to-speech, then advanced lip-sync of its audio id, cropped to its length).
 // Usage: node clients/typescript/build/js/roundtrip.js BASE_URL [TOKEN]   (BASE_URL such as http://127.0.0.1:8000/kling)
 import createClient from "openapi-fetch";
 import type { components, paths } from "./build/kling-lipsync.js";
@@ -69,7 +70,22 @@ async function legacyRoundTrip(): Promise<void> {
   console.log(`succeed ${video?.url} (${video?.duration} s)`);
 }
 
-async function advancedRoundTrip(): Promise<void> {
+// The audio an advanced task speaks: a URL or an audio id, and how much of it to use.
+type Audio = { source: Pick<FaceChoice, "sound_file" | "audio_id">; cropMs: number; label: string };
+
+async function spokenAudio(): Promise<Audio> {
+  const spoken = await client.POST("/v1/audio/tts", {
+    body: { text: "Hello from TypeScript, spoken by Kling.", voice_id: "oversea_male1", voice_language: "en" },
+  });
+  if (spoken.error || !spoken.data) fail(`text-to-speech refused: ${JSON.stringify(spoken.error)}`);
+  const audio: Schemas["TtsAudio"] | undefined = spoken.data.data.task_result.audios[0];
+  if (!audio) fail(`text-to-speech ${spoken.data.data.task_id} made no audio: ${spoken.data.data.task_status_msg}`);
+  console.log(`spoke ${audio.id} (${audio.duration} s)`);
+  // Kling writes seconds with three decimals; the crop is the whole audio, in milliseconds.
+  return { source: { audio_id: audio.id }, cropMs: Math.round(Number(audio.duration) * 1000), label: "spoken" };
+}
+
+async function advancedRoundTrip(audio: Audio): Promise<void> {
   const identified = await client.POST("/v1/videos/identify-face", {
     body: { video_url: "https://example.com/videos/speaker.mp4" },
   });
@@ -88,9 +104,9 @@ async function advancedRoundTrip(): Promise<void> {
   // the face's window, well over the 2000 ms the service asks for.
   const choice: FaceChoice = {
     face_id: face.face_id,
-    sound_file: AUDIO_URL,
+    ...audio.source,
     sound_start_time: 0,
-    sound_end_time: CROP_MS,
+    sound_end_time: audio.cropMs,
     sound_insert_time: face.start_time,
   };
   const created = await client.POST("/v1/videos/advanced-lip-sync", {
@@ -98,7 +114,7 @@ async function advancedRoundTrip(): Promise<void> {
   });
   if (created.error || !created.data) fail(`advanced create refused: ${JSON.stringify(created.error)}`);
   const taskId: string = created.data.data.task_id;
-  console.log(`created advanced ${taskId}`);
+  console.log(`created ${audio.label} ${taskId}`);
 
   const task: AdvancedTask = await waitUntilDone(async () => {
     const answer = await client.GET("/v1/videos/advanced-lip-sync/{task_id}", {
@@ -111,8 +127,9 @@ async function advancedRoundTrip(): Promise<void> {
   if (!video) fail(`advanced task ${taskId} succeeded without a video`);
   // The watermark was asked for, so an empty watermark_url is a broken promise, not a detail.
   if (!video.watermark_url) fail(`advanced task ${taskId} has no watermark_url despite watermark_info.enabled`);
-  console.log(`succeed advanced ${video.url} (${video.duration} s), watermarked ${video.watermark_url}`);
+  console.log(`succeed ${audio.label} ${video.url} (${video.duration} s), watermarked ${video.watermark_url}`);
 }
 
 await legacyRoundTrip();
-await advancedRoundTrip();
+await advancedRoundTrip({ source: { sound_file: AUDIO_URL }, cropMs: CROP_MS, label: "advanced" });
+await advancedRoundTrip(await spokenAudio());

@@ -153,9 +153,10 @@ def test_progress_redraws_one_line_on_a_terminal() -> None:
 def test_make_demo_runs_end_to_end() -> None:
     done = subprocess.run([sys.executable, "demo/demo.py"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    for name in ("text2video.mp4", "audio2video.mp4", "advanced.mp4", "advanced-watermarked.mp4"):
+    for name in ("text2video.mp4", "audio2video.mp4", "advanced.mp4", "advanced-watermarked.mp4", "spoken.mp4"):
         assert (ROOT / "out" / name).read_bytes()[4:8] == b"ftyp"
         assert f"out/{name}" in done.stdout
+    assert (ROOT / "out" / "spoken.mp3").read_bytes()[:2] == b"\xff\xf3", "an MP3 frame: the speech, saved"
     shown = [shlex.split(line[2:]) for line in done.stdout.splitlines() if line.startswith("$ ")]
     assert shown, "the demo shows the commands it runs"
     assert all(command[0] == "kling-lipsync" for command in shown)

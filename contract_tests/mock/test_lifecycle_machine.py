@@ -1,8 +1,9 @@
 """Task lifecycles as a hypothesis state machine: create (with scenarios), advance the virtual clock,
 poll, page through lists and receive callbacks, checking the invariants of the service after every step.
 
-Both families run side by side: legacy lip-sync tasks, and advanced ones created from identify-face
-sessions that expire on the virtual clock. They share each account's concurrency slots.
+Every family runs side by side: legacy lip-sync tasks, advanced ones created from identify-face sessions that
+expire on the virtual clock, and text-to-speech, whose audio ids advanced tasks speak (an account's own, of a
+usable length) while taking no slot. The two task families share each account's concurrency slots.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from contract_tests import helpers
 from contract_tests.strategies import create_requests
 from kling_lipsync.testing import CallbackReceiver, KlingMock
 from kling_spec import error_catalogue, load_spec
-from kling_spec.families import task_families
+from kling_spec.families import family, task_families
+from kling_spec.timing import timing_rules
 
 #: The transport faults a poll may meet, and the error httpx raises for each (as on a real socket).
 FAULT_ERRORS = {
@@ -46,6 +48,10 @@ KNOWN_STATUSES = set(load_spec()["components"]["schemas"]["TaskStatus"]["enum"])
 FATES = {"succeed": ("succeed", False), "slow": ("succeed", True), "no-human": ("failed", False)}
 FATES["task-content-policy"] = ("failed", False)
 REFUSALS = {"content-policy": 1301, "rate-limit": 1302, "concurrency": 1303, "balance": 1102}
+TTS = family("tts").operation("synchronous").path
+RULES = timing_rules()
+#: Texts of 4, 9 and 30 Chinese characters: 0.96 s (too short for lip-sync), 2.16 s and 7.2 s of speech.
+TEXT_LENGTHS = (4, 9, 30)
 
 
 @dataclass
@@ -93,6 +99,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.tasks: dict[str, ModelTask] = {}
         #: Sessions by id: (account, expires_at).
         self.sessions: dict[str, tuple[str, int]] = {}
+        #: Text-to-speech audio by id: (account, length in ms).
+        self.audios: dict[str, tuple[str, int]] = {}
         self.settings = self.mock.settings
         self.external_ids = 0
 
@@ -112,6 +120,16 @@ class LifecycleMachine(RuleBasedStateMachine):
     def create(self, account: str, scenario: str, request) -> None:
         body = {**request.to_dict(), "callback_url": self.receiver.url}
         self._create(account, "lip-sync", scenario, body)
+
+    @rule(account=st.sampled_from(ACCOUNTS), characters=st.sampled_from(TEXT_LENGTHS))
+    def speak(self, account: str, characters: int) -> None:
+        now = self.mock.now_ms()
+        response = self.clients[account].post(TTS, json={"text": "好" * characters, "voice_id": "genshin_vindi2"})
+        data = helpers.data(response)
+        assert (data["task_status"], data["created_at"]) == ("succeed", now), "answered whole, at once"
+        (audio,) = data["task_result"]["audios"]
+        assert audio["id"] not in self.audios, "audio ids are unique"
+        self.audios[audio["id"]] = (account, round(float(audio["duration"]) * 1000))
 
     @rule(account=st.sampled_from(ACCOUNTS), scenario=st.sampled_from(["succeed", "no-face", "two-faces"]))
     def identify(self, account: str, scenario: str) -> None:
@@ -148,15 +166,19 @@ class LifecycleMachine(RuleBasedStateMachine):
         if with_external_id:
             self.external_ids += 1
             external_id = f"order-{self.external_ids}"
-        # Three seconds of the (default, 10 s) audio inserted while face "0" (seen from 0 ms) is visible.
+        # Three seconds of the (default, 10 s) audio at a URL, or up to three of a spoken text of any account,
+        # inserted while face "0" (seen from 0 ms) is visible.
+        audio_id = data.draw(st.sampled_from(["url", *sorted(self.audios)]))
+        speaker, audio_ms = self.audios.get(audio_id, (account, 10_000))
+        source = {"sound_file": "https://example.com/line.mp3"} if audio_id == "url" else {"audio_id": audio_id}
         body = {
             "session_id": session_id,
             "face_choose": [
                 {
                     "face_id": "0",
-                    "sound_file": "https://example.com/line.mp3",
+                    **source,
                     "sound_start_time": 0,
-                    "sound_end_time": 3000,
+                    "sound_end_time": min(3000, audio_ms),
                     "sound_insert_time": insert,
                 }
             ],
@@ -169,6 +191,13 @@ class LifecycleMachine(RuleBasedStateMachine):
             answer = response.json()
             assert (response.status_code, answer["code"]) == (CATALOGUE[1201].http_status, 1201), answer
             expected = "no such session" if account != owner else "the session expired"
+            assert expected in answer["message"]
+            return
+        if scenario not in REFUSALS and (speaker != account or not RULES.min_audio_ms <= audio_ms):
+            response = self.clients[account].post(TASKS["advanced-lip-sync"], json=body)
+            answer = response.json()
+            assert (response.status_code, answer["code"]) == (CATALOGUE[1201].http_status, 1201), answer
+            expected = "no such audio for this account" if speaker != account else f"lasts {audio_ms} ms"
             assert expected in answer["message"]
             return
         task = self._create(account, "advanced-lip-sync", scenario, body)

@@ -50,6 +50,8 @@ def test_typescript_client_type_checks_and_round_trips_against_the_mock(node_too
     assert "created 86" in done.stdout
     assert "succeed http://127.0.0.1:" in done.stdout
     assert "succeed advanced http://127.0.0.1:" in done.stdout, "identify -> advanced -> succeed"
+    assert "spoke 87" in done.stdout, "text -> audio id"
+    assert "succeed spoken http://127.0.0.1:" in done.stdout, "text -> audio id -> advanced -> succeed"
     assert "watermarked http://127.0.0.1:" in done.stdout
     assert (ROOT / "clients" / "typescript" / "build" / "kling-lipsync.d.ts").is_file()
 
