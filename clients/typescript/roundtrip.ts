@@ -71,7 +71,7 @@ async function legacyRoundTrip(): Promise<void> {
 }
 
 // The audio an advanced task speaks: a URL or an audio id, and how much of it to use.
-type Audio = { source: Pick<FaceChoice, "sound_file" | "audio_id">; cropMs: number; label: string };
+type Audio = { source: { sound_file: string } | { audio_id: string }; cropMs: number; label: string };
 
 async function spokenAudio(): Promise<Audio> {
   const spoken = await client.POST("/v1/audio/tts", {

@@ -65,8 +65,9 @@ def test_the_soak_meets_no_5xx_and_loses_nothing() -> None:
 def test_in_process_benchmarks_run() -> None:
     done = run("-m", "pytest", "-p", "no:cacheprovider", "-q", "bench/test_inprocess.py", "--benchmark-disable")
     assert done.returncode == 0, done.stdout[-2000:]
-    assert "8 passed" in done.stdout
+    assert "9 passed" in done.stdout
     assert "in-process measurements" in done.stdout
+    assert "a 10 s result with 3 s of audio: " in done.stdout, "the media cost is measured"
 
 
 def processes_tagged(tag: str) -> list[int]:
