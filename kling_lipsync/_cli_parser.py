@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kling_lipsync.audio import MAX_AUDIO_BYTES
@@ -145,15 +145,16 @@ def _audio_file(group: argparse._MutuallyExclusiveGroup) -> None:
     group.add_argument("--audio-file", help=f"a local MP3/WAV/M4A/AAC file (at most {MAX_AUDIO_BYTES // 2**20} MiB)")
 
 
-def _voice(sub: argparse.ArgumentParser) -> None:
-    """The voice that speaks a text: ``submit text``, ``submit advanced --text``, ``speak``."""
+def _voice(sub: argparse.ArgumentParser, fields: Mapping[str, Any]) -> None:
+    """The voice that speaks a text: ``submit text``, ``submit advanced --text``, ``speak`` (``fields``: the
+    spec's properties of the body that carries it)."""
     sub.add_argument("--voice-id", help="a voice id (`kling-lipsync voices` lists them)")
     sub.add_argument(
         "--voice-language",
         choices=[language.value for language in VoiceLanguage],
         help="the voice's language (default: the only language that has --voice-id)",
     )
-    speed = _INPUT["voice_speed"]
+    speed = fields["voice_speed"]
     sub.add_argument("--voice-speed", type=float, help=f"{speed['minimum']} to {speed['maximum']}")
 
 
@@ -165,7 +166,7 @@ def _submit_modes(submit: argparse.ArgumentParser, command: Callable[..., argpar
     modes = submit.add_subparsers(dest="mode", required=True, metavar="{" + ",".join(MODES) + "}")
     text = command(modes, "submit text", "text", "lip-sync a video to text read by a voice (text2video)")
     text.add_argument("--text", help=f"what to say (at most {_INPUT['text']['maxLength']} characters)")
-    _voice(text)
+    _voice(text, _INPUT)
 
     audio = command(modes, "submit audio", "audio", "lip-sync a video to audio (audio2video)")
     audio_source = audio.add_mutually_exclusive_group()
@@ -180,7 +181,7 @@ def _submit_modes(submit: argparse.ArgumentParser, command: Callable[..., argpar
     _audio_file(advanced_source)
     advanced_source.add_argument("--audio-id", help="the id of audio made by Kling's text-to-speech")
     advanced_source.add_argument("--text", help="a text to speak first (Kling's text-to-speech), with --voice-id")
-    _voice(advanced)
+    _voice(advanced, _SPEECH)
     advanced.add_argument(
         "--audio-ms",
         type=_positive(int),
@@ -252,7 +253,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argumen
         commands, "speak", "speak", "speak a text (Kling's text-to-speech): the audio id advanced lip-sync takes"
     )
     speak.add_argument("--text", required=True, help=f"what to say (at most {_SPEECH['text']['maxLength']} characters)")
-    _voice(speak)
+    _voice(speak, _SPEECH)
     speak.add_argument("--out", metavar="PATH", help="save the MP3 here (a file, or a folder for <audio_id>.mp3)")
 
     voices = command(commands, "voices", "voices", "list the voices of text mode (from the spec; no token needed)")
@@ -341,6 +342,8 @@ def _check_submit(sub: argparse.ArgumentParser, args: argparse.Namespace) -> Non
             sub.error("submit advanced needs --audio-file, --audio-url, --audio-id or --text")
         if args.text is not None:
             _check_voice(sub, args, "submit advanced --text")
+            if args.audio_ms is not None:
+                sub.error("--audio-ms: a spoken --text is measured by the service; leave it out")
         elif args.voice_id or args.voice_language or args.voice_speed is not None:
             sub.error("--voice-id, --voice-language and --voice-speed speak a --text: give --text too")
         elif args.audio_file is None and args.audio_ms is None:

@@ -513,6 +513,8 @@ class Core:
             )
         sound_file: str | None = audio_url
         if speech is not None:
+            if audio_ms is not None:
+                raise ValueError("give no audio_ms with text: the service measures the audio it speaks")
             # Spoken first, and measured by the service: the plan crops the audio the service made.
             spoken = yield from self.speak_flow(speech)
             audio_id, audio_ms = spoken.audio_id, spoken.duration_ms

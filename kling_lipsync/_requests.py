@@ -110,8 +110,8 @@ def planned_speech(
 ) -> TtsRequest | None:
     """The text-to-speech call a planned task starts with, when it starts from a text."""
     if text is None:
-        if voice_id is not None or voice_speed is not None:
-            raise ValueError("voice_id and voice_speed speak a text: give text too")
+        if voice_id is not None or voice_language is not None or voice_speed is not None:
+            raise ValueError("voice_id, voice_language and voice_speed speak a text: give text too")
         return None
     if voice_id is None:
         raise ValueError("give voice_id with text: the voice that speaks it")

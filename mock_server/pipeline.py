@@ -264,6 +264,10 @@ def answer(
     body: dict[str, Any] | None = None
     if role in _WITH_BODY:
         call.base_url = call.settings.public_url or _host_url(req)
+        # The server reads at most the largest operation's limit; this operation's own is the spec's.
+        limit = operation.spec.get("x-kling-max-request-bytes")
+        if limit is not None and (req.max_content_length is None or limit < req.max_content_length):
+            req.max_content_length = limit
         body = _json_body(call, req)
     # 5b. Replay (``--replay DIR``): what the recording holds is answered as recorded.
     result: Response | Fate | None

@@ -6,7 +6,8 @@ volumes. Nothing is made then. The first download of the result (``GET /__mock__
 watermarked copy) makes the file, once, with PyAV (FFmpeg's libraries, in the wheel: no system ffmpeg), and
 keeps it in the store (``results``), which every worker shares. Making one copies the video packets of the
 mock's template (``assets/result.mp4``, 10 frames a second, one key frame, no B-frames) in a loop, cut to
-the source's length in whole frames, and encodes the mixed sound as AAC: about 45 ms of CPU for 10 s.
+the source's length in whole frames, and encodes the mixed sound as AAC: about 55 ms of CPU for 10 s
+(``make bench``). Two workers downloading a new result at the same moment both make it (the same bytes).
 
 Without PyAV and NumPy (``pip install 'kling-lipsync[media]'``) the mock serves the template as it always
 did, and reports its length: a result's reported duration is always the served file's.
@@ -43,7 +44,20 @@ from .speech import speech_mp3
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["FRAME_MS", "RATE", "Sound", "audio_blob", "media_available", "result_ms", "result_seconds", "served"]
+__all__ = [
+    "BLOB_COLUMN",
+    "FRAME_MS",
+    "RATE",
+    "Blob",
+    "Sound",
+    "audio_blob",
+    "media_available",
+    "own_result_ms",
+    "result_ms",
+    "result_seconds",
+    "served",
+    "sound_of",
+]
 
 #: The template's frame: 10 frames a second (a test reads it from the file).
 FRAME_MS = 100
@@ -102,17 +116,28 @@ class Sound:
         return cls(**{**data, "crop_ms": tuple(crop) if crop else None})
 
 
-def audio_blob(store: Store, data: bytes) -> str:
-    """Keep audio sent as base64 for the result it will sound in; its reference in a ``Sound``."""
+#: Audio sent as base64 that a task keeps for its result: its SHA-256 and its bytes. A family returns it with
+#: the task's columns (``BLOB_COLUMN``), and the create stores it in the same transaction as the task: a
+#: refused create keeps nothing.
+Blob = tuple[str, bytes]
+BLOB_COLUMN = "blob"
+
+
+def audio_blob(data: bytes) -> tuple[str, Blob]:
+    """The reference a ``Sound`` keeps to audio sent as base64, and the blob to store with the task."""
     digest = hashlib.sha256(data).hexdigest()
-    store.put_blob(digest, data)
-    return f"blob:{digest}"
+    return f"blob:{digest}", (digest, data)
 
 
-def served(store: Store, video_id: str, *, watermarked: bool) -> bytes | None:
+#: How many results deep a result made from a result made from ... is followed for its sound; a longer chain
+#: (which nobody downloaded) is silent beyond it, rather than a recursion without end.
+_MAX_DEPTH = 8
+
+
+def served(store: Store, video_id: str, *, watermarked: bool, depth: int = 0) -> bytes | None:
     """The result video ``video_id`` (or its watermarked copy), made on first use; None when the mock serves
     the template instead (no such task's result, a task stored before results had sound, no PyAV)."""
-    if not media_available():
+    if not media_available() or depth > _MAX_DEPTH:
         return None
     row = store.task_by_result_video(video_id)
     if row is None or row["sound"] is None:
@@ -120,7 +145,9 @@ def served(store: Store, video_id: str, *, watermarked: bool) -> bytes | None:
     name = f"{video_id}-watermarked" if watermarked else video_id
     made = store.result_file(name)
     if made is None:
-        made = _make(store, Sound.from_json(row["sound"]), watermarked)
+        # As long as the task said, whether or not the mock could make results when it was created.
+        length_ms = row["result_ms"] if row["result_ms"] is not None else _template_ms()
+        made = _make(store, Sound.from_json(row["sound"]), watermarked, length_ms, depth)
         store.put_result_file(name, made)
     return made
 
@@ -154,12 +181,12 @@ def _template(watermarked: bool) -> _Template:
     return _Template(stream, packets, ticks)
 
 
-def _make(store: Store, sound: Sound, watermarked: bool) -> bytes:
+def _make(store: Store, sound: Sound, watermarked: bool, length_ms: int, depth: int = 0) -> bytes:
     import av
 
     template = _template(watermarked)
-    frames = max(1, math.ceil(sound.video_ms / FRAME_MS))
-    pcm = _mixed(store, sound, frames * FRAME_MS * RATE // 1000)
+    frames = max(1, math.ceil(length_ms / FRAME_MS))
+    pcm = _mixed(store, sound, frames * FRAME_MS * RATE // 1000, depth)
     # A file, not memory: the MP4 muxer moves its index to the front (faststart) by reading the file again.
     handle, path = tempfile.mkstemp(suffix=".mp4", prefix="kling-mock-result-")
     os.close(handle)
@@ -189,7 +216,7 @@ def _make(store: Store, sound: Sound, watermarked: bool) -> bytes:
         os.unlink(path)
 
 
-def _mixed(store: Store, sound: Sound, samples: int) -> Any:
+def _mixed(store: Store, sound: Sound, samples: int, depth: int) -> Any:
     """The result's sound: ``samples`` of float32 mono at ``RATE``."""
     import numpy as np
 
@@ -198,13 +225,15 @@ def _mixed(store: Store, sound: Sound, samples: int) -> Any:
         level, pitch = _HUM
         mix += (level * np.sin(2 * np.pi * pitch * np.arange(samples) / RATE)).astype(np.float32)
     elif sound.source.startswith("result:"):
-        own = served(store, sound.source.removeprefix("result:"), watermarked=False)
+        own = served(store, sound.source.removeprefix("result:"), watermarked=False, depth=depth + 1)
         if own is not None:
             earlier = _decoded(own)[:samples]
             mix[: len(earlier)] += earlier
     mix *= sound.original_volume
     if sound.audio is not None:
         audio = _decoded(_audio_bytes(store, sound.audio))
+        if not len(audio):  # bytes FFmpeg cannot read (their first bytes passed): the mock's speech instead
+            audio = _decoded(speech_mp3(sound.crop_ms[1] if sound.crop_ms else sound.video_ms))
         if sound.crop_ms is not None:
             start, end = (ms * RATE // 1000 for ms in sound.crop_ms)
             audio = audio[start:end]
@@ -231,16 +260,24 @@ def _decoded(data: bytes) -> Any:
 
     resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
     chunks = []
-    with av.open(io.BytesIO(data), "r") as container:
-        for frame in container.decode(audio=0):
-            chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(frame)]
-    chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(None)]
+    try:
+        with av.open(io.BytesIO(data), "r") as container:
+            for frame in container.decode(audio=0):
+                chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(frame)]
+        chunks += [out.to_ndarray().reshape(-1) for out in resampler.resample(None)]
+    except (av.FFmpegError, IndexError, ValueError):  # not audio after all, or no audio stream: none
+        chunks = []
     return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, dtype=np.float32)
 
 
 def sound_of(video: sqlite3.Row | None, own_result: str | None) -> str:
-    """A source video's own sound: one of the mock's results (``result:<id>``), a registration's (``hum``),
-    or none."""
+    """A source video's own sound: one of the mock's results that exists (``result:<id>``: the caller found
+    its task), a registration's (``hum``), or none."""
     if own_result is not None:
         return f"result:{own_result}"
     return "hum" if video is not None and video["sound"] else "silent"
+
+
+def own_result_ms(task: sqlite3.Row | None) -> int:
+    """How long one of the mock's results lasts (stored before results had lengths: the template's)."""
+    return round(float(result_seconds(task["result_ms"] if task is not None else None)) * 1000)

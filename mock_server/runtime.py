@@ -17,6 +17,7 @@ from .callbacks import CallbackDispatcher
 from .clock import Clock, SystemClock, VirtualClock
 from .families import Families
 from .families.advanced import session_seq_of
+from .families.tts import AUDIO_IDS
 from .recording.replay import Recording
 from .requestlog import RequestLog
 from .scenarios import SCENARIOS, Scenario, load_scenario_file, scenario_from_json
@@ -54,6 +55,8 @@ class MockRuntime:
             self.store.skip_seqs("tasks", max((s for s in map(seq_of, self.replay.tasks) if s is not None), default=0))
             sessions = (s for s in map(session_seq_of, self.replay.session_ids) if s is not None)
             self.store.skip_seqs("sessions", max(sessions, default=0))
+            audios = (s for s in map(AUDIO_IDS.seq_of, self.replay.audio_ids) if s is not None)
+            self.store.skip_seqs("audios", max(audios, default=0))
         self.dispatcher = CallbackDispatcher(self.store, self.clock, self.settings, self.families)
         self.request_log = RequestLog()
         #: Built in, then ``--scenarios FILE``: neither can be replaced at run time.

@@ -14,8 +14,11 @@ import functools
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
-__all__ = ["FRAME_MS", "SPEECH_MP3", "rounded_speed", "speech_mp3", "spoken_ms"]
+from kling_spec.families import families
+
+__all__ = ["FRAME_MS", "SPEECH_MP3", "rounded_speed", "speech_mp3", "speech_rule", "spoken_ms"]
 
 SPEECH_MP3 = Path(__file__).with_name("assets") / "speech.mp3"
 #: One MPEG-2 Layer III frame: 576 samples at 24 kHz.
@@ -32,6 +35,16 @@ def _frames() -> tuple[bytes, ...]:
     if not frames or any(len(f) != _FRAME_BYTES or not f.startswith(_HEADER) for f in frames):
         raise RuntimeError(f"{SPEECH_MP3} is not the speech asset (scripts/make_speech_asset.py makes it)")
     return frames
+
+
+def speech_rule(spec: Mapping[str, Any]) -> Mapping[str, int]:
+    """Milliseconds per character at speed 1, by language: the ``x-kling-mock-speech`` of the spec's
+    text-to-speech operation (found by the extension, wherever its family is)."""
+    for family in families(spec).values():
+        for operation in family.operations.values():
+            if "x-kling-mock-speech" in operation.spec:
+                return dict(operation.spec["x-kling-mock-speech"])
+    raise KeyError("no operation of the spec has x-kling-mock-speech (the rule of the mock's speech)")
 
 
 def rounded_speed(speed: float) -> Decimal:

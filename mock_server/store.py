@@ -253,9 +253,9 @@ class Store:
         return (row[0] if row else 0) + 1
 
     def skip_seqs(self, table: str, up_to: int) -> None:
-        """Hand out no sequence number of ``table`` (``tasks``, ``sessions``) up to ``up_to``: the ids a replayed
-        recording holds are never simulated."""
-        assert table in ("tasks", "sessions"), table  # a name, never data
+        """Hand out no sequence number of ``table`` (``tasks``, ``sessions``, ``audios``) up to ``up_to``: the ids
+        a replayed recording holds are never simulated."""
+        assert table in ("tasks", "sessions", "audios"), table  # a name, never data
         with self.transaction() as db:
             if db.execute("SELECT 1 FROM sqlite_sequence WHERE name = ?", (table,)).fetchone() is None:
                 db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, up_to))
@@ -501,9 +501,10 @@ class Store:
 
     # -- what results are made of, and the results made (results.py) ---------------------------------------
 
-    def put_blob(self, sha256: str, data: bytes) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?, ?)", (sha256, data))
+    @staticmethod
+    def insert_blob(db: sqlite3.Connection, sha256: str, data: bytes) -> None:
+        """Keep audio a task's result needs (inside the create's transaction: a refused create keeps none)."""
+        db.execute("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?, ?)", (sha256, data))
 
     def blob(self, sha256: str) -> bytes | None:
         return self._bytes("SELECT data FROM blobs WHERE sha256 = ?", sha256)

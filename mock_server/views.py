@@ -23,6 +23,7 @@ from .families import ServedFamily, TaskFamily
 from .fates import BreakConnection, Fate, Proceed, Refuse, poll_fate
 from .recording.replay import RecordedTask
 from .redact import kept_json, without_audio_bytes
+from .results import BLOB_COLUMN, Blob
 from .scenarios import DEFAULT_SCENARIO, Scenario
 from .settings import Settings
 from .store import Store
@@ -95,6 +96,7 @@ def create(call: Call, family: TaskFamily, body: Mapping[str, Any]) -> Response:
     callback_url = body.get("callback_url")
     if callback_url and (refusal := aimed_at_the_mock(callback_url, base_url or "")) is not None:
         raise ErrorAnswer(1201, refusal)
+    blob: Blob | None = columns.pop(BLOB_COLUMN, None)
     with mock.store.transaction() as db:
         # The account's slots are shared by every family, as Kling's concurrency rules count tasks.
         if not Store.has_free_slot(db, account, now, settings.max_in_flight):
@@ -122,6 +124,8 @@ def create(call: Call, family: TaskFamily, body: Mapping[str, Any]) -> Response:
                 **columns,
             },
         )
+        if blob is not None:
+            Store.insert_blob(db, *blob)
         if callback_url:
             # Each status the task is in for some time, and its last: a status lasting no time (no queue) is
             # not announced, as its callback would already show the next one.
@@ -222,6 +226,9 @@ def _replay_create(call: Call, family: TaskFamily, chosen: RecordedTask, body: A
         columns.update(
             family.task_columns(body, account, settings=call.settings, store=store, base_url=call.base_url, now_ms=now)
         )
+    # Its result is the recorded one (its URL as recorded): nothing for the mock to make, no audio to keep.
+    columns.pop(BLOB_COLUMN, None)
+    columns.pop("sound", None)
     with store.transaction() as db:
         if Store.recorded_id_taken(db, chosen.task_id):
             return None

@@ -91,9 +91,26 @@ def test_submit_advanced_from_a_text_speaks_plans_and_waits(run: Callable[..., C
         (["--text", LINE], "submit advanced --text needs --text and --voice-id"),
         (["--audio-url", "https://example.com/a.mp3", "--audio-ms", "3000", "--voice-id", "AOT"], "give --text too"),
         (["--text", LINE, "--voice-id", "AOT", "--audio-id", "870000000000000001"], "not allowed with"),
+        (["--text", LINE, "--voice-id", "AOT", "--audio-ms", "3000"], "--audio-ms: a spoken --text is measured"),
     ],
 )  # fmt: skip
 def test_submit_advanced_text_usage(run: Callable[..., CliRun], args: list[str], words: str) -> None:
     done = run("submit", "advanced", "--video-url", VIDEO, *args)
     assert done.exit_code == 2
     assert words in done.err.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "words"),
+    [
+        ({"text": LINE, "voice_id": "genshin_vindi2", "audio_ms": 3000}, "give no audio_ms with text"),
+        ({"audio_url": "https://example.com/a.mp3", "audio_ms": 3000, "voice_language": "zh"}, "give text too"),
+        ({"text": LINE}, "give voice_id with text"),
+    ],
+)
+def test_the_library_refuses_what_a_text_makes_meaningless(
+    kling_mock: KlingMock, arguments: dict[str, object], words: str
+) -> None:
+    with kling_mock.lipsync() as lip, pytest.raises(ValueError, match=words):
+        lip.lip_sync_advanced(video_url=VIDEO, **arguments)  # type: ignore[arg-type]
+    assert kling_mock.requests() == [], "refused before anything is sent"

@@ -34,6 +34,7 @@ from kling_lipsync_client.models import (
     VoiceLanguage,
 )
 from kling_spec.families import family
+from mock_server import results
 from mock_server.settings import Settings
 
 TTS = family("tts").operation("synchronous").path
@@ -55,7 +56,7 @@ def sound_is_where_it_was_put(result: dict[str, Any]) -> None:
         length_s = container.duration / 1_000_000
         pcm = np.concatenate([frame.to_ndarray().reshape(-1) for frame in container.decode(audio=0)])
     assert length_s == float(result["duration"]), "the reported duration is the file's"
-    rate = 16_000
+    rate = results.RATE
     before = pcm[: INSERT_MS * rate // 1000 - rate // 10]
     spoken = pcm[INSERT_MS * rate // 1000 + rate // 10 : (INSERT_MS + 3500) * rate // 1000]
     assert np.sqrt(np.mean(before**2)) < 0.005, "silent before the audio"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import wave
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from kling_lipsync.testing import KlingMock
 from kling_spec.families import family
 from mock_server import results
-from mock_server.media import RESULT_MP4, mp4_duration_seconds
+from mock_server.media import RESULT_MP4, mp4_duration_seconds, result_video_id as results_video_id
 
 ADVANCED = family("advanced-lip-sync")
 LEGACY = family("lip-sync")
@@ -169,3 +170,73 @@ def test_without_the_media_extra_results_are_the_template_and_say_so(
     assert data == RESULT_MP4.read_bytes()
     assert float(result["duration"]) == mp4_duration_seconds(data)
     assert mp4_duration_seconds(data) == 5.0
+
+
+def silence_then_tone(silent_ms: int, tone_ms: int) -> str:
+    """A WAV (base64): silence, then a 440 Hz tone; a crop that starts in the silence is heard late."""
+    rate = 16_000
+    samples = np.concatenate(
+        [np.zeros(silent_ms * rate // 1000), 0.5 * np.sin(2 * np.pi * 440 * np.arange(tone_ms * rate // 1000) / rate)]
+    )
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes((samples * 32767).astype("<i2").tobytes())
+    return base64.b64encode(out.getvalue()).decode()
+
+
+@pytest.mark.parametrize(("crop", "loud_from"), [((1000, 3000), 4000), ((0, 2000), 5000)])
+def test_the_crop_starts_where_it_says(kling_mock: KlingMock, crop: tuple[int, int], loud_from: int) -> None:
+    kling_mock.register_video(video_url=VIDEO, duration_ms=8000, faces=[(0, 8000)])
+    _, data = advanced_result(kling_mock, {"sound_file": silence_then_tone(1000, 2500), "sound_start_time": crop[0],
+                                           "sound_end_time": crop[1], "sound_insert_time": 4000})  # fmt: skip
+    _, _, rms = decoded(data)
+    assert quiet(rms, 0, loud_from), "nothing before the tone: the crop's silence, if any, comes first"
+    assert loud(rms, loud_from, 6000)
+    assert quiet(rms, 6000, 8000)
+
+
+def test_a_result_that_names_itself_as_its_source_is_silent_not_a_crash(kling_mock: KlingMock) -> None:
+    """The next result's URL can be guessed: a session over it finds no such task, so it is an unknown video."""
+    with kling_mock.api("lip-sync") as legacy:
+        first = legacy.create({"input": {"mode": "text2video", "video_url": VIDEO, "text": "hi",
+                                         "voice_id": "genshin_vindi2"}})  # fmt: skip
+    next_id = results_video_id(str(int(first["task_id"]) + 1))  # a session takes no task id
+    own = f"{kling_mock.url('kling')}/__mock__/videos/{next_id}.mp4"
+    result, data = advanced_result(kling_mock, {"sound_file": b64("line-3s.mp3"), "sound_start_time": 0,
+                                                "sound_end_time": 2000, "sound_insert_time": 0}, own)  # fmt: skip
+    assert result["url"].endswith(f"/{next_id}.mp4"), "the guess was right"
+    _, _, rms = decoded(data)
+    assert loud(rms, 0, 2000)
+
+
+def test_audio_ffmpeg_cannot_read_sounds_as_the_mock_s_speech(kling_mock: KlingMock) -> None:
+    broken = base64.b64encode(b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x01" * 400).decode()
+    with kling_mock.api("lip-sync") as legacy:
+        created = legacy.create({"input": {"mode": "audio2video", "video_url": VIDEO, "audio_type": "file",
+                                           "audio_file": broken}})  # fmt: skip
+        kling_mock.advance(300)
+        result = legacy.status(created["task_id"])["task_result"]["videos"][0]
+    answer = kling_mock.http.get(result["url"])
+    assert answer.status_code == 200
+    video_s, _, rms = decoded(answer.content)
+    assert video_s == float(result["duration"])
+    assert np.mean(rms) > 0.05, "the mock's speech, for the whole of a file of unknown length"
+
+
+def test_a_legacy_task_on_a_result_s_url_takes_its_length_and_sound(kling_mock: KlingMock) -> None:
+    kling_mock.register_video(video_url=VIDEO, duration_ms=6000, faces=[(0, 6000)])
+    first, _ = advanced_result(kling_mock, {"sound_file": b64("line-3s.mp3"), "sound_start_time": 0,
+                                            "sound_end_time": 2000, "sound_insert_time": 0})  # fmt: skip
+    with kling_mock.api("lip-sync") as legacy:
+        created = legacy.create({"input": {"mode": "text2video", "video_url": first["url"], "text": "好" * 5,
+                                           "voice_id": "genshin_vindi2"}})  # fmt: skip
+        kling_mock.advance(300)
+        second = legacy.status(created["task_id"])
+    (video,) = second["task_result"]["videos"]
+    assert (video["duration"], second["task_info"]["parent_video"]["duration"]) == ("6.0", "6.0")
+    _, _, rms = decoded(kling_mock.http.get(video["url"]).content)
+    assert loud(rms, 0, 2000), "the first result's sound, under five characters of speech (1.2 s)"
+    assert quiet(rms, 2000, 6000)

@@ -165,9 +165,27 @@ def test_an_unknown_audio_url_is_404_in_the_envelope(kling_mock: KlingMock) -> N
 def test_there_is_no_query_or_list(kling_mock: KlingMock, gateway: str) -> None:
     token = "sk-test" if gateway == "dmxapi" else kling_mock.settings.api_key
     with kling_mock.httpx_client(token, gateway=gateway) as client:
-        for path in (TTS.path, f"{TTS.path}/880000000000000001"):
-            answer = client.get(path)
-            assert (answer.status_code, answer.json()["code"]) in {(404, 1202), (404, 1203)}, path
+        answer = client.get(TTS.path)
+        assert (answer.status_code, answer.json()["code"]) == (404, 1202), "the path has no GET (choice 23)"
+        answer = client.get(f"{TTS.path}/880000000000000001")
+        assert (answer.status_code, answer.json()["code"]) == (404, 1203), "no such path"
+
+
+@pytest.mark.parametrize("cors", [False, True], ids=["direct", "through Flask (CORS on)"])
+def test_a_body_over_the_operation_s_own_limit_is_413(kling_mocks: Any, cors: bool) -> None:
+    mock = kling_mocks(**({"cors_origins": ["http://app.test"]} if cors else {}))
+    limit = TTS.spec["x-kling-max-request-bytes"]
+    with mock.httpx_client() as client:
+        padding = limit - len(b'{"text":"hi","voice_id":"genshin_vindi2","pad":""}')
+        at_limit = client.post(TTS.path, content=f'{{"text":"hi","voice_id":"{ZH}","pad":"{"x" * padding}"}}',
+                               headers={"Content-Type": "application/json"})  # fmt: skip
+        assert at_limit.json()["code"] == 0, "exactly the limit: spoken (unknown fields are ignored)"
+        over = client.post(TTS.path, content=f'{{"text":"hi","voice_id":"{ZH}","pad":"{"x" * (padding + 1)}"}}',
+                           headers={"Content-Type": "application/json"})  # fmt: skip
+        assert (over.status_code, over.json()["code"]) == (413, 1200)
+        session = client.post(ADVANCED.operation("session").path, json={"video_url": "https://example.com/a.mp4",
+                                                                        "pad": "x" * limit})  # fmt: skip
+        assert session.json()["code"] == 0, "identify-face's own limit is larger"
 
 
 def test_a_call_takes_no_concurrency_slot(kling_mocks: Any) -> None:

@@ -25,7 +25,7 @@ from kling_spec.timing import Window, broken_audio_rule, broken_timing_rule, tim
 from ..errors import ErrorAnswer
 from ..media import result_video_id, video_id_for_url
 from ..redact import kept_json, without_audio_bytes
-from ..results import Sound, audio_blob, result_ms, result_seconds, sound_of
+from ..results import BLOB_COLUMN, Sound, audio_blob, own_result_ms, result_ms, result_seconds, sound_of
 from ..scenarios import Scenario
 from ..settings import Settings
 from ..store import Store, TaskRow
@@ -87,11 +87,6 @@ def _scenario_faces(count: int, video_ms: int) -> list[dict[str, Any]]:
     ]
 
 
-def _own_result_ms(task: sqlite3.Row | None) -> int:
-    """How long one of the mock's results lasts (a task stored before results had lengths: the template's)."""
-    return round(float(result_seconds(task["result_ms"] if task is not None else None)) * 1000)
-
-
 def registered_faces(faces: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Face windows as registered (``face_id`` optional: ``"0"``, ``"1"`` ... in order)."""
     return [
@@ -117,6 +112,7 @@ class AdvancedLipSyncFamily:
         choice = spec["components"]["schemas"]["FaceChoice"]["properties"]
         self.max_audio_bytes: int = choice["sound_file"]["x-max-decoded-bytes"]
         self.audio_ttl_ms: int = choice["audio_id"]["x-kling-audio-ttl-ms"]
+        self.default_volume: float = spec["components"]["schemas"]["Volume"]["default"]
         self.rules = timing_rules(spec)
 
     # -- identify-face ------------------------------------------------------------------------------------
@@ -175,14 +171,15 @@ class AdvancedLipSyncFamily:
         video_url: str = body.get("video_url") or ""
         if video_url:
             own = own_video_id(video_url)
-            if own is not None:
-                own_ms = _own_result_ms(store.task_by_result_video(own))
+            served = store.task_by_result_video(own) if own is not None else None
+            if own is not None and served is not None:  # one of the mock's results: any account may fetch it
+                own_ms = own_result_ms(served)
                 return own, video_url, own_ms, _whole_video(own_ms)
             key, video_id = video_url, video_id_for_url(video_url)
         else:
             task = store.task_by_result_video(video_id)
             if task is not None and task["account"] == account:
-                own_ms = _own_result_ms(task)
+                own_ms = own_result_ms(task)
                 return video_id, result_url(task["base_url"], video_id), own_ms, _whole_video(own_ms)
             key = video_id
         registered = store.media("video", key)
@@ -247,14 +244,15 @@ class AdvancedLipSyncFamily:
         if broken is not None:
             raise ErrorAnswer(1201, broken)
         watermark = body.get("watermark_info")
+        reference, blob = (audio, None) if isinstance(audio, str) else audio_blob(audio)
         sound = Sound(
             session["video_ms"],
-            self._source_sound(session, store),
-            choice.get("original_audio_volume", 1.0),
-            audio if isinstance(audio, str) else audio_blob(store, audio),  # kept once the task is accepted
+            self._source_sound(session, account, store),
+            choice.get("original_audio_volume", self.default_volume),
+            reference,
             (choice["sound_start_time"], choice["sound_end_time"]),
             choice["sound_insert_time"],
-            choice.get("sound_volume", 1.0),
+            choice.get("sound_volume", self.default_volume),
         )
         return {
             "parent_video_id": session["video_id"],
@@ -265,15 +263,21 @@ class AdvancedLipSyncFamily:
             "watermark": int(bool(watermark and watermark["enabled"])),
             "result_ms": result_ms(session["video_ms"]),
             "sound": sound.to_json(),
+            BLOB_COLUMN: blob,  # kept with the task, in its transaction
         }
 
     @staticmethod
-    def _source_sound(session: sqlite3.Row, store: Store) -> str:
-        """The session video's own sound (``results.sound_of``)."""
-        own = own_video_id(session["video_url"]) if session["video_url"] else None
-        if own is None and not session["video_url"] and store.task_by_result_video(session["video_id"]) is not None:
+    def _source_sound(session: sqlite3.Row, account: str, store: Store) -> str:
+        """The session video's own sound (``results.sound_of``): one of the mock's results as ``_video`` took
+        it (by URL, any that exists; by id, the account's own), a registration's, or none."""
+        if session["video_url"]:
+            own = own_video_id(session["video_url"])
+            task = store.task_by_result_video(own) if own is not None else None
+        else:
             own = session["video_id"]
-        return sound_of(store.media("video", session["video_url"] or session["video_id"]), own)
+            task = store.task_by_result_video(own)
+            task = task if task is not None and task["account"] == account else None
+        return sound_of(store.media("video", session["video_url"] or session["video_id"]), own if task else None)
 
     def _audio(
         self, choice: Mapping[str, Any], account: str, settings: Settings, store: Store, now_ms: int
@@ -318,7 +322,7 @@ class AdvancedLipSyncFamily:
             raise ErrorAnswer(
                 1201,
                 f"face_choose[0].audio_id {audio_id}: the audio was made {age_ms} ms ago; audio ids last "
-                f"{self.audio_ttl_ms} ms (30 days)",
+                f"{self.audio_ttl_ms} ms ({self.audio_ttl_ms / 86_400_000:g} days)",
             )
         duration_ms: int = audio["duration_ms"]
         return duration_ms

@@ -13,16 +13,16 @@ from typing import Any
 
 from kling_spec import compile_schema
 from kling_spec.audio import audio_format, decoded_size, max_audio_bytes
-from kling_spec.families import Family, families
+from kling_spec.families import Family
 
 from ..errors import ErrorAnswer
 from ..media import result_video_id, video_id_for_url
 from ..redact import kept_json, without_audio_bytes
-from ..results import Sound, audio_blob, result_ms, result_seconds, sound_of
+from ..results import BLOB_COLUMN, Blob, Sound, audio_blob, own_result_ms, result_ms, result_seconds, sound_of
 from ..settings import Settings
-from ..speech import spoken_ms
+from ..speech import speech_rule, spoken_ms
 from ..store import Store, TaskRow
-from ..tasks import result_url, task_id_of, timeline_of
+from ..tasks import own_video_id, result_url, task_id_of, timeline_of
 from ..timeline import SUCCEED
 from ..validation import Wording, first_broken_rule
 
@@ -83,10 +83,10 @@ class LipSyncFamily:
         self.max_request_bytes: int = create.spec["x-kling-max-request-bytes"]
         self.max_audio_bytes = max_audio_bytes(spec)
         # text2video speaks as text-to-speech does (the spec's rule for the mock's speech)
-        self._speech_ms: Mapping[str, int] = dict(
-            families(spec)["tts"].operation("synchronous").spec["x-kling-mock-speech"]
-        )
-        self._default_language: str = spec["components"]["schemas"]["VoiceLanguage"]["default"]
+        self._speech_ms: Mapping[str, int] = speech_rule(spec)
+        schemas = spec["components"]["schemas"]
+        self._default_language: str = schemas["VoiceLanguage"]["default"]
+        self._default_speed: float = schemas["LipSyncInput"]["properties"]["voice_speed"]["default"]
 
     # -- create -------------------------------------------------------------------------------------------
 
@@ -126,14 +126,15 @@ class LipSyncFamily:
         what its result is made of (``results.Sound``: the video's length, the audio or the spoken text)."""
         data = body["input"]
         video_id, video_url, video_ms, source = self._parent_video(data, account, settings, store)
-        sound = Sound(video_ms, source, audio=self._audio(data, settings, store))
+        audio, blob = self._audio(data, settings, store)
         return {
             "parent_video_id": video_id,
             "parent_video_url": video_url or result_url(base_url, video_id),
             "parent_video_duration": f"{video_ms / 1000:.1f}",
             "request_input": kept_json(without_audio_bytes(data)),
             "result_ms": result_ms(video_ms),
-            "sound": sound.to_json(),
+            "sound": Sound(video_ms, source, audio=audio).to_json(),
+            BLOB_COLUMN: blob,
         }
 
     @staticmethod
@@ -144,31 +145,35 @@ class LipSyncFamily:
         default_ms = round(settings.default_video_seconds * 1000)
         video_url = data.get("video_url")
         if video_url:
+            served = own_video_id(video_url)  # one of the mock's results, by its URL: any account may fetch it
+            task = store.task_by_result_video(served) if served is not None else None
+            if served is not None and task is not None:
+                return video_id_for_url(video_url), video_url, own_result_ms(task), sound_of(None, served)
             registered = store.media("video", video_url)
             video_ms = registered["duration_ms"] if registered is not None else default_ms
             return video_id_for_url(video_url), video_url, video_ms, sound_of(registered, None)
         video_id: str = data["video_id"]
         own = store.task_by_result_video(video_id)
         if own is not None and own["account"] == account:
-            return video_id, None, own["result_ms"] or default_ms, sound_of(None, video_id)
+            return video_id, None, own_result_ms(own), sound_of(None, video_id)
         registered = store.media("video", video_id)
         if registered is None and settings.strict_video_ids:
             raise ErrorAnswer(1201, UNKNOWN_VIDEO)
         video_ms = registered["duration_ms"] if registered is not None else default_ms
         return video_id, None, video_ms, sound_of(registered, None)
 
-    def _audio(self, data: Mapping[str, Any], settings: Settings, store: Store) -> str:
-        """The result's audio: the text spoken (``text2video``), the file sent, or the mock's speech as long
-        as the audio at a URL is said to be (a registration, or ``default_audio_seconds``)."""
+    def _audio(self, data: Mapping[str, Any], settings: Settings, store: Store) -> tuple[str, Blob | None]:
+        """The result's audio: the text spoken (``text2video``), the file sent (and its blob, to keep), or the
+        mock's speech as long as the audio at a URL is said to be (a registration, or ``default_audio_seconds``)."""
         if data["mode"] == "text2video":
             language = data.get("voice_language") or self._default_language
-            speed = data.get("voice_speed", 1.0)
-            return f"speech:{spoken_ms(data['text'], language, speed, self._speech_ms)}"
+            speed = data.get("voice_speed", self._default_speed)
+            return f"speech:{spoken_ms(data['text'], language, speed, self._speech_ms)}", None
         if data.get("audio_type") == "file":
-            return audio_blob(store, base64.b64decode(data["audio_file"]))
+            return audio_blob(base64.b64decode(data["audio_file"]))
         registered = store.media("audio", data["audio_url"])
         audio_ms = registered["duration_ms"] if registered is not None else round(settings.default_audio_seconds * 1000)
-        return f"speech:{audio_ms}"
+        return f"speech:{audio_ms}", None
 
     @staticmethod
     def created(task_id: str, status: str, now_ms: int, columns: Mapping[str, Any]) -> dict[str, Any]:

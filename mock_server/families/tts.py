@@ -39,8 +39,6 @@ WORDING = Wording(
     missing={"text": "text is required", "voice_id": "voice_id is required"},
     enum_messages={"voice_id": UNKNOWN_VOICE},
 )
-#: What a call costs, as a proxy reports Kling's price list (0.05 units a call, whatever the text).
-_UNITS = "0.05"
 
 
 def audio_url(base_url: str, audio_id: str) -> str:
@@ -59,6 +57,8 @@ class TextToSpeechFamily:
         self.max_request_bytes: int = operation.spec["x-kling-max-request-bytes"]
         #: Milliseconds per character at speed 1, by language (the spec's ``x-kling-mock-speech``).
         self.ms_per_character: Mapping[str, int] = dict(operation.spec["x-kling-mock-speech"])
+        #: What a call deducts (``x-kling-mock-units``: the price one proxy reports of Kling's list).
+        self.units: str = operation.spec["x-kling-mock-units"]
         schemas = spec["components"]["schemas"]
         request = schemas[(operation.request_schema or {})["$ref"].rsplit("/", 1)[-1]]
         self._default_language: str = schemas["VoiceLanguage"]["default"]
@@ -101,7 +101,7 @@ class TextToSpeechFamily:
             audios.append(
                 {"id": audio_id, "url": audio_url(base_url, audio_id), "duration": f"{duration_ms / 1000:.3f}"}
             )
-        units = "0" if failed else _UNITS
+        units = "0" if failed else self.units
         return {
             "task_id": CALL_IDS.id_of(seq),
             "task_status": FAILED if failed else SUCCEED,

@@ -127,8 +127,9 @@ class Recording:
         self.tasks: dict[str, RecordedTask] = {}
         #: What each request got, in recorded order (``request_key``).
         self.answers: dict[str, list[Recorded]] = {}
-        #: The identify-face sessions it holds (a simulated one never takes their ids).
+        #: The identify-face sessions and text-to-speech audio it holds (a simulated one never takes their ids).
         self.session_ids: set[str] = set()
+        self.audio_ids: set[str] = set()
         try:
             for _path, _metadata, interactions in load_folder(folder):
                 for interaction in interactions:
@@ -159,6 +160,10 @@ class Recording:
             return
         if code == 0 and role == "session" and isinstance(data, dict) and isinstance(data.get("session_id"), str):
             self.session_ids.add(data["session_id"])
+        if code == 0 and role == "synchronous" and isinstance(data, dict):
+            result = data.get("task_result")
+            audios = result.get("audios") if isinstance(result, dict) else None
+            self.audio_ids.update(a["id"] for a in audios or () if isinstance(a, dict) and isinstance(a.get("id"), str))
         if code == 0 and role == "list" and isinstance(data, list):
             for task in data:
                 if isinstance(task, dict) and task.get("task_id") in self.tasks:

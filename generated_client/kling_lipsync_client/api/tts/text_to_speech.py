@@ -137,7 +137,9 @@ def sync_detailed(
 
     The mock speaks `x-kling-mock-speech` milliseconds per character (code point) of the text for the
     voice's language at speed 1, divided by the rounded speed, rounded up to whole frames of its MP3
-    (24 ms): a real, audible MP3 of that length, which it serves and knows the length of.
+    (24 ms): a real, audible MP3 of that length, which it serves and knows the length of. It deducts
+    `x-kling-mock-units` a call, the price one proxy reports of Kling's list (0.05 units, whatever the
+    text).
 
     Args:
         body (TtsRequest): Body of a text-to-speech call: a text, and a voice of the voice table
@@ -178,7 +180,9 @@ def sync(
 
     The mock speaks `x-kling-mock-speech` milliseconds per character (code point) of the text for the
     voice's language at speed 1, divided by the rounded speed, rounded up to whole frames of its MP3
-    (24 ms): a real, audible MP3 of that length, which it serves and knows the length of.
+    (24 ms): a real, audible MP3 of that length, which it serves and knows the length of. It deducts
+    `x-kling-mock-units` a call, the price one proxy reports of Kling's list (0.05 units, whatever the
+    text).
 
     Args:
         body (TtsRequest): Body of a text-to-speech call: a text, and a voice of the voice table
@@ -214,7 +218,9 @@ async def asyncio_detailed(
 
     The mock speaks `x-kling-mock-speech` milliseconds per character (code point) of the text for the
     voice's language at speed 1, divided by the rounded speed, rounded up to whole frames of its MP3
-    (24 ms): a real, audible MP3 of that length, which it serves and knows the length of.
+    (24 ms): a real, audible MP3 of that length, which it serves and knows the length of. It deducts
+    `x-kling-mock-units` a call, the price one proxy reports of Kling's list (0.05 units, whatever the
+    text).
 
     Args:
         body (TtsRequest): Body of a text-to-speech call: a text, and a voice of the voice table
@@ -253,7 +259,9 @@ async def asyncio(
 
     The mock speaks `x-kling-mock-speech` milliseconds per character (code point) of the text for the
     voice's language at speed 1, divided by the rounded speed, rounded up to whole frames of its MP3
-    (24 ms): a real, audible MP3 of that length, which it serves and knows the length of.
+    (24 ms): a real, audible MP3 of that length, which it serves and knows the length of. It deducts
+    `x-kling-mock-units` a call, the price one proxy reports of Kling's list (0.05 units, whatever the
+    text).
 
     Args:
         body (TtsRequest): Body of a text-to-speech call: a text, and a voice of the voice table
