@@ -12,7 +12,7 @@ UV_VERSION := 0.13.8
 unexport PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := help
-.PHONY: help install chromium generate check-generated lint lint-spec test test-heavy test-thorough contract mock demo bench bench-smoke clients docs clean
+.PHONY: help install chromium generate check-generated lint lint-spec spec-check test test-heavy test-thorough contract mock demo bench bench-smoke clients docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ lint: install lint-spec ## ruff, mypy on hand-written code, no import circle (sc
 	$(BIN)/openapi-spec-validator openapi.yaml
 	$(BIN)/python codegen/generate.py --check
 	$(BIN)/python codegen/unasync.py --check
+
+spec-check: install node_modules/.package-lock.json ## Judge openapi.yaml against the last released spec (spec-history/; BASE=file-or-git-revision): structure, Specmatic, old examples and recordings; exit 1 on a change its version does not allow
+	$(BIN)/python -m spec_gate $(if $(BASE),--base $(BASE))
 
 lint-spec: node_modules/.package-lock.json ## Redocly's recommended rules on openapi.yaml (redocly.yaml)
 	npx --no-install redocly lint openapi.yaml

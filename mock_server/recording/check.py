@@ -34,12 +34,12 @@ from openapi_core import Config, OpenAPI
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.testing import MockRequest, MockResponse
 
-from kling_spec import SPEC_PATH, error_catalogue
+from kling_spec import SPEC_PATH, error_catalogue, load_spec
 from kling_spec.families import families
 
 from .cassette import CassetteError, Interaction, load_folder
 from .redaction import MEDIA_REFERENCE
-from .replay import api_route
+from .replay import api_route, route_table
 
 __all__ = ["Difference", "build_parser", "check_interactions", "main", "task_lives"]
 
@@ -65,14 +65,14 @@ class Difference:
 
 
 class _Validator:
-    def __init__(self) -> None:
+    def __init__(self, spec_path: Path = SPEC_PATH) -> None:
         # Undocumented properties are differences; a property the spec marks optional may be absent (the mock's
         # contract tests require every one of the mock, which always sends them; the real service need not).
         strict = Config(additional_properties_default_policy="forbid")
-        self.openapi = OpenAPI.from_file_path(str(SPEC_PATH), config=strict)
+        self.openapi = OpenAPI.from_file_path(str(spec_path), config=strict)
         # Requests as the spec says (its allOf/oneOf compositions would read as undocumented properties under
         # "forbid"); the answers, which the spec describes property by property, as strictly as the contract tests.
-        self.requests = OpenAPI.from_file_path(str(SPEC_PATH))
+        self.requests = OpenAPI.from_file_path(str(spec_path))
 
     def request(self, item: Interaction, path: str) -> list[tuple[str, str]]:
         body = item.request_json()
@@ -129,18 +129,21 @@ def _errors(validate: Any, side: str) -> list[tuple[str, str]]:
     return []
 
 
-def check_interactions(interactions: Iterable[Interaction]) -> tuple[int, list[Difference]]:
-    """How many exchanges of the API were checked, and every difference found (a task's last: status ``-``)."""
+def check_interactions(
+    interactions: Iterable[Interaction], spec_path: Path = SPEC_PATH
+) -> tuple[int, list[Difference]]:
+    """How many exchanges of the API were checked, and every difference found (a task's last: status ``-``);
+    against the shipped spec, or ``spec_path`` (the spec gate checks recordings against a new one)."""
     items = list(interactions)
-    validator = _Validator()
-    catalogue = error_catalogue()
-    operation_ids = {
-        (name, role): op.operation_id for name, f in families().items() for role, op in f.operations.items()
-    }
+    validator = _Validator(spec_path)
+    catalogue = error_catalogue(spec_path)
+    found = families(load_spec(spec_path))
+    routes = route_table(found)
+    operation_ids = {(name, role): op.operation_id for name, f in found.items() for role, op in f.operations.items()}
     differences: list[Difference] = []
     checked = 0
     for item in items:
-        route = api_route(item.method, item.path)
+        route = api_route(item.method, item.path, routes)
         if route is None or item.fault:
             continue
         checked += 1

@@ -49,6 +49,7 @@ __all__ = [
     "api_route",
     "check_folder",
     "request_key",
+    "route_table",
 ]
 
 #: ``finished_at`` of a task whose recording ends before it did: it stays in its last recorded state.
@@ -122,7 +123,7 @@ class Recording:
 
     def __init__(self, folder: Path, document: Mapping[str, Any] | None = None) -> None:
         self.folder = folder
-        self._routes = _routes(families(document) if document is not None else families())
+        self._routes = route_table(families(document) if document is not None else families())
         #: The recorded task of each id.
         self.tasks: dict[str, RecordedTask] = {}
         #: What each request got, in recorded order (``request_key``).
@@ -204,7 +205,7 @@ class ApiRoute(NamedTuple):
 _Routes = list[tuple[re.Pattern[str], str, str, str, str]]
 
 
-def _routes(found: Mapping[str, Family]) -> _Routes:
+def route_table(found: Mapping[str, Family]) -> _Routes:
     """``(path pattern, METHOD, family, role, template)`` of every operation, fixed paths first."""
     routes = []
     for name, family in found.items():
@@ -229,7 +230,7 @@ def api_route(method: str, path: str, routes: _Routes | None = None) -> ApiRoute
 
 @functools.cache
 def _shipped_routes() -> _Routes:
-    return _routes(families())
+    return route_table(families())
 
 
 def check_folder(folder: Path) -> None:

@@ -1,0 +1,202 @@
+"""The spec evolution gate (``make spec-check``, ``spec_gate/``): a catalogue of changes to openapi.yaml, each
+with the verdict a client generated from the old document needs, so that the gate can fail.
+
+The structural judge and the examples judge run in ``make test``; Specmatic (Java, 5-10 s a comparison) runs
+over the same catalogue among the heavy tests.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import yaml
+
+from kling_spec import SPEC_PATH
+from spec_gate.__main__ import verdict_of
+from spec_gate.history import HISTORY, Version, released, version_of
+from spec_gate.judges import ROOT, specmatic_jar
+
+TEXT = SPEC_PATH.read_text(encoding="utf-8")
+DOCUMENT: dict[str, Any] = yaml.safe_load(TEXT)
+CURRENT = version_of(TEXT)
+Edit = Callable[[dict[str, Any]], None]
+
+
+def schemas(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["components"]["schemas"]  # type: ignore[no-any-return]
+
+
+def remove_response_field(doc: dict[str, Any]) -> None:
+    video = schemas(doc)["ResultVideo"]
+    del video["properties"]["duration"]
+    video["required"].remove("duration")
+
+
+def add_required_request_field(doc: dict[str, Any]) -> None:
+    request = schemas(doc)["IdentifyFaceRequest"]
+    request["properties"]["language"] = {"type": "string"}
+    request["required"] = [*request.get("required", []), "language"]
+
+
+def add_optional_request_field(doc: dict[str, Any]) -> None:
+    schemas(doc)["IdentifyFaceRequest"]["properties"]["language"] = {"type": "string"}
+
+
+def narrow_request_enum(doc: dict[str, Any]) -> None:
+    schemas(doc)["AudioType"]["enum"] = ["file"]
+
+
+def close_face_ids(doc: dict[str, Any]) -> None:
+    schemas(doc)["Face"]["properties"]["face_id"]["enum"] = ["0", "1"]
+
+
+def add_closed_response_enum_value(doc: dict[str, Any]) -> None:
+    close_face_ids(doc)
+    schemas(doc)["Face"]["properties"]["face_id"]["enum"].append("2")
+
+
+def add_open_response_enum_value(doc: dict[str, Any]) -> None:
+    schemas(doc)["TaskStatus"]["enum"].append("cancelled")
+
+
+def change_a_type(doc: dict[str, Any]) -> None:
+    schemas(doc)["Timestamp"]["type"] = "string"
+    del schemas(doc)["Timestamp"]["format"], schemas(doc)["Timestamp"]["minimum"]
+
+
+def remove_an_operation(doc: dict[str, Any]) -> None:
+    del doc["paths"]["/v1/audio/tts"]
+
+
+def remove_a_status(doc: dict[str, Any]) -> None:
+    del doc["paths"]["/v1/videos/lip-sync/{task_id}"]["get"]["responses"]["404"]
+
+
+def add_an_operation(doc: dict[str, Any]) -> None:
+    doc["paths"]["/v1/audio/voices"] = {
+        "get": {
+            "operationId": "list_voices",
+            "summary": "The voices",
+            "responses": {"200": {"description": "The voices.", "content": {"application/json": {"schema": {}}}}},
+        }
+    }
+
+
+def reword_a_description(doc: dict[str, Any]) -> None:
+    schemas(doc)["ResultVideo"]["description"] = "A lip-synced video (reworded)."
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    edit: Edit
+    breaking: bool
+    #: What the old document had first (to make a closed enum that the edit then widens).
+    before: Edit | None = None
+
+
+CATALOGUE = [
+    Mutation("remove a response field", remove_response_field, breaking=True),
+    Mutation("add a required request field", add_required_request_field, breaking=True),
+    Mutation("narrow an enum in a request", narrow_request_enum, breaking=True),
+    Mutation("add an enum value in a closed response enum", add_closed_response_enum_value, True, close_face_ids),
+    Mutation("add an enum value in an open response enum (TaskStatusValue)", add_open_response_enum_value, False),
+    Mutation("change a type", change_a_type, breaking=True),
+    Mutation("remove an operation", remove_an_operation, breaking=True),
+    Mutation("remove a status", remove_a_status, breaking=True),
+    Mutation("add an optional request field", add_optional_request_field, breaking=False),
+    Mutation("add an operation", add_an_operation, breaking=False),
+]
+
+
+def texts(mutation: Mutation, version: str) -> tuple[str, str]:
+    old = copy.deepcopy(DOCUMENT)
+    if mutation.before is not None:
+        mutation.before(old)
+    new = copy.deepcopy(old)
+    mutation.edit(new)
+    new["info"]["version"] = version
+    return yaml.safe_dump(old, sort_keys=False, allow_unicode=True), yaml.safe_dump(
+        new, sort_keys=False, allow_unicode=True
+    )
+
+
+def needed(mutation: Mutation) -> str:
+    return f"{CURRENT.major + 1}.0.0" if mutation.breaking else f"{CURRENT.major}.{CURRENT.minor + 1}.0"
+
+
+@pytest.mark.parametrize("mutation", CATALOGUE, ids=lambda m: m.name)
+def test_each_change_gets_its_verdict(mutation: Mutation) -> None:
+    old, new = texts(mutation, str(CURRENT))
+    changes, verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False)
+    assert verdict.breaking is mutation.breaking, [(c.where, c.what, c.breaking) for c in changes]
+    assert verdict.needed == needed(mutation)
+    assert verdict.exit_code == 1, "the same version for a change: the gate fails"
+    assert any(failure.startswith(("a breaking change", "an addition")) for failure in verdict.failures)
+    # With the version the change needs, it passes
+    old, new = texts(mutation, needed(mutation))
+    _changes, bumped = verdict_of(old, new, CURRENT, Version.parse(needed(mutation)), use_specmatic=False)
+    assert bumped.exit_code == 0, bumped.failures
+
+
+def test_a_change_of_words_only_needs_a_new_patch_version() -> None:
+    mutation = Mutation("reword", reword_a_description, breaking=False)
+    old, new = texts(mutation, str(CURRENT))
+    changes, verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False)
+    assert (changes, verdict.breaking, verdict.needed) == (
+        [],
+        False,
+        f"{CURRENT.major}.{CURRENT.minor}.{CURRENT.patch + 1}",
+    )
+    assert verdict.exit_code == 1
+
+
+def test_an_old_request_example_the_new_schema_refuses_is_named() -> None:
+    old, new = texts(Mutation("narrow", narrow_request_enum, True), str(CURRENT))
+    changes, _verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False)
+    named = [c for c in changes if c.judge == "examples"]
+    assert named, "the legacy audio2video examples send audio_type url"
+    assert all("request example" in c.where and "no longer valid" in c.what for c in named)
+
+
+def test_the_current_spec_is_released_and_passes_the_gate() -> None:
+    assert CURRENT in released(), f"copy openapi.yaml to {HISTORY.name}/{CURRENT}.yaml"
+    assert yaml.safe_load(released()[CURRENT].read_text(encoding="utf-8")) == DOCUMENT
+    done = subprocess.run([sys.executable, "-m", "spec_gate", "--no-specmatic"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "verdict: compatible" in done.stdout
+
+
+def test_a_change_committed_without_a_new_version_fails_with_a_table_naming_it(tmp_path: Any) -> None:
+    changed = copy.deepcopy(DOCUMENT)
+    remove_response_field(changed)
+    path = tmp_path / "openapi.yaml"
+    path.write_text(yaml.safe_dump(changed, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "spec_gate", "--no-specmatic", "--new", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 1, done.stdout
+    assert f"against {HISTORY.name}/{CURRENT}.yaml" in done.stdout, "a change after the release: compared with it"
+    assert "ResultVideo" in done.stdout or ".duration" in done.stdout
+    assert f"FAIL: a breaking change needs a new major version: {CURRENT} -> at least {CURRENT.major + 1}.0.0" in (
+        done.stdout
+    )
+
+
+@pytest.mark.heavy
+@pytest.mark.skipif(specmatic_jar() is None, reason="npm ci installs Specmatic (make spec-check does)")
+@pytest.mark.parametrize("mutation", CATALOGUE, ids=lambda m: m.name)
+def test_specmatic_joins_the_verdict(mutation: Mutation) -> None:
+    old, new = texts(mutation, str(CURRENT))
+    changes, verdict = verdict_of(old, new, CURRENT, CURRENT)
+    assert verdict.breaking is mutation.breaking
+    assert not any(f.startswith("specmatic could not judge") for f in verdict.failures), verdict.failures
+    said = [c for c in changes if c.judge == "specmatic"]
+    if not mutation.breaking:
+        assert said == [], "Specmatic agrees that an addition breaks nothing"

@@ -1,0 +1,103 @@
+"""``python -m spec_gate`` (``make spec-check``): judge ``openapi.yaml`` against the last released spec.
+
+    python -m spec_gate                       # against the last release before openapi.yaml's version
+    python -m spec_gate --base v1.1.0         # a git revision of openapi.yaml, or a file
+    python -m spec_gate --new my-copy.yaml    # another document than openapi.yaml
+
+Exit 0 when the version number allows what changed, 1 when it does not (a breaking change without a new major
+version, an addition without a new minor one, a change after a release without a new version) or when a
+judge could not judge, 2 for a use that cannot work (no such base).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .history import HISTORY, Version, base_text, released, version_of
+from .judges import ROOT, Change, examples, specmatic, specmatic_jar, structure
+from .verdict import Verdict, decide, render
+
+__all__ = ["judge", "main"]
+
+
+def _load(text: str) -> Any:
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def judge(
+    old_text: str,
+    new_text: str,
+    *,
+    use_specmatic: bool = True,
+    recordings: Path | None = None,
+    new_path: Path | None = None,
+) -> tuple[list[Change], list[str]]:
+    """Every judge's findings on ``old_text`` -> ``new_text``, and the judges that could not judge (and why)."""
+    old, new = _load(old_text), _load(new_text)
+    changes = structure(old, new) + examples(old, new, recordings, new_path)
+    unjudged: list[str] = []
+    if use_specmatic:
+        jar = specmatic_jar()
+        if jar is None:
+            unjudged.append("specmatic: its jar is not installed (npm ci installs it: make spec-check does)")
+        else:
+            try:
+                changes += specmatic(old, new, jar)
+            except RuntimeError as exc:
+                unjudged.append(f"specmatic: {exc}")
+    return changes, unjudged
+
+
+def verdict_of(
+    old_text: str, new_text: str, base: Version, new: Version, **options: Any
+) -> tuple[list[Change], Verdict]:
+    changes, unjudged = judge(old_text, new_text, **options)
+    differs = _load(old_text) != _load(new_text)
+    return changes, decide(changes, base, new, differs, unjudged)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m spec_gate", description=__doc__.splitlines()[0])
+    parser.add_argument("--base", help="a file, or a git revision of openapi.yaml (default: the last release)")
+    parser.add_argument("--new", type=Path, default=ROOT / "openapi.yaml", help="the document to judge")
+    parser.add_argument("--no-specmatic", action="store_true", help="leave Specmatic out (it needs Java and npm ci)")
+    parser.add_argument(
+        "--recordings", type=Path, default=ROOT / "recordings", help="folders of cassettes that must still replay"
+    )
+    args = parser.parse_args(argv)
+    try:
+        new_text = args.new.read_text(encoding="utf-8")
+        new_version = version_of(new_text)
+        same = new_version in released() and _load(released()[new_version].read_text(encoding="utf-8")) == _load(
+            new_text
+        )
+        old_text, base_name = base_text(args.base, new_version, same)
+        base_version = version_of(old_text)
+    except (OSError, ValueError) as exc:
+        print(f"spec_gate: {exc}", file=sys.stderr)
+        return 2
+    recordings = args.recordings if args.recordings.is_dir() else None
+    changes, verdict = verdict_of(
+        old_text,
+        new_text,
+        base_version,
+        new_version,
+        use_specmatic=not args.no_specmatic,
+        recordings=recordings,
+        new_path=args.new,
+    )
+    print(render(changes, verdict, base_name, base_version, new_version))
+    if args.base is None and not verdict.failures and new_version not in released():
+        print(f"FAIL: {new_version} is not in {HISTORY.name}/: copy openapi.yaml to {HISTORY.name}/{new_version}.yaml")
+        return 1
+    return verdict.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
