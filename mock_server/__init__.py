@@ -31,8 +31,10 @@ class _MockFlask(Flask):
         return func
 
 
-def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
-    """Build a mock app. ``settings``: a ``Settings``, a mapping of setting names, or None for the environment."""
+def create_app(settings: Settings | Mapping[str, Any] | None = None, *, spec: Mapping[str, Any] | None = None) -> Flask:
+    """Build a mock app. ``settings``: a ``Settings``, a mapping of setting names, or None for the environment;
+    ``spec``: another OpenAPI document than the shipped one (the spec gate runs old clients against a mock of a
+    new spec), whose families it serves and validates."""
     if settings is None:
         resolved = Settings.from_env()
     elif isinstance(settings, Settings):
@@ -43,7 +45,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None) -> Flask:
     context = serving_context()
     resolved = share_store(resolved, context)
     app = _MockFlask(__name__)
-    mock = MockRuntime(resolved)
+    mock = MockRuntime(resolved, spec)
     mock.store.begin_run(context.run_id)
     app.extensions["kling_mock"] = mock
     app.config["MOCK_SETTINGS"] = resolved

@@ -42,11 +42,11 @@ class RequestView:
 class MockRuntime:
     """The store, clock, compiled rules, callback dispatcher and chaos source of one app."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, spec: Mapping[str, Any] | None = None) -> None:
         self.base_settings = settings
         self.store = Store(settings.db, clock_start_ms=settings.virtual_clock_start_ms)
         self.clock: Clock = VirtualClock(self.store.clock_ms) if settings.clock == "virtual" else SystemClock()
-        self.families = Families()
+        self.families = Families(spec)
         #: ``--replay DIR``: the recording this mock answers from first (``replay.py``).
         self.replay: Recording | None = Recording(Path(settings.replay)) if settings.replay else None
         if self.replay is not None:

@@ -21,6 +21,7 @@ import yaml
 
 from .history import HISTORY, Version, base_text, released, version_of
 from .judges import ROOT, Change, examples, specmatic, specmatic_jar, structure
+from .old_client import old_client
 from .verdict import Verdict, decide, render
 
 __all__ = ["judge", "main"]
@@ -35,6 +36,7 @@ def judge(
     new_text: str,
     *,
     use_specmatic: bool = True,
+    use_old_client: bool = True,
     recordings: Path | None = None,
     new_path: Path | None = None,
 ) -> tuple[list[Change], list[str]]:
@@ -42,6 +44,11 @@ def judge(
     old, new = _load(old_text), _load(new_text)
     changes = structure(old, new) + examples(old, new, recordings, new_path)
     unjudged: list[str] = []
+    if use_old_client:
+        try:
+            changes += old_client(old_text, new_text)
+        except RuntimeError as exc:
+            unjudged.append(f"old client: {exc}")
     if use_specmatic:
         jar = specmatic_jar()
         if jar is None:
@@ -67,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--base", help="a file, or a git revision of openapi.yaml (default: the last release)")
     parser.add_argument("--new", type=Path, default=ROOT / "openapi.yaml", help="the document to judge")
     parser.add_argument("--no-specmatic", action="store_true", help="leave Specmatic out (it needs Java and npm ci)")
+    parser.add_argument("--no-old-client", action="store_true", help="leave the old generated client's run out")
     parser.add_argument(
         "--recordings", type=Path, default=ROOT / "recordings", help="folders of cassettes that must still replay"
     )
@@ -89,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         base_version,
         new_version,
         use_specmatic=not args.no_specmatic,
+        use_old_client=not args.no_old_client,
         recordings=recordings,
         new_path=args.new,
     )

@@ -1,8 +1,9 @@
 """The spec evolution gate (``make spec-check``, ``spec_gate/``): a catalogue of changes to openapi.yaml, each
 with the verdict a client generated from the old document needs, so that the gate can fail.
 
-The structural judge and the examples judge run in ``make test``; Specmatic (Java, 5-10 s a comparison) runs
-over the same catalogue among the heavy tests.
+The structural judge and the examples judge run in ``make test``, and the whole gate on the current spec;
+Specmatic (Java, 5-10 s a comparison) runs over the same catalogue among the heavy tests, and so does the old
+generated client against the new mock where this checkout's mock can serve the changed spec.
 """
 
 from __future__ import annotations
@@ -134,21 +135,23 @@ def needed(mutation: Mutation) -> str:
 @pytest.mark.parametrize("mutation", CATALOGUE, ids=lambda m: m.name)
 def test_each_change_gets_its_verdict(mutation: Mutation) -> None:
     old, new = texts(mutation, str(CURRENT))
-    changes, verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False)
+    changes, verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False, use_old_client=False)
     assert verdict.breaking is mutation.breaking, [(c.where, c.what, c.breaking) for c in changes]
     assert verdict.needed == needed(mutation)
     assert verdict.exit_code == 1, "the same version for a change: the gate fails"
     assert any(failure.startswith(("a breaking change", "an addition")) for failure in verdict.failures)
     # With the version the change needs, it passes
     old, new = texts(mutation, needed(mutation))
-    _changes, bumped = verdict_of(old, new, CURRENT, Version.parse(needed(mutation)), use_specmatic=False)
+    _changes, bumped = verdict_of(
+        old, new, CURRENT, Version.parse(needed(mutation)), use_specmatic=False, use_old_client=False
+    )
     assert bumped.exit_code == 0, bumped.failures
 
 
 def test_a_change_of_words_only_needs_a_new_patch_version() -> None:
     mutation = Mutation("reword", reword_a_description, breaking=False)
     old, new = texts(mutation, str(CURRENT))
-    changes, verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False)
+    changes, verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False, use_old_client=False)
     assert (changes, verdict.breaking, verdict.needed) == (
         [],
         False,
@@ -159,7 +162,7 @@ def test_a_change_of_words_only_needs_a_new_patch_version() -> None:
 
 def test_an_old_request_example_the_new_schema_refuses_is_named() -> None:
     old, new = texts(Mutation("narrow", narrow_request_enum, True), str(CURRENT))
-    changes, _verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False)
+    changes, _verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False, use_old_client=False)
     named = [c for c in changes if c.judge == "examples"]
     assert named, "the legacy audio2video examples send audio_type url"
     assert all("request example" in c.where and "no longer valid" in c.what for c in named)
@@ -179,8 +182,8 @@ def test_a_change_committed_without_a_new_version_fails_with_a_table_naming_it(t
     remove_response_field(changed)
     path = tmp_path / "openapi.yaml"
     path.write_text(yaml.safe_dump(changed, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "spec_gate", "--no-specmatic", "--new", str(path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "spec_gate", "--no-specmatic", "--no-old-client", "--new", str(path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 1, done.stdout
     assert f"against {HISTORY.name}/{CURRENT}.yaml" in done.stdout, "a change after the release: compared with it"
     assert "ResultVideo" in done.stdout or ".duration" in done.stdout
@@ -194,9 +197,40 @@ def test_a_change_committed_without_a_new_version_fails_with_a_table_naming_it(t
 @pytest.mark.parametrize("mutation", CATALOGUE, ids=lambda m: m.name)
 def test_specmatic_joins_the_verdict(mutation: Mutation) -> None:
     old, new = texts(mutation, str(CURRENT))
-    changes, verdict = verdict_of(old, new, CURRENT, CURRENT)
+    changes, verdict = verdict_of(old, new, CURRENT, CURRENT, use_old_client=False)
     assert verdict.breaking is mutation.breaking
     assert not any(f.startswith("specmatic could not judge") for f in verdict.failures), verdict.failures
     said = [c for c in changes if c.judge == "specmatic"]
     if not mutation.breaking:
         assert said == [], "Specmatic agrees that an addition breaks nothing"
+
+
+@pytest.mark.heavy
+@pytest.mark.parametrize(
+    ("mutation", "flagged"),
+    [
+        (CATALOGUE[1], "POST /v1/videos/identify-face"),  # a new required field: the old examples are refused
+        (CATALOGUE[2], "POST /v1/videos/lip-sync"),  # audio_type url no longer allowed
+        (CATALOGUE[8], None),  # an optional field: nothing changes for the old client
+    ],
+    ids=lambda value: value.name if isinstance(value, Mutation) else str(value),
+)
+def test_the_old_client_runs_against_the_new_mock(mutation: Mutation, flagged: str | None) -> None:
+    old, new = texts(mutation, str(CURRENT))
+    changes, verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False)
+    said = [c for c in changes if c.judge == "old client"]
+    assert not any("could not judge" in f for f in verdict.failures), verdict.failures
+    if flagged is None:
+        assert said == []
+    else:
+        assert any(c.where == flagged and "is refused" in c.what for c in said), said
+
+
+@pytest.mark.heavy
+def test_the_last_release_s_client_reads_every_answer_of_this_mock() -> None:
+    last = [version for version in released() if version < CURRENT][-1]
+    changes, verdict = verdict_of(
+        released()[last].read_text(encoding="utf-8"), TEXT, last, CURRENT, use_specmatic=False
+    )
+    assert [c for c in changes if c.judge == "old client"] == []
+    assert verdict.exit_code == 0, verdict.failures
