@@ -12,7 +12,7 @@ UV_VERSION := 0.13.8
 unexport PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := help
-.PHONY: help install chromium generate check-generated lint lint-spec spec-check test test-heavy test-thorough contract mock demo bench bench-smoke clients docs clean
+.PHONY: help install chromium go-toolchain generators generate check-generated lint lint-spec spec-check test test-heavy test-thorough contract mock demo bench bench-smoke clients docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -44,6 +44,19 @@ lint: install lint-spec ## ruff, mypy on hand-written code, no import circle (sc
 	$(BIN)/openapi-spec-validator openapi.yaml
 	$(BIN)/python codegen/generate.py --check
 	$(BIN)/python codegen/unasync.py --check
+
+generators: install node_modules/.package-lock.json go-toolchain ## Python, TypeScript, Go and Java clients by openapi-generator and a TypeScript one by @hey-api/openapi-ts, each built where it can be (clients/generators.py)
+	$(BIN)/python clients/generators.py
+
+# Go and the one library the generated Go client imports, from Debian's packages (the Go module proxy is not
+# reachable here); installed with apt-get when missing, which needs root.
+go-toolchain:
+	@command -v go >/dev/null && test -d /usr/share/gocode/src/gopkg.in/validator.v2 || { \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make generators: no go, and not root to install it (apt-get install golang-go golang-gopkg-validator.v2-dev)"; \
+	  else \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-go golang-gopkg-validator.v2-dev >/dev/null; \
+	  fi; }
 
 spec-check: install node_modules/.package-lock.json ## Judge openapi.yaml against the last released spec (spec-history/; BASE=file-or-git-revision): structure, Specmatic, old examples and recordings; exit 1 on a change its version does not allow
 	$(BIN)/python -m spec_gate $(if $(BASE),--base $(BASE))
