@@ -1,7 +1,7 @@
 """``python -m spec_gate`` (``make spec-check``): judge ``openapi.yaml`` against the last released spec.
 
     python -m spec_gate                       # against the last release before openapi.yaml's version
-    python -m spec_gate --base v1.1.0         # a git revision of openapi.yaml, or a file
+    python -m spec_gate --base 4303ba0        # a git revision of openapi.yaml, or a file
     python -m spec_gate --new my-copy.yaml    # another document than openapi.yaml
 
 Exit 0 when the version number allows what changed, 1 when it does not (a breaking change without a new major
@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .history import HISTORY, Version, base_text, released, version_of
+from .history import HISTORY, Version, base_text, edited_releases, released, version_of
 from .judges import ROOT, Change, examples, specmatic, specmatic_jar, structure
 from .old_client import old_client
 from .verdict import Verdict, decide, render
@@ -39,14 +39,18 @@ def judge(
     use_old_client: bool = True,
     recordings: Path | None = None,
     new_path: Path | None = None,
-) -> tuple[list[Change], list[str]]:
-    """Every judge's findings on ``old_text`` -> ``new_text``, and the judges that could not judge (and why)."""
+) -> tuple[list[Change], list[str], list[str]]:
+    """Every judge's findings on ``old_text`` -> ``new_text``, the judges that could not judge (and why), and
+    notes on what a judge could not compare."""
     old, new = _load(old_text), _load(new_text)
     changes = structure(old, new) + examples(old, new, recordings, new_path)
     unjudged: list[str] = []
+    notes: list[str] = []
     if use_old_client:
         try:
-            changes += old_client(old_text, new_text)
+            found, said = old_client(old_text, new_text)
+            changes += found
+            notes.extend(said)
         except RuntimeError as exc:
             unjudged.append(f"old client: {exc}")
     if use_specmatic:
@@ -58,15 +62,15 @@ def judge(
                 changes += specmatic(old, new, jar)
             except RuntimeError as exc:
                 unjudged.append(f"specmatic: {exc}")
-    return changes, unjudged
+    return changes, unjudged, notes
 
 
 def verdict_of(
     old_text: str, new_text: str, base: Version, new: Version, **options: Any
 ) -> tuple[list[Change], Verdict]:
-    changes, unjudged = judge(old_text, new_text, **options)
+    changes, unjudged, notes = judge(old_text, new_text, **options)
     differs = _load(old_text) != _load(new_text)
-    return changes, decide(changes, base, new, differs, unjudged)
+    return changes, decide(changes, base, new, differs, unjudged, notes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -102,10 +106,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         new_path=args.new,
     )
     print(render(changes, verdict, base_name, base_version, new_version))
-    if args.base is None and not verdict.failures and new_version not in released():
-        print(f"FAIL: {new_version} is not in {HISTORY.name}/: copy openapi.yaml to {HISTORY.name}/{new_version}.yaml")
-        return 1
-    return verdict.exit_code
+    return 1 if _history_failures(args.base, new_version, verdict) or verdict.failures else 0
+
+
+def _history_failures(base: str | None, new_version: Version, verdict: Verdict) -> list[str]:
+    """What is wrong with the releases themselves, printed as ``FAIL`` lines: an edited release, a version
+    below the newest release, a version not yet kept."""
+    failures = [f"{path} was edited after its release: a release is never changed" for path in edited_releases()]
+    versions = list(released())
+    if base is None and versions and new_version < versions[-1]:
+        failures.append(f"openapi.yaml's version {new_version} is below the newest release {versions[-1]}")
+    if base is None and not verdict.failures and new_version not in versions:
+        failures.append(
+            f"{new_version} is not in {HISTORY.name}/: copy openapi.yaml to {HISTORY.name}/{new_version}.yaml"
+        )
+    for failure in failures:
+        print(f"FAIL: {failure}")
+    return failures
 
 
 if __name__ == "__main__":

@@ -63,6 +63,9 @@ def structure(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     for key in sorted(before.keys() & after.keys()):
         where = f"{key[1].upper()} {key[0]}"
         _parameters(where, before[key], after[key], old, new, change)
+        _content_types(
+            where, "request", before[key].get("requestBody"), after[key].get("requestBody"), old, new, change
+        )
         old_body, new_body = (
             _json_schema(before[key].get("requestBody"), old),
             _json_schema(after[key].get("requestBody"), new),
@@ -75,11 +78,26 @@ def structure(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
         for status in sorted(set(new_answers) - set(old_answers)):
             change(f"{where} {status}", "status added (an old client treats it as unexpected)", False)
         for status in sorted(set(old_answers) & set(new_answers)):
+            _content_types(f"{where} {status}", "response", old_answers[status], new_answers[status], old, new, change)
             old_schema = _json_schema(resolve(old_answers[status], old), old)
             new_schema = _json_schema(resolve(new_answers[status], new), new)
             if old_schema is not None and new_schema is not None:
                 _schema(f"{where} {status}", old_schema, new_schema, old, new, "response", change)
     return found
+
+
+def _content_types(where: str, side: str, o: Any, n: Any, old: Any, new: Any, change: Any) -> None:
+    """A body's media types: one the old client sends (or reads) that is gone breaks it."""
+    before = set(resolve(o, old).get("content", {})) if o else set()
+    after = set(resolve(n, new).get("content", {})) if n else set()
+    if gone := sorted(before - after):
+        change(
+            f"{where} {side}",
+            f"content type {', '.join(gone)} no longer {'accepted' if side == 'request' else 'answered'}",
+            True,
+        )
+    if side == "request" and n and resolve(n, new).get("required") and not (o and resolve(o, old).get("required")):
+        change(f"{where} request", "a body is now required", True)
 
 
 def _json_schema(holder: Mapping[str, Any] | None, document: Mapping[str, Any]) -> Mapping[str, Any] | None:
@@ -105,6 +123,22 @@ def _parameters(where: str, old_op: Any, new_op: Any, old: Any, new: Any, change
                 "request", change)  # fmt: skip
 
 
+def _flat(schema: Mapping[str, Any], document: Any) -> Mapping[str, Any]:
+    """A schema with the members of its ``allOf`` merged in: their properties, required fields and bounds
+    count as the schema's own (``oneOf``, ``if``/``then`` stay unread: rules a client meets at run time)."""
+    members = [resolve(member, document) for member in schema.get("allOf", ())]
+    if not members:
+        return schema
+    merged: dict[str, Any] = {key: value for key, value in schema.items() if key != "allOf"}
+    for member in map(lambda m: _flat(m, document), members):
+        merged["properties"] = {**member.get("properties", {}), **merged.get("properties", {})}
+        merged["required"] = sorted({*merged.get("required", ()), *member.get("required", ())})
+        for key, value in member.items():
+            if key not in ("properties", "required", "description", "allOf"):
+                merged.setdefault(key, value)
+    return merged
+
+
 def _types(schema: Mapping[str, Any]) -> frozenset[str]:
     kind = schema.get("type")
     if kind is None:
@@ -128,7 +162,7 @@ def _schema(
     value in an answer breaks no client."""
     if depth > 12:  # recursive schemas: deep enough for any difference a client meets
         return
-    o, n = resolve(o, old), resolve(n, new)
+    o, n = _flat(resolve(o, old), old), _flat(resolve(n, new), new)
     if _types(o) and _types(n) and _types(o) != _types(n):
         change(where, f"type {'/'.join(sorted(_types(o)))} -> {'/'.join(sorted(_types(n)))}", True)
         return
@@ -227,16 +261,38 @@ def _incompatibilities(report: str) -> Iterator[Change]:
     """Specmatic's report, one incompatibility at a time: ``API: GET /path -> 200``, then for each place
     ``  >> RESPONSE.BODY.x (file:line)``, its rule (``R2001: ...``) and, last, its explanation."""
     api = ""
-    for block in report.split("\n\n"):
-        lines = [line for line in block.splitlines() if line.strip()]
-        for line in lines:
-            if line.startswith("API: "):
-                api = line.removeprefix("API: ").split(" -> ")[0].replace("(task_id:string)", "{task_id}")
-        if not lines or not lines[0].lstrip().startswith(">> ") or not api:
-            continue
-        at = re.sub(r" \([^)]*\)$", "", lines[0].strip().removeprefix(">> "))
-        rule = next((line.strip() for line in lines if re.match(r"\s+R\d+: ", line)), "")
-        yield Change(f"{api} {at}", f"{rule}: {lines[-1].strip()}" if rule else lines[-1].strip(), True, "specmatic")
+    entry: list[str] = []
+
+    def finished() -> Iterator[Change]:
+        if not entry or not api:
+            return
+        at = re.sub(r" \([^)]*\)$", "", entry[0].strip().removeprefix(">> "))
+        rule = next((line.strip() for line in entry if re.match(r"\s+R\d+: ", line)), "")
+        why = next((line.strip() for line in reversed(entry[1:]) if line.strip() and not re.match(
+            r"\s+(R\d+|Documentation|Summary): ", line)), "")  # fmt: skip
+        if rule:  # an incompatibility has its rule; a ">>" line without one is a warning
+            yield Change(f"{api} {at}", f"{rule}: {why}", True, "specmatic")
+
+    answer = ""  # the API line's operation and status: what an operation-level finding names
+    for line in report.splitlines():
+        if line.startswith(("API: ", "In scenario ")) or line.lstrip().startswith(">> "):
+            yield from finished()
+            entry = []
+        if line.startswith("API: "):
+            answer = re.sub(r"\((\w+):\w+\)", r"{\1}", line.removeprefix("API: "))
+            api = answer.split(" -> ")[0]
+        elif line.startswith("      ") and not entry and answer and "contract" in line:
+            # An operation or a status gone: no ">>" place, only a sentence ("This API exists in the old ...").
+            yield Change(answer, re.sub(r" \([^)]*\)$", "", line.strip()), True, "specmatic")
+            answer = ""
+        elif line.lstrip().startswith(">> "):
+            entry = [line]
+        elif entry and (line.startswith(" ") or not line.strip()):
+            entry.append(line)
+        elif entry:  # an unindented line ends the report's entry
+            yield from finished()
+            entry = []
+    yield from finished()
 
 
 # -- examples and recordings -----------------------------------------------------------------------------------------
@@ -289,6 +345,6 @@ def _recordings(new: Mapping[str, Any], folder: Path, new_path: Path) -> Iterato
             continue
         _checked, differences = check_interactions(interactions, new_path)
         for difference in differences:
-            if difference.where.startswith("response"):
+            if difference.where.startswith(("response", "request")):
                 yield Change(f"recording {sub.name} {difference.operation} {difference.status}",
                              f"{difference.where}: {difference.what}", True, "examples")  # fmt: skip

@@ -8,7 +8,7 @@ this checkout: one built from the old spec, one from the new. Every answer of th
 old client's models (a status the old spec does not document raises), and a request the old mock accepted must
 be accepted by the new one.
 
-    python -m spec_gate.old_client FOLDER OLD_SPEC NEW_SPEC    # the child (FOLDER holds the old client): JSON
+    python -m spec_gate.old_client FOLDER OLD_SPEC NEW_SPEC OUT   # the child (FOLDER: the old client): OUT, JSON
 """
 
 from __future__ import annotations
@@ -42,8 +42,16 @@ _CONFIG = {
 _TOKEN = "sk-spec-gate"
 
 
-def old_client(old_text: str, new_text: str) -> list[Change]:
-    """Generate the old client, run it against mocks of both specs in a child process; what broke."""
+def old_client(old_text: str, new_text: str) -> tuple[list[Change], list[str]]:
+    """Generate the old client, run it against mocks of both specs in a child process: what broke, and notes
+    on what it could not compare (``RuntimeError`` when it could not run at all)."""
+    try:
+        return _old_client(old_text, new_text)
+    except (OSError, subprocess.TimeoutExpired, json.JSONDecodeError, KeyError) as exc:
+        raise RuntimeError(f"{type(exc).__name__}: {exc}") from None
+
+
+def _old_client(old_text: str, new_text: str) -> tuple[list[Change], list[str]]:
     with tempfile.TemporaryDirectory(prefix="spec-gate-client-") as folder:
         work = Path(folder)
         (work / "old.yaml").write_text(old_text, encoding="utf-8")
@@ -70,7 +78,8 @@ def old_client(old_text: str, new_text: str) -> list[Change]:
             timeout=300,
         )
         if generated.returncode != 0:
-            raise RuntimeError(f"openapi-python-client could not generate the old client: {generated.stderr[-300:]}")
+            said = (generated.stdout + generated.stderr).strip()[-300:]
+            raise RuntimeError(f"openapi-python-client could not generate the old client: {said}")
         # The child's import path: the old client first, this checkout's packages (the mock) after it.
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(work), str(ROOT)])}
         child = subprocess.run(
@@ -81,6 +90,7 @@ def old_client(old_text: str, new_text: str) -> list[Change]:
                 folder,
                 str(work / "old.yaml"),
                 str(work / "new.yaml"),
+                str(work / "findings.json"),
             ],
             capture_output=True,
             text=True,
@@ -88,9 +98,12 @@ def old_client(old_text: str, new_text: str) -> list[Change]:
             cwd=work,
             timeout=600,
         )
-    if child.returncode != 0:
-        raise RuntimeError(child.stderr.strip().splitlines()[-1][:400] if child.stderr.strip() else "no output")
-    return [Change(row["where"], row["what"], True, "old client") for row in json.loads(child.stdout)]
+        if child.returncode != 0:
+            raise RuntimeError(child.stderr.strip().splitlines()[-1][:400] if child.stderr.strip() else "no output")
+        # A file, not standard output: whatever the child's libraries print cannot spoil it.
+        result = json.loads((work / "findings.json").read_text(encoding="utf-8"))
+    changes = [Change(row["where"], row["what"], True, "old client") for row in result["findings"]]
+    return changes, list(result["notes"])
 
 
 # -- the child ----------------------------------------------------------------------------------------------------
@@ -122,7 +135,7 @@ def _calls(old: Mapping[str, Any]) -> Iterator[tuple[str, str, str, Any]]:
             yield operation["operationId"], method, path, None
 
 
-def _run(client_folder: Path, old_path: Path, new_path: Path) -> list[dict[str, str]]:
+def _run(client_folder: Path, old_path: Path, new_path: Path) -> dict[str, list[Any]]:
     import httpx
 
     from mock_server import create_app
@@ -137,12 +150,15 @@ def _run(client_folder: Path, old_path: Path, new_path: Path) -> list[dict[str, 
         mocks = {"new": create_app(settings, spec=new)}
     except (KeyError, ValueError, RuntimeError) as exc:
         raise SystemExit(f"this checkout's mock cannot serve the new spec: {exc!r}") from None
+    notes: list[str] = []
     try:
         mocks["old"] = create_app(settings, spec=old)
-    except (KeyError, ValueError, RuntimeError):
+    except (KeyError, ValueError, RuntimeError) as exc:
         # This checkout's mock may need what only newer specs say (text-to-speech's rule of speech, say): then
-        # the old answers are the old spec's alone, and "accepted before" is what the new mock is asked.
+        # whether an old request was accepted before cannot be asked, and the note says so.
         mocks["old"] = mocks["new"]
+        notes.append(f"old client: this checkout's mock cannot serve the old spec ({exc!r}): answers are "
+                     "parsed, but whether an old request was accepted before is not compared")  # fmt: skip
     http = {
         name: httpx.Client(
             transport=httpx.WSGITransport(app=app),
@@ -162,7 +178,8 @@ def _run(client_folder: Path, old_path: Path, new_path: Path) -> list[dict[str, 
             filled = path.replace("{task_id}", ids.get(name, "860000000000000001"))
             response = http[name].request(method.upper(), filled, json=body)
             statuses[name] = response.status_code
-            data = response.json().get("data") if response.headers.get("content-type") == "application/json" else None
+            json_answer = response.headers.get("content-type", "").startswith("application/json")
+            data = response.json().get("data") if json_answer else None
             if isinstance(data, dict) and isinstance(data.get("task_id"), str) and method == "post":
                 made[name].append(data["task_id"])
             if name != "new":
@@ -191,9 +208,9 @@ def _run(client_folder: Path, old_path: Path, new_path: Path) -> list[dict[str, 
             for old_id, new_id in zip(made["old"], made["new"], strict=False):
                 call(operation_id, method, path, body, {"old": old_id, "new": new_id})
     unique = {(f["where"], f["what"]): f for f in findings}
-    return list(unique.values())
+    return {"findings": list(unique.values()), "notes": notes}
 
 
 if __name__ == "__main__":
-    folder, old_spec, new_spec = (Path(arg) for arg in sys.argv[1:4])
-    print(json.dumps(_run(folder, old_spec, new_spec)))
+    folder, old_spec, new_spec, out = (Path(arg) for arg in sys.argv[1:5])
+    out.write_text(json.dumps(_run(folder, old_spec, new_spec)), encoding="utf-8")

@@ -19,15 +19,27 @@ class Verdict:
     changed: bool
     needed: str
     failures: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
         return 1 if self.failures else 0
 
 
-def decide(changes: Sequence[Change], base: Version, new: Version, differs: bool, unjudged: Sequence[str]) -> Verdict:
-    """Breaking when any judge says so (each row says which and why); a breaking change needs a new major
-    version, any other change a new minor one (a document that differs in its words only, a new patch)."""
+def decide(
+    changes: Sequence[Change],
+    base: Version,
+    new: Version,
+    differs: bool,
+    unjudged: Sequence[str],
+    notes: Sequence[str] = (),
+) -> Verdict:
+    """Breaking when any judge says so; a breaking change needs a new major version, any other change a new
+    minor one (a document that differs in its words only, a new patch).
+
+    Judges that disagree are on the table: every row names its judge and its reason, and one judge's
+    "breaking" decides. What the table cannot explain is a judge that could not judge (Java missing, a
+    generator failing): that fails the gate."""
     breaking = any(change.breaking for change in changes)
     failures = [f"{judge} could not judge: {why}" for judge, why in (line.split(": ", 1) for line in unjudged)]
     if breaking:
@@ -44,7 +56,7 @@ def decide(changes: Sequence[Change], base: Version, new: Version, differs: bool
             failures.append(f"the document changed: it needs a new version ({new} -> at least {needed})")
     else:
         needed = str(base)
-    return Verdict(breaking, bool(changes) or differs, needed, tuple(failures))
+    return Verdict(breaking, bool(changes) or differs, needed, tuple(failures), tuple(notes))
 
 
 def render(changes: Sequence[Change], verdict: Verdict, base_name: str, base: Version, new: Version) -> str:
@@ -61,5 +73,6 @@ def render(changes: Sequence[Change], verdict: Verdict, base_name: str, base: Ve
     lines.append("")
     kind = "breaking" if verdict.breaking else ("compatible" if verdict.changed else "unchanged")
     lines.append(f"verdict: {kind}; the version it needs: {verdict.needed}; it has {new}")
+    lines.extend(f"note: {note}" for note in verdict.notes)
     lines.extend(f"FAIL: {failure}" for failure in verdict.failures)
     return "\n".join(lines)
