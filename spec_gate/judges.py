@@ -83,7 +83,75 @@ def structure(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
             new_schema = _json_schema(resolve(new_answers[status], new), new)
             if old_schema is not None and new_schema is not None:
                 _schema(f"{where} {status}", old_schema, new_schema, old, new, "response", change)
+    _component_enums(old, new, found, change)
     return found
+
+
+_SUBSCHEMAS = ("properties", "items", "allOf", "anyOf", "oneOf", "if", "then", "else", "not", "additionalProperties")
+
+
+def _reached(document: Mapping[str, Any], side: str) -> set[str]:
+    """The component schemas a request (``side`` "request") or an answer reaches, through every keyword
+    (conditions included: the voice table lives in ``if``/``then``)."""
+    names: set[str] = set()
+    stack: list[Any] = []
+    for _path, _method, operation in iter_operations(document):
+        if side == "request":
+            stack.append(_json_schema(operation.get("requestBody"), document))
+            stack.extend(resolve(p, document).get("schema") for p in operation.get("parameters", ()))
+        else:
+            stack.extend(_json_schema(resolve(a, document), document) for a in operation.get("responses", {}).values())
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, Mapping):
+            continue
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in names:
+                names.add(name)
+                stack.append(document["components"]["schemas"].get(name))
+        for key in _SUBSCHEMAS:
+            value = node.get(key)
+            stack.extend(value.values() if key == "properties" and isinstance(value, Mapping) else [value])
+    return names
+
+
+def _component_enums(old: Mapping[str, Any], new: Mapping[str, Any], found: list[Change], change: Any) -> None:
+    """Enums of named schemas, wherever a request or an answer reaches them (the property walk above does not
+    enter ``oneOf`` or ``if``/``then``): a value gone from a request's enum, or new in an answer's closed one."""
+    said = {(c.what, c.breaking) for c in found}
+    old_schemas, new_schemas = old["components"]["schemas"], new["components"]["schemas"]
+    for side in ("request", "response"):
+        for name in sorted(_reached(old, side) & new_schemas.keys()):
+            before, after = (
+                set(map(str, old_schemas[name].get("enum", ()))),
+                set(map(str, new_schemas[name].get("enum", ()))),
+            )
+            if not before or not after:
+                continue
+            moved = sorted(before - after) if side == "request" else sorted(after - before)
+            what = f"enum values {'removed' if side == 'request' else 'added'}: {moved}"
+            if moved and (what, True) not in said and not (side == "response" and _open(name, old)):
+                change(f"components.schemas.{name} ({side}s)", what, True)
+
+
+def _open(name: str, document: Mapping[str, Any]) -> bool:
+    """Whether every ``anyOf`` that holds schema ``name`` keeps unknown values as a plain string beside it."""
+    target = f"#/components/schemas/{name}"
+    holders = [
+        schema
+        for schema in document["components"]["schemas"].values()
+        if isinstance(schema, Mapping)
+        and any(isinstance(b, Mapping) and b.get("$ref") == target for b in schema.get("anyOf", ()))
+    ]
+    return bool(holders) and all(
+        any(isinstance(b, Mapping) and b.get("type") == "string" and "enum" not in b for b in h["anyOf"])
+        for h in holders
+    )
 
 
 def _content_types(where: str, side: str, o: Any, n: Any, old: Any, new: Any, change: Any) -> None:

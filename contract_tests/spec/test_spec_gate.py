@@ -124,6 +124,11 @@ def add_required_field_inside_all_of(doc: dict[str, Any]) -> None:
     schemas(doc)["IdentifyFaceRequest"]["allOf"].append({"required": ["video_url"]})
 
 
+def remove_a_voice(doc: dict[str, Any]) -> None:
+    """The voice table is reached through ``if``/``then`` only: a voice gone is an old request refused."""
+    schemas(doc)["VoiceIdZh"]["enum"].remove("genshin_vindi2")
+
+
 def response_content_type_changed(doc: dict[str, Any]) -> None:
     answer = doc["paths"]["/v1/audio/tts"]["post"]["responses"]["200"]
     answer["content"] = {"text/plain": answer["content"]["application/json"]}
@@ -259,10 +264,11 @@ def test_the_last_release_s_client_reads_every_answer_of_this_mock() -> None:
     [
         Mutation("a required field added inside allOf", add_required_field_inside_all_of, breaking=True),
         Mutation("a response's content type changed", response_content_type_changed, breaking=True),
+        Mutation("a voice removed from the table (inside if/then)", remove_a_voice, breaking=True),
     ],
     ids=lambda m: m.name,
 )
-def test_the_structural_judge_reads_all_of_and_content_types(mutation: Mutation) -> None:
+def test_the_structural_judge_reads_all_of_conditions_and_content_types(mutation: Mutation) -> None:
     old, new = texts(mutation, str(CURRENT))
     changes, verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False, use_old_client=False)
     assert verdict.breaking, changes
