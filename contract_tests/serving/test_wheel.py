@@ -59,6 +59,18 @@ def test_advanced_lip_sync_with_a_measured_file_a_plan_and_a_watermark(kling_moc
     assert saved.read_bytes()[4:8] == b"ftyp"
     face = kling_mock.http.get(kling_client.identify_faces(video_url="https://example.com/a.mp4").face_data[0].face_image)
     assert face.content[:3] == b"\\xff\\xd8\\xff"
+
+
+def test_text_to_speech_and_results_from_the_wheel_without_the_media_extra(kling_client, tmp_path):
+    # The speech asset comes from the wheel; without PyAV a result is the 5 s template, and says so.
+    speech = kling_client.speak("你好欢迎来到可灵", "genshin_vindi2", voice_language="zh")
+    assert speech.duration_ms == 1920
+    assert kling_client.download(speech, tmp_path).read_bytes()[:2] == b"\\xff\\xf3"
+    line = "你好欢迎来到可灵我们"  # ten characters: 2.4 s
+    task = kling_client.lip_sync_advanced(
+        video_url="https://example.com/a.mp4", text=line, voice_id="genshin_vindi2", voice_language="zh"
+    )
+    assert task.task_result.videos[0].duration == "5.0"
 """
 
 
@@ -148,4 +160,4 @@ def test_the_wheel_alone_serves_the_mock_runs_the_cli_and_the_fixtures(tmp_path:
 
     (elsewhere / "test_downstream.py").write_text(textwrap.dedent(DOWNSTREAM_TEST))
     tested = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_downstream.py", cwd=elsewhere)
-    assert "3 passed" in tested.stdout
+    assert "4 passed" in tested.stdout
