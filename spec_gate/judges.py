@@ -62,7 +62,8 @@ def structure(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
         change(f"{method.upper()} {path}", "operation added", False)
     for key in sorted(before.keys() & after.keys()):
         where = f"{key[1].upper()} {key[0]}"
-        _parameters(where, before[key], after[key], old, new, change)
+        _parameters(where, key[0], before[key], after[key], old, new, change)
+        _security(where, before[key], after[key], old, new, change)
         _content_types(
             where, "request", before[key].get("requestBody"), after[key].get("requestBody"), old, new, change
         )
@@ -175,9 +176,11 @@ def _json_schema(holder: Mapping[str, Any] | None, document: Mapping[str, Any]) 
     return content.get("schema") if content else None
 
 
-def _parameters(where: str, old_op: Any, new_op: Any, old: Any, new: Any, change: Any) -> None:
+def _parameters(where: str, path: str, old_op: Any, new_op: Any, old: Any, new: Any, change: Any) -> None:
     def named(op: Any, document: Any) -> dict[tuple[str, str], Mapping[str, Any]]:
-        params = (resolve(p, document) for p in op.get("parameters", ()))
+        # The path item's parameters hold for each of its operations, unless the operation names the same one.
+        shared = document["paths"].get(path, {}).get("parameters", ())
+        params = [resolve(p, document) for p in (*shared, *op.get("parameters", ()))]
         return {(p["in"], p["name"]): p for p in params}
 
     before, after = named(old_op, old), named(new_op, new)
@@ -189,6 +192,21 @@ def _parameters(where: str, old_op: Any, new_op: Any, old: Any, new: Any, change
             change(f"{where} {key[0]} {key[1]}", "parameter now required", True)
         _schema(f"{where} {key[0]} {key[1]}", before[key].get("schema", {}), after[key].get("schema", {}), old, new,
                 "request", change)  # fmt: skip
+
+
+def _security(where: str, old_op: Any, new_op: Any, old: Any, new: Any, change: Any) -> None:
+    """The credentials an operation accepts: an old client sends one of the old alternatives, so each must
+    still be accepted (a requirement is a set of schemes; no requirement at all accepts anything)."""
+
+    def alternatives(op: Any, document: Any) -> set[frozenset[str]]:
+        requirements = op.get("security", document.get("security", []))
+        return {frozenset(requirement) for requirement in requirements}
+
+    before, after = alternatives(old_op, old), alternatives(new_op, new)
+    if after and frozenset() not in after:
+        refused = sorted(" + ".join(sorted(a)) or "none" for a in (before or {frozenset()}) if a not in after)
+        if refused:
+            change(f"{where} security", f"credentials no longer accepted: {', '.join(refused)}", True)
 
 
 def _flat(schema: Mapping[str, Any], document: Any) -> Mapping[str, Any]:

@@ -129,6 +129,18 @@ def remove_a_voice(doc: dict[str, Any]) -> None:
     schemas(doc)["VoiceIdZh"]["enum"].remove("genshin_vindi2")
 
 
+def require_a_header_for_a_path(doc: dict[str, Any]) -> None:
+    """A parameter of the path item, which every operation of the path takes."""
+    doc["paths"]["/v1/videos/lip-sync"]["parameters"] = [
+        {"name": "X-Region", "in": "header", "required": True, "schema": {"type": "string"}}
+    ]
+
+
+def change_the_credentials(doc: dict[str, Any]) -> None:
+    doc["components"]["securitySchemes"]["apiKey"] = {"type": "apiKey", "in": "header", "name": "X-Api-Key"}
+    doc["paths"]["/v1/audio/tts"]["post"]["security"] = [{"apiKey": []}]
+
+
 def response_content_type_changed(doc: dict[str, Any]) -> None:
     answer = doc["paths"]["/v1/audio/tts"]["post"]["responses"]["200"]
     answer["content"] = {"text/plain": answer["content"]["application/json"]}
@@ -265,10 +277,14 @@ def test_the_last_release_s_client_reads_every_answer_of_this_mock() -> None:
         Mutation("a required field added inside allOf", add_required_field_inside_all_of, breaking=True),
         Mutation("a response's content type changed", response_content_type_changed, breaking=True),
         Mutation("a voice removed from the table (inside if/then)", remove_a_voice, breaking=True),
+        Mutation("a required header on the path item", require_a_header_for_a_path, breaking=True),
+        Mutation("other credentials", change_the_credentials, breaking=True),
     ],
     ids=lambda m: m.name,
 )
-def test_the_structural_judge_reads_all_of_conditions_and_content_types(mutation: Mutation) -> None:
+def test_the_structural_judge_reads_conditions_content_types_path_parameters_and_credentials(
+    mutation: Mutation,
+) -> None:
     old, new = texts(mutation, str(CURRENT))
     changes, verdict = verdict_of(old, new, CURRENT, CURRENT, use_specmatic=False, use_old_client=False)
     assert verdict.breaking, changes
