@@ -332,8 +332,11 @@ def specmatic(old: Mapping[str, Any], new: Mapping[str, Any], jar: Path) -> list
         for name, document in (("old.yaml", old), ("new.yaml", new)):
             text = yaml.dump(dict(document), Dumper=_Unaliased, sort_keys=False, allow_unicode=True)
             (Path(folder) / name).write_text(text, encoding="utf-8")
-        done = subprocess.run([java, "-jar", str(jar), "compare", "old.yaml", "new.yaml"], cwd=folder,
-                              capture_output=True, text=True, timeout=600)  # fmt: skip
+        try:
+            done = subprocess.run([java, "-jar", str(jar), "compare", "old.yaml", "new.yaml"], cwd=folder,
+                                  capture_output=True, text=True, timeout=600)  # fmt: skip
+        except subprocess.TimeoutExpired:
+            raise RuntimeError("Specmatic gave no verdict within 600 s") from None
     output = done.stdout + done.stderr
     if done.returncode == 0 and "is backward compatible" in output:
         return []
