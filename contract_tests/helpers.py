@@ -31,6 +31,7 @@ from kling_lipsync import cli
 from kling_lipsync.client import LipSync
 from kling_lipsync.testing import KlingApi, KlingMock
 from kling_spec.families import families
+from mock_server.media import result_video_id
 
 
 class Answered(Protocol):
@@ -116,6 +117,32 @@ def assert_one_consistent_mock(server: ServedMock) -> None:
     assert missing == [], f"{len(missing)} of {len(created) * POLLS} polls did not find their task"
     listed = fresh("GET", f"{server.url}{SERVED_TASKS}?pageSize=30", headers={"Authorization": created[0][0]})
     assert len(data(listed)) == TASKS_PER_ACCOUNT
+    _assert_text_to_video_across_workers(server)
+
+
+def _assert_text_to_video_across_workers(server: ServedMock, speakers: int = 3) -> None:
+    """Each step on a new connection (so on any worker): an audio made through one is an advanced task's
+    through another, its MP3 is served by a third, and a result made by one is the same file from another."""
+    tts, advanced = families()["tts"].operation("synchronous").path, families()["advanced-lip-sync"]
+    for speaker in range(speakers):
+        auth = {"Authorization": f"Bearer sk-speaker-{speaker}"}
+        line = {"text": "好" * 10, "voice_id": "genshin_vindi2"}  # 2.4 s of speech
+        spoken = data(fresh("POST", f"{server.url}/kling{tts}", json_body=line, headers=auth))["task_result"]["audios"][
+            0
+        ]
+        mp3 = fresh("GET", spoken["url"])
+        assert (mp3.status, mp3.body[:2]) == (200, b"\xff\xf3"), "the audio, served by whichever worker"
+        session = data(fresh("POST", f"{server.url}/kling{advanced.operation('session').path}",
+                             json_body={"video_url": "https://example.com/a.mp4"}, headers=auth))  # fmt: skip
+        choice = {"face_id": "0", "audio_id": spoken["id"], "sound_start_time": 0, "sound_end_time": 2400,
+                  "sound_insert_time": 0}  # fmt: skip
+        task_id = data(fresh("POST", f"{server.url}/kling{advanced.collection_path}",
+                             json_body={"session_id": session["session_id"], "face_choose": [choice]},
+                             headers=auth))["task_id"]  # fmt: skip
+        result = f"{server.url}/__mock__/videos/{result_video_id(task_id)}.mp4"
+        first, second = fresh("GET", result), fresh("GET", result)
+        assert (first.status, first.body[4:8]) == (200, b"ftyp")
+        assert second.body == first.body, "the same file, whichever worker answers"
 
 
 # -- the CLI, run in this process ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from flask import Response
 
@@ -19,13 +19,12 @@ from mock_server.recording.cassette import Interaction
 from .callbacks import aimed_at_the_mock, new_message_id
 from .context import Call
 from .errors import ErrorAnswer, envelope
-from .families import ServedFamily, TaskFamily
+from .families import AtOnce, ServedFamily, TaskFamily
 from .fates import BreakConnection, Fate, Proceed, Refuse, poll_fate
 from .recording.replay import RecordedTask
 from .redact import kept_json, without_audio_bytes
 from .results import BLOB_COLUMN, Blob
-from .scenarios import DEFAULT_SCENARIO, Scenario
-from .settings import Settings
+from .scenarios import DEFAULT_SCENARIO
 from .store import Store
 from .tasks import render_task, seq_of, task_id_of
 from .timeline import SUBMITTED, plan_timeline
@@ -45,21 +44,7 @@ def ok(call: Call, data: Any) -> Response:
     return envelope({"code": 0, "message": SUCCEED_MESSAGE, "request_id": call.request_id, "data": data})
 
 
-class _AtOnce(Protocol):
-    def __call__(
-        self,
-        body: Mapping[str, Any],
-        account: str,
-        *,
-        settings: Settings,
-        store: Store,
-        base_url: str,
-        scenario: Scenario,
-        now_ms: int,
-    ) -> dict[str, Any]: ...
-
-
-def at_once(call: Call, answer: _AtOnce, body: Mapping[str, Any]) -> Response:
+def at_once(call: Call, answer: AtOnce, body: Mapping[str, Any]) -> Response:
     """A call answered whole with its ``data`` (identify-face's session, text-to-speech): no task, no slot."""
     data = answer(
         body,

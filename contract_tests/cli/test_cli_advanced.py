@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.helpers import CliRun, run_cli, wire_cli, write_wav
+from contract_tests.helpers import CliRun, write_wav
 from contract_tests.servers import GunicornMock
 from kling_lipsync import cli
 from kling_lipsync.testing import KlingMock
@@ -28,19 +28,6 @@ VIDEO = "https://example.com/face.mp4"
 AUDIO_URL = "https://example.com/line.mp3"
 ADVANCED = family("advanced-lip-sync")
 RULES = timing_rules()
-
-
-@pytest.fixture
-def run(
-    kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., CliRun]:
-    """``kling-lipsync ARGS`` against ``kling_mock`` (``scenario=`` puts its prefix in ``--base-url``)."""
-    wire_cli(monkeypatch, kling_mock)
-
-    def run(*args: str, scenario: str | None = None) -> CliRun:
-        return run_cli(capsys, ["--base-url", kling_mock.url("dmxapi", scenario), "--token", "sk-cli", *args])
-
-    return run
 
 
 def sent_creates(mock: KlingMock) -> list[dict[str, Any]]:

@@ -11,23 +11,11 @@ from pathlib import Path
 import av
 import pytest
 
-from contract_tests.helpers import CliRun, run_cli, wire_cli
+from contract_tests.helpers import CliRun
 from kling_lipsync.testing import KlingMock
 
 VIDEO = "https://example.com/face.mp4"
 LINE = "你好欢迎来到可灵我们开始吧"  # 13 characters: 3.12 s of the mock's speech
-
-
-@pytest.fixture
-def run(
-    kling_mock: KlingMock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Callable[..., CliRun]:
-    wire_cli(monkeypatch, kling_mock)
-
-    def run(*args: str, scenario: str | None = None) -> CliRun:
-        return run_cli(capsys, ["--base-url", kling_mock.url("dmxapi", scenario), "--token", "sk-cli", *args])
-
-    return run
 
 
 def test_speak_prints_the_audio_id_and_saves_the_mp3(run: Callable[..., CliRun], tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from .advanced import AdvancedLipSyncFamily
 from .lipsync import LipSyncFamily
 from .tts import TextToSpeechFamily
 
-__all__ = ["Families", "ServedFamily", "SessionFamily", "SynchronousFamily", "TaskFamily"]
+__all__ = ["AtOnce", "Families", "ServedFamily", "SessionFamily", "SynchronousFamily", "TaskFamily"]
 
 
 class TaskFamily(Protocol):
@@ -63,10 +63,10 @@ class TaskFamily(Protocol):
         ...
 
 
-class SessionFamily(TaskFamily, Protocol):
-    """A family whose tasks name a session opened first (role ``session``: identify-face)."""
+class AtOnce(Protocol):
+    """A call answered whole with its ``data``: identify-face's session, text-to-speech."""
 
-    def open_session(
+    def __call__(
         self,
         body: Mapping[str, Any],
         account: str,
@@ -76,8 +76,15 @@ class SessionFamily(TaskFamily, Protocol):
         base_url: str,
         scenario: Scenario,
         now_ms: int,
-    ) -> dict[str, Any]:
-        """Validate, open and store a session; the answer's ``data``."""
+    ) -> dict[str, Any]: ...
+
+
+class SessionFamily(TaskFamily, Protocol):
+    """A family whose tasks name a session opened first (role ``session``: identify-face)."""
+
+    @property
+    def open_session(self) -> AtOnce:
+        """Validate, open and store a session."""
         ...
 
 
@@ -88,18 +95,9 @@ class SynchronousFamily(Protocol):
     spec: Family
     max_request_bytes: int
 
-    def answer(
-        self,
-        body: Mapping[str, Any],
-        account: str,
-        *,
-        settings: Settings,
-        store: Store,
-        base_url: str,
-        scenario: Scenario,
-        now_ms: int,
-    ) -> dict[str, Any]:
-        """Validate and carry out the call; the answer's ``data``."""
+    @property
+    def answer(self) -> AtOnce:
+        """Validate and carry out the call."""
         ...
 
 
