@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kling_spec import compile_schema
+from kling_spec import compile_schema, resolve
 from kling_spec.families import Family
 
 from ..errors import ErrorAnswer
@@ -60,7 +60,7 @@ class TextToSpeechFamily:
         #: What a call deducts (``x-kling-mock-units``: the price one proxy reports of Kling's list).
         self.units: str = operation.spec["x-kling-mock-units"]
         schemas = spec["components"]["schemas"]
-        request = schemas[(operation.request_schema or {})["$ref"].rsplit("/", 1)[-1]]
+        request = resolve(operation.request_schema or {}, spec)
         self._default_language: str = schemas["VoiceLanguage"]["default"]
         self._default_speed: float = request["properties"]["voice_speed"]["default"]
 
