@@ -12,7 +12,7 @@ UV_VERSION := 0.13.8
 unexport PYTHONDONTWRITEBYTECODE
 
 .DEFAULT_GOAL := help
-.PHONY: help install chromium go-toolchain generators generate check-generated lint lint-spec spec-check test test-heavy test-thorough contract mock demo bench bench-smoke clients docs clean
+.PHONY: help install chromium team-servers go-toolchain generators generate check-generated lint lint-spec spec-check test test-heavy test-thorough contract mock demo bench bench-smoke clients docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -86,13 +86,24 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
 	  fi; }
 
+# The team's mock (PostgreSQL shared by several servers, nginx in front): its tests and `make bench` start Debian's
+# PostgreSQL server and nginx themselves (contract_tests/postgres.py). Installed with apt-get when missing (root).
+team-servers:
+	@{ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && command -v nginx >/dev/null; } || { \
+	  if [ "$$(id -u)" != 0 ]; then \
+	    echo "make: no PostgreSQL server or nginx, and not root to install them: the team tests will be skipped (apt-get install postgresql nginx-light)"; \
+	  else \
+	    echo "make: installing Debian's PostgreSQL and nginx for the team's mock"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql nginx-light >/dev/null; \
+	  fi; }
+
 test: ## The test suite, but for the heavy tests (within two minutes on a fresh clone)
 	@# pip and apt install side by side: a fresh clone waits for the longer of them, not for their sum.
 	$(MAKE) --no-print-directory -j2 install chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m "not heavy"
 
 test-heavy: ## The heavy tests: the wheel, the Node tools, the demo, the benchmarks, remote suite, mutants, serving stress (CI runs them)
-	$(MAKE) --no-print-directory -j4 install node_modules/.package-lock.json bench/node_modules/.package-lock.json
+	$(MAKE) --no-print-directory -j4 install node_modules/.package-lock.json bench/node_modules/.package-lock.json team-servers
 	$(BIN)/python -m pytest $(PYTEST_ARGS) -m heavy
 
 test-thorough: install ## Every test, heavy ones included, with ten times more hypothesis examples (nightly)
@@ -107,7 +118,7 @@ contract: install ## The contract suite against a running server (BASE_URL=... T
 demo: install ## Start the mock, run text2video, audio2video and advanced jobs through the CLI, save the MP4s in out/
 	$(BIN)/python demo/demo.py
 
-bench: install ## Measure: mock vs Prism over HTTP (writes bench/RESULTS.md), crash safety, a soak, in-process speed
+bench: install team-servers ## Measure: mock vs Prism over HTTP, SQLite beside PostgreSQL (writes bench/RESULTS.md), crash safety, a soak, in-process speed
 	$(BIN)/python bench/http_bench.py
 	$(BIN)/python bench/crash_safety.py
 	$(BIN)/python bench/soak.py

@@ -2,7 +2,9 @@
 
 The mock (``python -m mock_server --workers 2``: granian, SQLite file, full validation, journal, one log
 line per request) and Prism serve openapi.yaml on loopback; the ceiling is a bare Flask app on the same
-server and settings (``bench/ceiling.py``). wrk drives create, single query and list with the same load,
+server and settings (``bench/ceiling.py``). Beside SQLite, the same command on PostgreSQL (Debian's server,
+started for the run by ``contract_tests/postgres.py``): one server, and two sharing the database behind nginx
+as docs/team.md sets them up. wrk drives create, single query and list with the same load,
 alternating servers run by run. Prints requests/s and p50/p99 latency and the ratios ours/Prism and
 ours/ceiling, and (unless --smoke) writes bench/RESULTS.md with a description of the machine.
 
@@ -38,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.processes import interrupt_on_sigterm, spawn, stop, stop_all  # noqa: E402
 from contract_tests.bodies import text_body  # noqa: E402 - after the path is set
+from contract_tests.postgres import Nginx, PostgresServer, postgres_binaries  # noqa: E402
 from kling_lipsync.testing import free_port, wait_until_up  # noqa: E402
 from mock_server.__main__ import DEFAULT_THREADS  # noqa: E402
 
@@ -73,16 +76,17 @@ def ensure_prism() -> Path:
     return prism
 
 
-def start_mock(port: int, workers: int, threads: int) -> subprocess.Popen[Any]:
-    """The production command, as the README shows it, on a fresh SQLite file."""
+def start_mock(port: int, workers: int, threads: int, db: str | None = None) -> subprocess.Popen[Any]:
+    """The production command, as the README shows it, on a fresh SQLite file (or the database ``db`` names)."""
     WORK.mkdir(exist_ok=True)
-    db = WORK / "mock.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    if db is None:
+        db = str(WORK / "mock.sqlite3")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
     # Default settings but one: the list's account holds a full page of 30 running tasks.
     command = [str(BIN / "python"), "-m", "mock_server", "--workers", str(workers), "--threads", str(threads),
-               "--port", str(port), "--db", str(db), "--max-in-flight", "30"]  # fmt: skip
-    return _start(command, "mock.log")
+               "--port", str(port), "--db", db, "--max-in-flight", "30"]  # fmt: skip
+    return _start(command, f"mock-{port}.log")
 
 
 def start_ceiling(port: int, workers: int, threads: int) -> subprocess.Popen[Any]:
@@ -148,6 +152,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
     parser.add_argument("--no-prism", action="store_true", help="measure the mock alone")
+    parser.add_argument("--no-postgresql", action="store_true", help="measure the mock on SQLite only")
     args = parser.parse_args()
     if args.smoke:
         args.runs, args.seconds = 1, 1.0
@@ -159,10 +164,13 @@ def main() -> int:
     WORK.mkdir(exist_ok=True)
     (WORK / "create.json").write_text(json.dumps(text_body()))
     interrupt_on_sigterm()
+    team: list[Any] = []
     try:
-        results, servers = measure(wrk, args)
+        results, servers = measure(wrk, args, team)
     finally:
         stop_all()
+        for part in team:
+            part.stop() if isinstance(part, Nginx) else part.close()
 
     table = render(results, servers)
     print()
@@ -172,22 +180,54 @@ def main() -> int:
         kept = written.read_text(encoding="utf-8").partition(HAND_WRITTEN)[2] if written.exists() else ""
         written.write_text(report(table, args) + "\n" + HAND_WRITTEN + kept, encoding="utf-8")
         print(f"\nwritten to {(BENCH / 'RESULTS.md').relative_to(ROOT)}")
-    failed = [m for m in results if m.server == "ours" and m.errors]
+    failed = [m for m in results if m.server.startswith("ours") and m.errors]
     return 1 if failed else 0
 
 
-def measure(wrk: str, args: argparse.Namespace) -> tuple[list[Measurement], dict[str, str]]:
+AUTH = {"Authorization": "Bearer sk-bench"}
+
+
+def seed(url: str) -> str:
+    """30 tasks of the bench account: the single query reads the last (its id), the list a full page."""
+    created = [httpx.post(f"{url}/v1/videos/lip-sync", json=text_body(), headers=AUTH) for _ in range(30)]
+    task_id: str = created[-1].json()["data"]["task_id"]
+    return task_id
+
+
+def start_postgresql(args: argparse.Namespace, team: list[Any]) -> dict[str, tuple[str, str]]:
+    """The mock on PostgreSQL: one server, and two sharing a database behind nginx; name -> (URL, task id)."""
+    binaries = postgres_binaries()
+    if binaries is None or shutil.which("nginx") is None:
+        print("no PostgreSQL server or nginx: PostgreSQL is not measured (`make team-servers` installs them)")
+        return {}
+    database = PostgresServer(binaries)
+    team.append(database)
+    one_port, first_port, second_port = free_port(), free_port(), free_port()
+    one = start_mock(one_port, args.workers, args.threads, database.url("bench_one"))
+    shared = database.url("bench_two")
+    pair = [start_mock(port, args.workers, args.threads, shared) for port in (first_port, second_port)]
+    for port, process in ((one_port, one), (first_port, pair[0]), (second_port, pair[1])):
+        wait_until_up(f"http://127.0.0.1:{port}/kling/v1/videos/lip-sync", process, headers=AUTH)
+    front = Nginx([f"127.0.0.1:{first_port}", f"127.0.0.1:{second_port}"])
+    team.append(front)
+    one_url, pair_url = f"http://127.0.0.1:{one_port}/kling", f"{front.url}/kling"
+    return {"ours-pg": (one_url, seed(one_url)), "ours-pg-2": (pair_url, seed(pair_url))}
+
+
+def measure(wrk: str, args: argparse.Namespace, team: list[Any]) -> tuple[list[Measurement], dict[str, str]]:
     ours_port, prism_port, ceiling_port = free_port(), free_port(), free_port()
     ours = start_mock(ours_port, args.workers, args.threads)
     ceiling = start_ceiling(ceiling_port, args.workers, args.threads)
     prism = None if args.no_prism else start_prism(prism_port)
-    auth = {"Authorization": "Bearer sk-bench"}
+    auth = AUTH
     ours_url = f"http://127.0.0.1:{ours_port}/kling"
     wait_until_up(f"{ours_url}/v1/videos/lip-sync", ours, headers=auth)
-    # 30 tasks of the bench account: the single query reads one, the list a full page.
-    created = [httpx.post(f"{ours_url}/v1/videos/lip-sync", json=text_body(), headers=auth) for _ in range(30)]
-    task_id = created[-1].json()["data"]["task_id"]
+    task_id = seed(ours_url)
     servers = {"ours": ours_url}
+    task_ids = {"ours": task_id}
+    if not args.no_postgresql:
+        for name, (url, its_task) in start_postgresql(args, team).items():
+            servers[name], task_ids[name] = url, its_task
     if prism is not None:
         prism_url = f"http://127.0.0.1:{prism_port}"
         wait_until_up(f"{prism_url}/v1/videos/lip-sync", prism, headers=auth)
@@ -197,7 +237,7 @@ def measure(wrk: str, args: argparse.Namespace) -> tuple[list[Measurement], dict
     servers["ceiling"] = ceiling_url
     operations = {
         "create": ("create.lua", "/v1/videos/lip-sync"),
-        "query": ("get.lua", f"/v1/videos/lip-sync/{task_id}"),
+        "query": ("get.lua", "/v1/videos/lip-sync/{task_id}"),
         "list": ("get.lua", "/v1/videos/lip-sync?pageSize=30"),
     }
     results: list[Measurement] = []
@@ -205,9 +245,10 @@ def measure(wrk: str, args: argparse.Namespace) -> tuple[list[Measurement], dict
         for run in range(args.runs):
             order = list(servers) if run % 2 == 0 else list(reversed(servers))
             for name in order:
-                rps, p50, p99, errors = run_wrk(wrk, servers[name] + path, script, args.seconds, args.connections)
+                url = servers[name] + path.format(task_id=task_ids.get(name, task_id))
+                rps, p50, p99, errors = run_wrk(wrk, url, script, args.seconds, args.connections)
                 results.append(Measurement(name, operation, rps, p50, p99, errors))
-                print(f"  {operation:6} {name:7} run {run + 1}: {rps:8.0f} req/s  p50 {p50:6.2f} ms  "
+                print(f"  {operation:6} {name:9} run {run + 1}: {rps:8.0f} req/s  p50 {p50:6.2f} ms  "
                       f"p99 {p99:6.2f} ms  errors {errors}", flush=True)  # fmt: skip
     return results, servers
 
@@ -226,7 +267,7 @@ def render(results: list[Measurement], servers: dict[str, str]) -> str:
             runs = [m for m in results if m.server == name and m.operation == operation]
             rps = median_rps(name, operation)
             ratios = ["", ""]
-            if name == "ours":
+            if name.startswith("ours"):
                 for column, other in enumerate(("prism", "ceiling")):
                     if other in servers:
                         ratios[column] = f"{rps / median_rps(other, operation):.2f}x"
@@ -242,6 +283,18 @@ def render(results: list[Measurement], servers: dict[str, str]) -> str:
 HAND_WRITTEN = "<!-- written by hand below this line; make bench keeps it -->"
 
 
+def postgres_version() -> str:
+    binaries = postgres_binaries()
+    if binaries is None:
+        return "(not installed)"
+    return subprocess.run([str(binaries / "postgres"), "--version"], capture_output=True, text=True).stdout.split()[-1]
+
+
+def nginx_version() -> str:
+    found = subprocess.run(["nginx", "-v"], capture_output=True, text=True) if shutil.which("nginx") else None
+    return found.stderr.strip().removeprefix("nginx version: ") if found else "(not installed)"
+
+
 def report(table: str, args: argparse.Namespace) -> str:
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0:1]
     return f"""# Benchmark results
@@ -255,6 +308,9 @@ Measured {datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")} by `make bench` (`be
   --db FILE` (granian), default settings (but 30 tasks in flight per account, so the list's account holds a
   full page; creates come from a new account each), SQLite file in WAL mode, validation compiled from
   openapi.yaml, request journal and one log line per request.
+- ours-pg: the same command with `--db postgresql://...`: Debian's PostgreSQL {postgres_version()} on loopback
+  (fsync off, as the tests run it), started for the run. ours-pg-2: two such servers sharing one database,
+  behind nginx ({nginx_version()}, `docs/team-nginx.conf`), every process on the same 2 cores.
 - Ceiling: `bench/ceiling.py`, a bare Flask app answering a fixed JSON body, behind the same front
   (`mock_server/front.py`) on the same granian settings.
 - Prism: `@stoplight/prism-cli` 5.16.0 (`prism mock openapi.yaml`), pinned by `bench/package-lock.json`.

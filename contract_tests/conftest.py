@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from contract_tests.helpers import write_wav
+from contract_tests.postgres import PostgresServer, postgres_binaries
 from contract_tests.servers import GunicornMock
 from contract_tests.strict import StrictResponseValidator
 from kling_lipsync.testing import CallbackReceiver, KlingMock
@@ -174,3 +175,14 @@ def served_mock(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornMo
     )
     yield served
     served.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test process's own (Debian's, ``make team-servers`` installs it)."""
+    binaries = postgres_binaries()
+    if binaries is None:
+        pytest.skip("no PostgreSQL server: `make team-servers` installs Debian's (as root)")
+    server = PostgresServer(binaries)
+    yield server
+    server.close()

@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from contract_tests.bodies import text_body
-from contract_tests.servers import ServedMock, fresh
+from contract_tests.servers import fresh
 from contract_tests.spec_walk import link_request_body
 from kling_lipsync import cli
 from kling_lipsync.client import LipSync
@@ -98,7 +98,13 @@ POLLS = 5
 SERVED_TASKS = "/kling/v1/videos/lip-sync"
 
 
-def assert_one_consistent_mock(server: ServedMock) -> None:
+class Reachable(Protocol):
+    """A served mock, or a load balancer in front of several (``postgres.Nginx``)."""
+
+    url: str
+
+
+def assert_one_consistent_mock(server: Reachable) -> None:
     """50 tasks created over 10 accounts, each polled 5 times: every poll finds it, ids never repeat."""
     created: list[tuple[str, str]] = []
     for account in range(ACCOUNTS):
@@ -120,7 +126,7 @@ def assert_one_consistent_mock(server: ServedMock) -> None:
     _assert_text_to_video_across_workers(server)
 
 
-def _assert_text_to_video_across_workers(server: ServedMock, speakers: int = 3) -> None:
+def _assert_text_to_video_across_workers(server: Reachable, speakers: int = 3) -> None:
     """Each step on a new connection (so on any worker): an audio made through one is an advanced task's
     through another, its MP3 is served by a third, and a result made by one is the same file from another."""
     tts, advanced = families()["tts"].operation("synchronous").path, families()["advanced-lip-sync"]

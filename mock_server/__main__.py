@@ -18,13 +18,13 @@ import errno
 import ipaddress
 import os
 import socket
-import sqlite3
 import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import MISSING, fields
 from typing import Any, NoReturn
 
+from .database import DatabaseRefused, shown_url
 from .serving import PreparedRun, ServingError, announce_when_listening, export_settings, prepare_run, startup_line
 from .settings import ENV_THREADS, Settings, parse_setting, refuse_unknown
 
@@ -228,12 +228,12 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
         return 2
     try:
         try:
-            prepared = prepare_run(settings, args.workers)
+            prepared = prepare_run(settings, args.workers, port=claim.getsockname()[1])
         except ServingError as refused:
             print(str(refused).replace("mock_server:", f"{parser.prog}:", 1), file=sys.stderr)
             return 2
-        except sqlite3.DatabaseError as unusable:  # not SQLite, or the mock's data in another layout
-            print(f"{parser.prog}: --db {settings.db}: {unusable}", file=sys.stderr)
+        except DatabaseRefused as unusable:  # not SQLite, unreachable, or the mock's data in another layout
+            print(f"{parser.prog}: --db {shown_url(settings.db)}: {unusable}", file=sys.stderr)
             return 2
         export_settings(prepared.settings, os.environ)
         host, port = claim.getsockname()[:2]

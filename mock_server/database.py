@@ -1,139 +1,146 @@
-"""The SQLite file every worker of a mock shares: opened in WAL mode, laid out by ``schema.sql``, upgraded from
-the layouts it can be, locked for writing in short steps.
+"""Where the mock keeps its state: a SQLite file (the default: one host) or a PostgreSQL database (a mock that
+several servers on several hosts share). ``store.py`` says what is kept and writes its SQL once, in the subset
+both speak; a ``Database`` answers for what they do differently: how it is opened and laid out, how a write
+transaction is taken, how ids are handed out, how creates of one account and claims of callbacks are kept
+apart when several processes write at once.
 
-``store.py`` says what the mock keeps in it; this module only how the file is opened and written safely while
-other processes open and write it too.
+- ``sqlite.py``: the file, opened in WAL mode; one writer at a time (``BEGIN IMMEDIATE``) keeps every write
+  apart, so the locks below cost nothing there.
+- ``postgres.py``: psycopg 3 and a connection pool per process; writers run side by side, so a create
+  takes its account's advisory lock (the 1303 count and external ids), and a callback claim skips the rows
+  another server is claiming (``FOR UPDATE SKIP LOCKED``).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from pathlib import Path
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
-__all__ = ["SCHEMA_VERSION", "UPGRADABLE", "begin_write", "open_database"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Connection",
+    "Database",
+    "DatabaseRefused",
+    "Row",
+    "is_postgresql",
+    "layout_refusal",
+    "open_database",
+    "shown_url",
+]
 
-_SCHEMA = Path(__file__).with_name("schema.sql").read_text(encoding="utf-8")
-
-
-def _statements(script: str) -> list[str]:
-    """The statements of a SQL script, one by one (``executescript`` would commit each on its own)."""
-    statements, current = [], ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            statements.append(current.strip())
-            current = ""
-    return statements
-
-
-_SCHEMA_STATEMENTS = _statements(_SCHEMA)
-
-_OPEN_PATIENCE_SECONDS = 30.0
-#: The layout of schema.sql; a file of another layout is refused, never half-read (2: task families;
-#: 3: advanced lip-sync's sessions, registered media, external task ids; 4: run-time scenarios, poll counts;
-#: 5: the headers of each callback attempt; 6: ``tasks.kind`` named ``family``, the running tasks counted;
-#: 7: replayed tasks, ``tasks.recorded_id`` and ``tasks.recording``; 8: text-to-speech ``audios``, results
-#: with their length and sound: ``tasks.result_ms`` and ``tasks.sound``, ``media.sound``, ``blobs``, ``results``).
-SCHEMA_VERSION = 8
-#: Layouts a file is brought up to date from when opened (``_upgrade_before`` and ``_upgrade_after``).
-UPGRADABLE = frozenset({5, 6, 7})
+#: The layout of the mock's tables, the same in both stores; a database of an older layout is upgraded at
+#: start, one of a newer layout refused (2: task families; 3: advanced lip-sync's sessions, registered media,
+#: external task ids; 4: run-time scenarios, poll counts; 5: the headers of each callback attempt;
+#: 6: ``tasks.kind`` named ``family``, the running tasks counted; 7: replayed tasks, ``tasks.recorded_id`` and
+#: ``tasks.recording``; 8: text-to-speech ``audios``, results with their length and sound; 9: ``journal.server``,
+#: which server answered, and ``runs``, every run that opened the database).
+SCHEMA_VERSION = 9
 
 
-def begin_write(db: sqlite3.Connection, patience_seconds: float = 30.0) -> None:
-    """Take SQLite's write lock, waiting in steps of 0.1 ms to 5 ms while another process holds it.
-
-    SQLite's own busy handler sleeps in coarse steps (1 ms, 2 ms, 5 ms ... 100 ms), which under load
-    turns short waits into long tails.
-    """
-    pause = 0.0001
-    give_up = time.monotonic() + patience_seconds
-    while True:
-        try:
-            db.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > give_up:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.005)
+class DatabaseRefused(RuntimeError):
+    """A database the mock cannot use (unreachable, another layout, a driver missing); one line that names the fix."""
 
 
-def _switch_to_wal(db: sqlite3.Connection, deadline: float) -> None:
-    """``PRAGMA journal_mode=WAL`` on a file other processes are opening at the same moment.
+class Row(Protocol):
+    """A row read by either store: by column name or position (``sqlite3.Row`` and ``postgres.Row``)."""
 
-    The switch needs the file to itself, and SQLite answers "database is locked" at once rather than through
-    its busy handler when another connection holds it (four forked processes opening one new file hit it
-    within 20 tries): so it is tried again, in short steps, until the deadline.
-    """
-    while True:
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.005)
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> list[str]: ...
 
 
-def _upgrade_before(db: sqlite3.Connection, version: int) -> None:
-    """Before schema.sql's statements. 5 to 6: ``tasks.kind`` is ``family``; the scan's index goes. 6 to 7: the
-    columns of replayed tasks. 7 to 8: the columns of results (schema.sql adds the new tables)."""
-    if version == 5:
-        db.execute("ALTER TABLE tasks RENAME COLUMN kind TO family")
-        db.execute("DROP INDEX IF EXISTS tasks_in_flight")
-    if version in (5, 6):
-        db.execute("ALTER TABLE tasks ADD COLUMN recorded_id TEXT")
-        db.execute("ALTER TABLE tasks ADD COLUMN recording TEXT")
-    db.execute("ALTER TABLE tasks ADD COLUMN result_ms INTEGER")
-    db.execute("ALTER TABLE tasks ADD COLUMN sound TEXT")
-    db.execute("ALTER TABLE media ADD COLUMN sound INTEGER NOT NULL DEFAULT 0")
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
 
-def _upgrade_after(db: sqlite3.Connection, version: int) -> None:
-    """Once schema.sql made the tables. 5 to 6: every task counts as running until seen finished."""
-    if version == 5:
-        db.execute("INSERT INTO running (seq, account, finished_at) SELECT seq, account, finished_at FROM tasks")
+class Connection(Protocol):
+    """What ``store.py`` writes its SQL to: ``?`` and ``:name`` placeholders, as ``sqlite3`` takes them."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
 
 
-def open_database(path: str) -> sqlite3.Connection:
-    """A connection to ``path`` (a file, or ``:memory:``) with the mock's tables, in autocommit mode."""
-    # Opening may race other workers opening the same new file: switching it to WAL and creating the
-    # tables take locks, so the connection waits for them (SQLite's busy handler, up to 30 s) ...
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=_OPEN_PATIENCE_SECONDS)
-    db.row_factory = sqlite3.Row
-    if path != ":memory:" and db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        _switch_to_wal(db, time.monotonic() + _OPEN_PATIENCE_SECONDS)
-    # OFF in WAL mode: a commit is written to the WAL (the operating system's cache) and never waits for
-    # the disk, so a committed transaction survives a killed process, not a power cut: what a mock needs.
-    # NORMAL gives the same for commits but fsyncs at every checkpoint, which SQLite runs inside a
-    # COMMIT every 1000 pages: a third of a create's time under load (bench/RESULTS.md).
-    db.execute("PRAGMA synchronous=OFF")
-    db.execute("PRAGMA foreign_keys=ON")
-    # One transaction for the check, the tables and the version stamp: another worker opening the same
-    # new file meanwhile sees either nothing or all of it, never tables without their version.
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        has_tables = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'tasks'").fetchone()[0]
-        if has_tables and version != SCHEMA_VERSION and version not in UPGRADABLE:
-            raise sqlite3.DatabaseError(
-                f"{path} holds the mock's data in another layout (version {version}, now "
-                f"{SCHEMA_VERSION}): start the mock on a new file"
-            )
-        upgrading = has_tables and version != SCHEMA_VERSION
-        if upgrading:
-            _upgrade_before(db, version)
-        for statement in _SCHEMA_STATEMENTS:
-            db.execute(statement)
-        if upgrading:
-            _upgrade_after(db, version)
-        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        db.close()
-        raise
-    # ... and from then on never: waiting for another process's write lock is `begin_write`'s, in short steps.
-    db.execute("PRAGMA busy_timeout=0")
-    return db
+class Database(Protocol):
+    """One store's database, for one process (each process after a fork opens its own connections)."""
+
+    #: Shown in messages, its password hidden.
+    url: str
+    #: Other processes may change it: its state is read again at every request (everything but ``:memory:``).
+    shared: bool
+    #: The driver's errors that a statement can raise for bad data or a lost connection.
+    errors: tuple[type[BaseException], ...]
+    #: Appended to the callback claim's SELECT: how claims by several processes stay apart.
+    claim_lock: str
+
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
+        """Statements that commit together; ``write`` takes what a write needs at once."""
+        ...
+
+    def read(self) -> AbstractContextManager[Connection]:
+        """A connection for one or more reads that need not agree with each other."""
+        ...
+
+    def next_seq(self, db: Connection, table: str) -> int:
+        """The sequence number the next row of ``table`` gets (in a write transaction); never handed out twice."""
+        ...
+
+    def skip_seqs(self, db: Connection, table: str, up_to: int) -> None:
+        """Hand out no sequence number of ``table`` up to ``up_to``."""
+        ...
+
+    def lock_account(self, db: Connection, account: str) -> None:
+        """Keep this write transaction apart from every other one of ``account`` until it ends."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def is_postgresql(url: str) -> bool:
+    """Whether ``--db`` names a PostgreSQL database (a URL) rather than a SQLite file."""
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def shown_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for messages and ``GET /__mock__/config``."""
+    if not is_postgresql(url):
+        return url
+    scheme, _, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+
+
+def layout_refusal(where: str, version: int) -> str:
+    """Why a database of layout ``version`` is not used (the same words for both stores)."""
+    if version > SCHEMA_VERSION:
+        return (
+            f"{where} holds the mock's data in a newer layout (version {version}; this mock knows up to "
+            f"{SCHEMA_VERSION}): upgrade kling-lipsync, or start the mock on a new database"
+        )
+    return (
+        f"{where} holds the mock's data in another layout (version {version}, now {SCHEMA_VERSION}): "
+        "start the mock on a new database"
+    )
+
+
+def open_database(url: str) -> Database:
+    """The database ``url`` names: a PostgreSQL URL, a SQLite file, or ``:memory:``; laid out and up to date.
+
+    Raises ``DatabaseRefused`` when it cannot be used."""
+    if is_postgresql(url):
+        from .postgres import PostgresDatabase  # psycopg is an extra: only a PostgreSQL URL needs it
+
+        return PostgresDatabase(url)
+    from .sqlite import SQLiteDatabase
+
+    return SQLiteDatabase(url)

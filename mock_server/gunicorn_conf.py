@@ -14,12 +14,12 @@ are answered in the Kling envelope (``gunicorn_errors``).
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from mock_server.database import DatabaseRefused
 from mock_server.gunicorn_errors import ReadableBody, install
 from mock_server.serving import (
     PreparedRun,
@@ -64,13 +64,22 @@ def on_starting(server: Any) -> None:
     if _prepared:
         return  # the launcher prepared it, from its flags
     try:
-        prepared = prepare_run(Settings.from_env(), int(server.cfg.workers))
-    except (ServingError, ValueError, sqlite3.DatabaseError) as refused:
+        prepared = prepare_run(Settings.from_env(), int(server.cfg.workers), port=_first_port(server.cfg.bind))
+    except (ServingError, ValueError, DatabaseRefused) as refused:
         message = str(refused)
         print(message if message.startswith("mock_server:") else f"mock_server: {message}", file=sys.stderr)
         sys.stderr.flush()
         os._exit(1)  # gunicorn has not started anything yet; an exception here would print a traceback
     _prepared.append(prepared)
+
+
+def _first_port(binds: list[str]) -> int | None:
+    """The port of gunicorn's first TCP address (``host:port``), which names this server in the journal."""
+    for bind in binds:
+        _host, colon, port = bind.rpartition(":")
+        if colon and port.isdigit() and not bind.startswith(("unix:", "fd://")):
+            return int(port)
+    return None
 
 
 def when_ready(server: Any) -> None:

@@ -178,7 +178,11 @@ class Pipeline:
         req = Request(environ)
         req.max_content_length = self.max_content_length
         values = dict(matched)
-        call = _new_call(self.mock, values)
+        try:
+            call = _new_call(self.mock, values)
+        except Exception as exc:  # the shared state unreadable (its database restarting): 5000, in the envelope
+            call = Call(new_request_id(), time.perf_counter(), 0, self.mock.base_settings, self.mock)
+            return render_exception(call, req, exc)(environ, start_response)
         family, operation, role = route
         try:
             response = answer(call, req, str(endpoint), family, operation, role, values.get("task_id"))
@@ -456,6 +460,7 @@ def _journal(call: Call, req: Request, response: Response) -> None:
             call.scenario.name if call.scenario else None,
             kept_json(body)[:4000] if body is not None else None,
             round(elapsed_ms, 3),
+            mock.server_name,
         )
         mock.store.journal_append(entry, keep=settings.journal_size)
     if settings.log_requests:

@@ -31,13 +31,13 @@ import importlib.util
 import io
 import math
 import os
-import sqlite3
 import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from .database import Row
 from .media import RESULT_MP4, WATERMARKED_MP4, mp4_duration_seconds
 from .speech import speech_mp3
 
@@ -270,7 +270,7 @@ def _decoded(data: bytes) -> Any:
     return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, dtype=np.float32)
 
 
-def sound_of(video: sqlite3.Row | None, own_result: str | None) -> str:
+def sound_of(video: Row | None, own_result: str | None) -> str:
     """A source video's own sound: one of the mock's results that exists (``result:<id>``: the caller found
     its task), a registration's (``hum``), or none."""
     if own_result is not None:
@@ -278,6 +278,6 @@ def sound_of(video: sqlite3.Row | None, own_result: str | None) -> str:
     return "hum" if video is not None and video["sound"] else "silent"
 
 
-def own_result_ms(task: sqlite3.Row | None) -> int:
+def own_result_ms(task: Row | None) -> int:
     """How long one of the mock's results lasts (stored before results had lengths: the template's)."""
     return round(float(result_seconds(task["result_ms"] if task is not None else None)) * 1000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -45,6 +46,8 @@ class MockRuntime:
     def __init__(self, settings: Settings, spec: Mapping[str, Any] | None = None) -> None:
         self.base_settings = settings
         self.store = Store(settings.db, clock_start_ms=settings.virtual_clock_start_ms)
+        #: Who answered, in the journal: servers sharing a database tell themselves apart by it.
+        self.server_name = settings.server_name or socket.gethostname()
         self.clock: Clock = VirtualClock(self.store.clock_ms) if settings.clock == "virtual" else SystemClock()
         self.families = Families(spec)
         #: ``--replay DIR``: the recording this mock answers from first (``replay.py``).

@@ -162,7 +162,8 @@ CREATE TABLE IF NOT EXISTS journal (
     authorization TEXT,
     scenario TEXT,
     body TEXT,
-    duration_ms REAL NOT NULL
+    duration_ms REAL NOT NULL,
+    server TEXT -- which server answered (Settings.server_name): a team's servers share one journal
 );
 
 -- Scenarios defined at run time (PUT /__mock__/scenarios/NAME): every worker reads them; a reset or a new
@@ -180,11 +181,12 @@ CREATE TABLE IF NOT EXISTS mock_state (
     generation INTEGER NOT NULL DEFAULT 0
 );
 
--- Which run of the server last opened this file: a new run drops the run-time changes of the last one,
--- so the settings given at start win (README, "What a restart keeps").
-CREATE TABLE IF NOT EXISTS mock_run (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    run_id TEXT NOT NULL
+-- Every run of a server that opened this database: a run it has not seen drops the run-time changes of the
+-- runs before (the settings given at start win, README "What a restart keeps"); a worker of a run it has seen
+-- (a worker restarted, or another host's server of the same team started earlier) keeps them.
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    started_at INTEGER NOT NULL -- wall time, Unix ms
 );
 
 -- How often each recorded answer of a replay was given (mock --replay), shared by every worker: identical

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from .database import is_postgresql, shown_url
 from .front import Front
 from .settings import ENV_PREFIX, ENV_RUN_ID, ENV_SETTINGS, ENV_THREADS, ENV_WORKERS, Settings
 from .store import Store
@@ -128,8 +129,9 @@ def _remove_files_of_gone_servers(folder: Path) -> None:
 
 
 def check_db_path(db: str) -> None:
-    """A database file the mock can create or open, or ``ServingError`` naming what is wrong."""
-    if db == MEMORY:
+    """A database file the mock can create or open, or ``ServingError`` naming what is wrong (a PostgreSQL URL
+    is checked by connecting to it: ``DatabaseRefused``)."""
+    if db == MEMORY or is_postgresql(db):
         return
     path = Path(db)
     if path.is_dir():
@@ -152,7 +154,7 @@ class PreparedRun:
     def describe_db(self) -> str:
         if self.shared_folder is not None:
             return f"{self.settings.db} (made for this run, removed when the server exits)"
-        return self.settings.db
+        return shown_url(self.settings.db)
 
     def cleanup(self) -> None:
         """Remove the database made for this run, if any (the WAL files with it)."""
@@ -166,15 +168,19 @@ def prepare_run(
     workers: int,
     environ: MutableMapping[str, str] | None = None,
     *,
+    port: int | None = None,
     make_folder: Callable[[], str] = lambda: tempfile.mkdtemp(prefix="kling-mock-"),
 ) -> PreparedRun:
     """In the launcher's main process, before workers start: choose the store and open it once.
 
     ``environ`` (``os.environ`` by default) receives the run id, the worker count and the database, so
     workers forked or spawned afterwards build the same mock. Raises ``ServingError`` for a database path
-    that cannot work.
+    that cannot work. ``port``: where it listens, which names this server in the journal (``server_name``) unless
+    the settings name it.
     """
     env = os.environ if environ is None else environ
+    if settings.server_name is None and port is not None:
+        settings = dataclasses.replace(settings, server_name=f"{socket.gethostname()}:{port}")
     shared_folder: Path | None = None
     if settings.db == MEMORY and workers > 1:
         shared_folder = Path(make_folder())
@@ -189,6 +195,8 @@ def prepare_run(
     env[ENV_RUN_ID] = run_id
     env[ENV_WORKERS] = str(workers)
     env[ENV_PREFIX + "DB"] = settings.db
+    if settings.server_name is not None:
+        env[ENV_PREFIX + "SERVER_NAME"] = settings.server_name
     return PreparedRun(settings, run_id, shared_folder)
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
+from .database import shown_url
+
 __all__ = [
     "ENV_PREFIX",
     "ENV_RUN_ID",
@@ -48,7 +50,11 @@ def _setting(default: Any, help: str) -> Any:
 class Settings:
     """Every knob of the mock. Environment variables are ``KLING_MOCK_<FIELD>`` (for example ``KLING_MOCK_DB``)."""
 
-    db: str = _setting(":memory:", "SQLite file; ':memory:' keeps everything in this one process.")
+    db: str = _setting(
+        ":memory:",
+        "SQLite file, or a postgresql:// URL that several servers share; ':memory:' keeps everything in this one "
+        "process.",
+    )
     clock: Literal["real", "virtual"] = _setting(
         "real", "'real': wall time. 'virtual': time stands still until POST /__mock__/clock/advance."
     )
@@ -102,6 +108,9 @@ class Settings:
         None, "Send Retry-After with this value on 429 and 503 answers (Kling documents none)."
     )
     journal_size: int = _setting(10_000, "Requests kept in the journal.")
+    server_name: str | None = _setting(
+        None, "This server's name in the journal, for servers sharing a database (default: host name and port)."
+    )
     log_requests: bool = _setting(True, "One log line per request on stderr.")
     public_url: str | None = _setting(
         None, "Base URL of result links and callback bodies; by default taken from each create request."
@@ -223,6 +232,7 @@ class Settings:
             if shown[secret] is not None:
                 shown[secret] = "***"
         shown["extra_access_keys"] = dict.fromkeys(self.extra_access_keys, "***")
+        shown["db"] = shown_url(self.db)
         for item in fields(self):
             if isinstance(shown[item.name], tuple):
                 shown[item.name] = list(shown[item.name])

@@ -1,9 +1,9 @@
-"""SQLite persistence: tasks, callback deliveries, the request journal and the shared mock state.
+"""What the mock keeps: tasks, callback deliveries, the request journal and the shared mock state.
 
-With ``database.py`` (which opens the file, lays it out and takes the write lock), the only module with SQL.
-One connection per process (re-opened after a fork), guarded by a lock;
-WAL mode lets several worker processes share one file, and a transaction that returned is in the file for
-any later process, even after SIGKILL.
+With ``sqlite.py`` and ``postgres.py`` (``database.py`` chooses: a SQLite file, or a PostgreSQL database that
+servers on several hosts share), the only modules with SQL. Its SQL is written once, in the subset both speak;
+where they differ (ids, locks), the database answers. A transaction that returned is in the database for any
+later process, even after SIGKILL.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -19,12 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .database import begin_write, open_database
+from .database import Connection, Database, Row, open_database
 from .timeline import FAILED, PROCESSING, SUBMITTED, SUCCEED, TaskTimeline
 
 __all__ = ["JournalEntry", "MockState", "Store", "TaskRow"]
 
-TaskRow = sqlite3.Row
+TaskRow = Row
 
 
 class JournalEntry(NamedTuple):
@@ -45,12 +44,13 @@ class JournalEntry(NamedTuple):
     scenario: str | None
     body: str | None
     duration_ms: float
+    server: str | None
 
 
 _JOURNAL_COLUMNS = JournalEntry._fields
-_JOURNAL_INSERT = (
-    f"INSERT INTO journal ({', '.join(_JOURNAL_COLUMNS)}) VALUES ({', '.join('?' * len(_JOURNAL_COLUMNS))})"
-)
+# Quoted: ``authorization`` is a reserved word of PostgreSQL's.
+_JOURNAL_QUOTED = ", ".join(f'"{column}"' for column in _JOURNAL_COLUMNS)
+_JOURNAL_INSERT = f"INSERT INTO journal ({_JOURNAL_QUOTED}) VALUES ({', '.join('?' * len(_JOURNAL_COLUMNS))})"
 # The columns a task's answer is made of (a family's ``render``): reading fewer is measurably faster.
 _SHOWN = (
     "seq, family, account, created_at, processing_at, finished_at, outcome, failure_message, "
@@ -82,15 +82,15 @@ class Store:
     """The mock's database. Methods are short transactions; ``transaction()`` groups several."""
 
     def __init__(self, path: str, *, clock_start_ms: int) -> None:
-        self.path = path
+        """``path``: a SQLite file, ``:memory:``, or a ``postgresql://`` URL (``DatabaseRefused`` if unusable)."""
+        self._database: Database = open_database(path)
+        self.path = self._database.url
         self._clock_start_ms = clock_start_ms
-        self._lock = threading.RLock()
-        self._connection: sqlite3.Connection | None = None
-        self._pid = 0
+        self._pid = os.getpid()
         self._state_cache: tuple[int, MockState] | None = None
         #: Only this connection can change a ``:memory:`` database, so its state is read again only after this
-        #: store changed it (a file is shared with other processes: read it every time).
-        self._private = path == ":memory:"
+        #: store changed it (a file or a server is shared with other processes: read it every time).
+        self._private = not self._database.shared
         self._state_known: MockState | None = None
         self._journal_lock = threading.Lock()
         # Held from taking the queue to writing it, and by reset: a reset never falls between the two.
@@ -100,43 +100,26 @@ class Store:
         self._journal_flush_at = time.monotonic() + _JOURNAL_FLUSH_SECONDS
         with self.transaction() as db:
             db.execute(
-                "INSERT OR IGNORE INTO mock_state (id, clock_ms, config_changes, generation) VALUES (1, ?, '{}', 0)",
+                "INSERT INTO mock_state (id, clock_ms, config_changes, generation) VALUES (1, ?, '{}', 0) "
+                "ON CONFLICT (id) DO NOTHING",
                 (clock_start_ms,),
             )
 
     # -- connection ---------------------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
-        return open_database(self.path)
-
-    def _db(self) -> sqlite3.Connection:
-        if self._connection is None or self._pid != os.getpid():
-            # A connection must not cross a fork: the child opens its own.
-            self._connection = self._connect()
-            self._pid = os.getpid()
-        return self._connection
-
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
-        """Run statements atomically; ``write`` takes the write lock at once (BEGIN IMMEDIATE)."""
-        with self._lock:
-            db = self._db()
-            if write:
-                begin_write(db)
-            else:
-                db.execute("BEGIN")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
+    def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        """Run statements atomically; ``write`` takes at once what a write needs (SQLite's write lock)."""
+        with self._database.transaction(write=write) as db:
+            yield db
+
+    @property
+    def errors(self) -> tuple[type[BaseException], ...]:
+        """What a statement of this store's database raises for data it cannot take, or a lost connection."""
+        return self._database.errors
 
     def close(self) -> None:
-        with self._lock:
-            if self._connection is not None and self._pid == os.getpid():
-                self._connection.close()
-            self._connection = None
+        self._database.close()
 
     # -- shared state -------------------------------------------------------------------------------
 
@@ -145,15 +128,15 @@ class Store:
         known = self._state_known
         if known is not None and self._pid == os.getpid():
             return known
-        with self._lock:
-            row = self._db().execute("SELECT clock_ms, generation FROM mock_state WHERE id = 1").fetchone()
+        with self._database.read() as db:
+            row = db.execute("SELECT clock_ms, generation FROM mock_state WHERE id = 1").fetchone()
             cached = self._state_cache
             if cached is not None and cached[0] == row["generation"]:
                 state = MockState(row["clock_ms"], cached[1].config_changes, row["generation"])
                 if self._private:
                     self._state_known = state
                 return state
-            changes = self._db().execute("SELECT config_changes FROM mock_state WHERE id = 1").fetchone()[0]
+            changes = db.execute("SELECT config_changes FROM mock_state WHERE id = 1").fetchone()[0]
             state = MockState(row["clock_ms"], json.loads(changes), row["generation"])
             self._state_cache = (state.generation, state)
             if self._private:
@@ -161,16 +144,19 @@ class Store:
             return state
 
     def begin_run(self, run_id: str) -> bool:
-        """Mark this file as opened by run ``run_id``; a new run drops the run-time settings changes.
+        """Mark this database as opened by run ``run_id``; a run it has not seen drops the run-time changes.
 
         Every worker of one server run passes the same id, so a worker that starts (or restarts) later does
-        not undo what ``PUT /__mock__/config`` changed meanwhile. Returns whether this was a new run.
+        not undo what ``PUT /__mock__/config`` changed meanwhile, even after another server sharing the
+        database started. Returns whether this was a new run.
         """
         with self.transaction() as db:
-            row = db.execute("SELECT run_id FROM mock_run WHERE id = 1").fetchone()
-            if row is not None and row[0] == run_id:
+            new = db.execute(
+                "INSERT INTO runs (run_id, started_at) VALUES (?, ?) ON CONFLICT (run_id) DO NOTHING",
+                (run_id, int(time.time() * 1000)),
+            ).rowcount
+            if not new:
                 return False
-            db.execute("INSERT OR REPLACE INTO mock_run (id, run_id) VALUES (1, ?)", (run_id,))
             db.execute("DELETE FROM scenarios")
             self._state_known = None  # read the state again after this change
             db.execute("UPDATE mock_state SET config_changes = '{}', generation = generation + 1 WHERE id = 1")
@@ -179,13 +165,14 @@ class Store:
     def advance_clock(self, milliseconds: int) -> int:
         with self.transaction() as db:
             self._state_known = None  # read the state again after this change
-            db.execute("UPDATE mock_state SET clock_ms = clock_ms + ? WHERE id = 1", (milliseconds,))
-            value: int = db.execute("SELECT clock_ms FROM mock_state WHERE id = 1").fetchone()[0]
+            value: int = db.execute(
+                "UPDATE mock_state SET clock_ms = clock_ms + ? WHERE id = 1 RETURNING clock_ms", (milliseconds,)
+            ).fetchone()[0]
             return value
 
     def clock_ms(self) -> int:
-        with self._lock:
-            value: int = self._db().execute("SELECT clock_ms FROM mock_state WHERE id = 1").fetchone()[0]
+        with self._database.read() as db:
+            value: int = db.execute("SELECT clock_ms FROM mock_state WHERE id = 1").fetchone()[0]
             return value
 
     def set_config_changes(self, changes: Mapping[str, Any]) -> None:
@@ -227,52 +214,52 @@ class Store:
 
     # -- tasks --------------------------------------------------------------------------------------
 
-    @staticmethod
-    def has_free_slot(db: sqlite3.Connection, account: str, now_ms: int, limit: int) -> bool:
-        """Whether fewer than ``limit`` of the account's tasks are unfinished at ``now_ms`` (in a write transaction).
+    def has_free_slot(self, db: Connection, account: str, now_ms: int, limit: int) -> bool:
+        """Whether fewer than ``limit`` of the account's tasks are unfinished at ``now_ms`` (in a write transaction,
+        which from here on keeps every other create of the account waiting: ``Database.lock_account``).
 
         Not a COUNT over the account's tasks, which grows with them: triggers keep a count of its rows in
         ``running`` (schema.sql). That count is never below the truth (a finished task stays until dropped),
         so below the limit it answers at once; at the limit the tasks seen finished are dropped (each once)
         and the count read again.
         """
+        self.lock_account(db, account)
         if Store._running(db, account) < limit:
             return True
         db.execute("DELETE FROM running WHERE account = ? AND finished_at <= ?", (account, now_ms))
         return Store._running(db, account) < limit
 
+    def lock_account(self, db: Connection, account: str) -> None:
+        """Keep this write transaction apart from every other one of ``account`` (``Database.lock_account``)."""
+        self._database.lock_account(db, account)
+
     @staticmethod
-    def _running(db: sqlite3.Connection, account: str) -> int:
+    def _running(db: Connection, account: str) -> int:
         row = db.execute("SELECT tasks FROM running_count WHERE account = ?", (account,)).fetchone()
         return int(row[0]) if row else 0
 
-    @staticmethod
-    def next_seq(db: sqlite3.Connection) -> int:
-        """The sequence number the next insert gets (inside a write transaction)."""
-        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tasks'").fetchone()
-        return (row[0] if row else 0) + 1
+    def next_seq(self, db: Connection) -> int:
+        """The sequence number of the task about to be inserted (inside a write transaction)."""
+        return self._database.next_seq(db, "tasks")
 
     def skip_seqs(self, table: str, up_to: int) -> None:
         """Hand out no sequence number of ``table`` (``tasks``, ``sessions``, ``audios``) up to ``up_to``: the ids
         a replayed recording holds are never simulated."""
         assert table in ("tasks", "sessions", "audios"), table  # a name, never data
         with self.transaction() as db:
-            if db.execute("SELECT 1 FROM sqlite_sequence WHERE name = ?", (table,)).fetchone() is None:
-                db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, up_to))
-            else:
-                db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (up_to, table))
+            self._database.skip_seqs(db, table, up_to)
 
     @staticmethod
-    def insert_task(db: sqlite3.Connection, values: Mapping[str, Any]) -> int:
+    def insert_task(db: Connection, values: Mapping[str, Any]) -> int:
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        cursor = db.execute(f"INSERT INTO tasks ({columns}) VALUES ({marks})", tuple(values.values()))
-        seq = cursor.lastrowid
-        assert seq is not None
+        seq: int = db.execute(
+            f"INSERT INTO tasks ({columns}) VALUES ({marks}) RETURNING seq", tuple(values.values())
+        ).fetchone()[0]
         return seq
 
     @staticmethod
-    def insert_deliveries(db: sqlite3.Connection, task_seq: int, planned: Sequence[tuple[str, int, str]]) -> None:
+    def insert_deliveries(db: Connection, task_seq: int, planned: Sequence[tuple[str, int, str]]) -> None:
         db.executemany(
             "INSERT INTO deliveries (task_seq, status, due_at, next_attempt_at, message_id) VALUES (?, ?, ?, ?, ?)",
             [(task_seq, status, due, due, message_id) for status, due, message_id in planned],
@@ -280,80 +267,62 @@ class Store:
 
     def get_task(self, account: str, seq: int, family: str) -> TaskRow | None:
         """The account's task ``seq`` of ``family`` (another family's task is not found there)."""
-        with self._lock:
-            row: TaskRow | None = (
-                self._db()
-                .execute(
-                    f"SELECT {_SHOWN} FROM tasks WHERE seq = ? AND account = ? AND family = ?", (seq, account, family)
-                )
-                .fetchone()
-            )
+        with self._database.read() as db:
+            row: TaskRow | None = db.execute(
+                f"SELECT {_SHOWN} FROM tasks WHERE seq = ? AND account = ? AND family = ?", (seq, account, family)
+            ).fetchone()
             return row
 
     def list_tasks(self, account: str, family: str, limit: int, offset: int) -> list[TaskRow]:
         """A page of the account's tasks of ``family``, newest first."""
-        with self._lock:
-            return (
-                self._db()
-                .execute(
-                    f"SELECT {_SHOWN} FROM tasks WHERE account = ? AND family = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-                    (account, family, limit, offset),
-                )
-                .fetchall()
-            )
+        with self._database.read() as db:
+            return db.execute(
+                f"SELECT {_SHOWN} FROM tasks WHERE account = ? AND family = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                (account, family, limit, offset),
+            ).fetchall()
 
     def get_task_by_external_id(self, account: str, external_task_id: str, family: str) -> TaskRow | None:
         """The account's task of ``family`` created with ``external_task_id``."""
-        with self._lock:
-            row: TaskRow | None = (
-                self._db()
-                .execute(
-                    f"SELECT {_SHOWN} FROM tasks WHERE account = ? AND external_task_id = ? AND family = ?",
-                    (account, external_task_id, family),
-                )
-                .fetchone()
-            )
+        with self._database.read() as db:
+            row: TaskRow | None = db.execute(
+                f"SELECT {_SHOWN} FROM tasks WHERE account = ? AND external_task_id = ? AND family = ?",
+                (account, external_task_id, family),
+            ).fetchone()
             return row
 
     def get_task_by_recorded_id(self, account: str, recorded_id: str, family: str) -> TaskRow | None:
         """The account's replayed task of ``family`` that answers to ``recorded_id`` (mock --replay)."""
-        with self._lock:
-            row: TaskRow | None = (
-                self._db()
-                .execute(
-                    f"SELECT {_SHOWN} FROM tasks WHERE recorded_id = ? AND account = ? AND family = ?",
-                    (recorded_id, account, family),
-                )
-                .fetchone()
-            )
+        with self._database.read() as db:
+            row: TaskRow | None = db.execute(
+                f"SELECT {_SHOWN} FROM tasks WHERE recorded_id = ? AND account = ? AND family = ?",
+                (recorded_id, account, family),
+            ).fetchone()
             return row
 
     @staticmethod
-    def recorded_id_taken(db: sqlite3.Connection, recorded_id: str) -> bool:
+    def recorded_id_taken(db: Connection, recorded_id: str) -> bool:
         return db.execute("SELECT 1 FROM tasks WHERE recorded_id = ?", (recorded_id,)).fetchone() is not None
 
     def replay_use(self, key: str) -> int:
         """How many times the recorded answers ``key`` were given before this one (and count this one)."""
         with self.transaction() as db:
             row = db.execute(
-                "INSERT INTO replay_uses (key, uses) VALUES (?, 1) ON CONFLICT (key) DO UPDATE SET uses = uses + 1 "
-                "RETURNING uses",
+                "INSERT INTO replay_uses (key, uses) VALUES (?, 1) "
+                "ON CONFLICT (key) DO UPDATE SET uses = replay_uses.uses + 1 RETURNING uses",
                 (key,),
             ).fetchone()
             return int(row[0]) - 1
 
     @staticmethod
-    def external_id_taken(db: sqlite3.Connection, account: str, external_task_id: str) -> bool:
+    def external_id_taken(db: Connection, account: str, external_task_id: str) -> bool:
         row = db.execute(
             "SELECT 1 FROM tasks WHERE account = ? AND external_task_id = ?", (account, external_task_id)
         ).fetchone()
         return row is not None
 
     def task_by_result_video(self, video_id: str) -> TaskRow | None:
-        with self._lock:
-            row: TaskRow | None = (
-                self._db().execute("SELECT * FROM tasks WHERE result_video_id = ?", (video_id,)).fetchone()
-            )
+        with self._database.read() as db:
+            row: TaskRow | None = db.execute("SELECT * FROM tasks WHERE result_video_id = ?", (video_id,)).fetchone()
             return row
 
     def all_tasks(
@@ -377,7 +346,7 @@ class Store:
                 raise ValueError(f"tasks are not filtered by {column}")
             conditions.append(f"{column} = :{column}")
             values[column] = value
-        where = " AND ".join(conditions) or "1"
+        where = " AND ".join(conditions) or "TRUE"
         with self.transaction(write=False) as db:  # one snapshot: the page and the total agree
             rows = db.execute(
                 f"SELECT {_SHOWN}, scenario FROM tasks WHERE {where} ORDER BY seq DESC LIMIT :limit OFFSET :offset",
@@ -387,7 +356,7 @@ class Store:
         return rows, total
 
     @staticmethod
-    def any_task(db: sqlite3.Connection, seq: int) -> TaskRow | None:
+    def any_task(db: Connection, seq: int) -> TaskRow | None:
         """Task ``seq`` of whichever account and family, with ``scenario`` and ``callback_url``."""
         row: TaskRow | None = db.execute(
             f"SELECT {_SHOWN}, scenario, callback_url FROM tasks WHERE seq = ?", (seq,)
@@ -395,7 +364,7 @@ class Store:
         return row
 
     @staticmethod
-    def rewrite_timeline(db: sqlite3.Connection, seq: int, timeline: TaskTimeline) -> None:
+    def rewrite_timeline(db: Connection, seq: int, timeline: TaskTimeline) -> None:
         """Give task ``seq`` another plan (its creation time stays)."""
         db.execute(
             "UPDATE tasks SET processing_at = ?, finished_at = ?, outcome = ?, failure_message = ? WHERE seq = ?",
@@ -404,7 +373,7 @@ class Store:
 
     @staticmethod
     def replan_deliveries(
-        db: sqlite3.Connection, seq: int, announced: Sequence[tuple[str, int]], message_id: Callable[[], str]
+        db: Connection, seq: int, announced: Sequence[tuple[str, int]], message_id: Callable[[], str]
     ) -> None:
         """Make task ``seq``'s callbacks announce ``announced`` (``(status, at)``), keeping what was sent.
 
@@ -424,8 +393,8 @@ class Store:
         Store.insert_deliveries(db, seq, [(s, at, message_id()) for s, at in announced if s not in covered])
 
     def count_tasks(self) -> int:
-        with self._lock:
-            count: int = self._db().execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
+        with self._database.read() as db:
+            count: int = db.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
             return count
 
     # -- scenarios defined at run time ------------------------------------------------------------
@@ -434,7 +403,8 @@ class Store:
         """Store (or replace) a scenario; the generation moves, so every worker reloads the scenarios."""
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO scenarios (name, definition) VALUES (?, ?)",
+                "INSERT INTO scenarios (name, definition) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET definition = excluded.definition",
                 (name, json.dumps(dict(definition), sort_keys=True)),
             )
             self._state_known = None  # read the state again after this change
@@ -450,15 +420,16 @@ class Store:
 
     def defined_scenarios(self) -> dict[str, Any]:
         """Every scenario defined at run time: name -> its JSON definition."""
-        with self._lock:
-            rows = self._db().execute("SELECT name, definition FROM scenarios ORDER BY name").fetchall()
+        with self._database.read() as db:
+            rows = db.execute("SELECT name, definition FROM scenarios ORDER BY name").fetchall()
         return {row["name"]: json.loads(row["definition"]) for row in rows}
 
     def count_poll(self, seq: int) -> int:
         """Count one more query of task ``seq``; the number of this one (from 1)."""
         with self.transaction() as db:
-            db.execute("UPDATE tasks SET polls = polls + 1 WHERE seq = ?", (seq,))
-            count: int = db.execute("SELECT polls FROM tasks WHERE seq = ?", (seq,)).fetchone()[0]
+            count: int = db.execute(
+                "UPDATE tasks SET polls = polls + 1 WHERE seq = ? RETURNING polls", (seq,)
+            ).fetchone()[0]
             return count
 
     # -- sessions and media ------------------------------------------------------------------------
@@ -468,26 +439,27 @@ class Store:
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         with self.transaction() as db:
-            seq = db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values())).lastrowid
-        assert seq is not None
+            seq: int = db.execute(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING seq", tuple(values.values())
+            ).fetchone()[0]
         return seq
 
     def insert_session(self, values: Mapping[str, Any]) -> int:
         """Store a session; returns its sequence number (its id is derived from it)."""
         return self._insert("sessions", values)
 
-    def get_session(self, seq: int) -> sqlite3.Row | None:
-        with self._lock:
-            row: sqlite3.Row | None = self._db().execute("SELECT * FROM sessions WHERE seq = ?", (seq,)).fetchone()
+    def get_session(self, seq: int) -> Row | None:
+        with self._database.read() as db:
+            row: Row | None = db.execute("SELECT * FROM sessions WHERE seq = ?", (seq,)).fetchone()
             return row
 
     def insert_audio(self, values: Mapping[str, Any]) -> int:
         """Store a text-to-speech audio; returns its sequence number (its ids are derived from it)."""
         return self._insert("audios", values)
 
-    def get_audio(self, seq: int) -> sqlite3.Row | None:
-        with self._lock:
-            row: sqlite3.Row | None = self._db().execute("SELECT * FROM audios WHERE seq = ?", (seq,)).fetchone()
+    def get_audio(self, seq: int) -> Row | None:
+        with self._database.read() as db:
+            row: Row | None = db.execute("SELECT * FROM audios WHERE seq = ?", (seq,)).fetchone()
             return row
 
     def register_media(self, kind: str, key: str, duration_ms: int, faces: str | None, sound: bool = False) -> None:
@@ -495,52 +467,53 @@ class Store:
         registration replaces it."""
         with self.transaction() as db:
             db.execute(
-                "INSERT OR REPLACE INTO media (kind, key, duration_ms, faces, sound) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO media (kind, key, duration_ms, faces, sound) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (kind, key) DO UPDATE SET duration_ms = excluded.duration_ms, faces = excluded.faces, "
+                "sound = excluded.sound",
                 (kind, key, duration_ms, faces, int(sound)),
             )
 
     # -- what results are made of, and the results made (results.py) ---------------------------------------
 
     @staticmethod
-    def insert_blob(db: sqlite3.Connection, sha256: str, data: bytes) -> None:
+    def insert_blob(db: Connection, sha256: str, data: bytes) -> None:
         """Keep audio a task's result needs (inside the create's transaction: a refused create keeps none)."""
-        db.execute("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?, ?)", (sha256, data))
+        db.execute("INSERT INTO blobs (sha256, data) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", (sha256, data))
 
     def blob(self, sha256: str) -> bytes | None:
         return self._bytes("SELECT data FROM blobs WHERE sha256 = ?", sha256)
 
     def put_result_file(self, name: str, data: bytes) -> None:
         with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO results (name, data) VALUES (?, ?)", (name, data))
+            db.execute("INSERT INTO results (name, data) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, data))
 
     def result_file(self, name: str) -> bytes | None:
         return self._bytes("SELECT data FROM results WHERE name = ?", name)
 
     def _bytes(self, query: str, key: str) -> bytes | None:
-        with self._lock:
-            row = self._db().execute(query, (key,)).fetchone()
+        with self._database.read() as db:
+            row = db.execute(query, (key,)).fetchone()
         return bytes(row[0]) if row is not None else None
 
-    def media(self, kind: str, key: str) -> sqlite3.Row | None:
-        with self._lock:
-            row: sqlite3.Row | None = (
-                self._db().execute("SELECT * FROM media WHERE kind = ? AND key = ?", (kind, key)).fetchone()
-            )
+    def media(self, kind: str, key: str) -> Row | None:
+        with self._database.read() as db:
+            row: Row | None = db.execute("SELECT * FROM media WHERE kind = ? AND key = ?", (kind, key)).fetchone()
             return row
 
-    def registered_media(self) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db().execute("SELECT * FROM media ORDER BY kind, key").fetchall()
+    def registered_media(self) -> list[Row]:
+        with self._database.read() as db:
+            return db.execute("SELECT * FROM media ORDER BY kind, key").fetchall()
 
     # -- callbacks ----------------------------------------------------------------------------------
 
-    def claim_due_deliveries(self, now_ms: int, wall_ms: int, lease_ms: int, limit: int = 50) -> list[sqlite3.Row]:
-        """Take due deliveries for this process; a claim expires after ``lease_ms`` of wall time."""
+    def claim_due_deliveries(self, now_ms: int, wall_ms: int, lease_ms: int, limit: int = 50) -> list[Row]:
+        """Take due deliveries for this process; a claim expires after ``lease_ms`` of wall time. Another process
+        claiming at the same moment takes others (``Database.claim_lock``)."""
         with self.transaction() as db:
             rows = db.execute(
                 "SELECT d.*, t.* , d.status AS delivery_status FROM deliveries d JOIN tasks t ON t.seq = d.task_seq "
                 "WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND d.claimed_until <= ? "
-                "ORDER BY d.next_attempt_at, d.id LIMIT ?",
+                f"ORDER BY d.next_attempt_at, d.id LIMIT ?{self._database.claim_lock}",
                 (now_ms, wall_ms, limit),
             ).fetchall()
             db.executemany(
@@ -568,17 +541,15 @@ class Store:
             marks = ", ".join("?" for _ in attempt)
             db.execute(f"INSERT INTO delivery_attempts ({columns}) VALUES ({marks})", tuple(attempt.values()))
 
-    def delivery_attempts(self, limit: int, *, newest_first: bool = False) -> list[sqlite3.Row]:
+    def delivery_attempts(self, limit: int, *, newest_first: bool = False) -> list[Row]:
         """The first ``limit`` callback attempts, by id (oldest first, or newest first)."""
         order = "DESC" if newest_first else "ASC"
-        with self._lock:
-            return (
-                self._db().execute(f"SELECT * FROM delivery_attempts ORDER BY id {order} LIMIT ?", (limit,)).fetchall()
-            )
+        with self._database.read() as db:
+            return db.execute(f"SELECT * FROM delivery_attempts ORDER BY id {order} LIMIT ?", (limit,)).fetchall()
 
     def pending_deliveries(self) -> int:
-        with self._lock:
-            count: int = self._db().execute("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'").fetchone()[0]
+        with self._database.read() as db:
+            count: int = db.execute("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'").fetchone()[0]
             return count
 
     # -- journal ------------------------------------------------------------------------------------
@@ -594,7 +565,8 @@ class Store:
             self._journal_keep = keep
             due = len(self._journal_pending) >= _JOURNAL_BATCH or time.monotonic() >= self._journal_flush_at
         if due:
-            self.flush_journal()
+            with contextlib.suppress(*self.errors):  # the request's answer stands; its entry waits (flush_journal)
+                self.flush_journal()
 
     def flush_journal(self) -> None:
         """Write the queued journal entries and drop the oldest beyond the newest ``keep``."""
@@ -605,51 +577,72 @@ class Store:
                 keep = self._journal_keep
             if not pending:
                 return
-            with self.transaction() as db:
-                _insert_journal(db, pending)
-                last = db.execute("SELECT MAX(id) FROM journal").fetchone()[0] or 0
-                if last > keep:
-                    db.execute("DELETE FROM journal WHERE id <= ?", (last - keep,))
+            try:
+                with self.transaction() as db:
+                    _insert_journal(db, pending, self.errors)
+                    last = db.execute("SELECT MAX(id) FROM journal").fetchone()[0] or 0
+                    if last > keep:
+                        db.execute("DELETE FROM journal WHERE id <= ?", (last - keep,))
+            except self.errors:
+                # The database is away (PostgreSQL restarting): the entries wait for the next flush.
+                with self._journal_lock:
+                    self._journal_pending = (pending + self._journal_pending)[-keep:]
+                raise
 
     def journal(
         self, limit: int, since_id: int = 0, *, newest_first: bool = False, match: Mapping[str, Any] | None = None
-    ) -> list[sqlite3.Row]:
+    ) -> list[Row]:
         """Journal entries after ``since_id`` whose columns equal ``match``, by id (this process's queue first)."""
         where, values = _journal_where(match or {}, since_id)
         self.flush_journal()
-        with self._lock:
-            return (
-                self._db()
-                .execute(
-                    f"SELECT * FROM journal WHERE {where} ORDER BY id {'DESC' if newest_first else 'ASC'} LIMIT ?",
-                    (*values, limit),
-                )
-                .fetchall()
-            )
+        with self._database.read() as db:
+            return db.execute(
+                f"SELECT * FROM journal WHERE {where} ORDER BY id {'DESC' if newest_first else 'ASC'} LIMIT ?",
+                (*values, limit),
+            ).fetchall()
 
     def count_journal(self, match: Mapping[str, Any] | None = None) -> int:
         """How many journal entries have columns equal to ``match`` (this process's queue first)."""
         where, values = _journal_where(match or {})
         self.flush_journal()
-        with self._lock:
-            count: int = self._db().execute(f"SELECT COUNT(*) FROM journal WHERE {where}", values).fetchone()[0]
+        with self._database.read() as db:
+            count: int = db.execute(f"SELECT COUNT(*) FROM journal WHERE {where}", values).fetchone()[0]
             return count
 
 
-def _insert_journal(db: sqlite3.Connection, entries: list[JournalEntry]) -> None:
-    """Write ``entries`` in one statement; if one cannot be written, every other still is (never the batch lost).
+def _insert_journal(db: Connection, entries: list[JournalEntry], errors: tuple[type[BaseException], ...]) -> None:
+    """Write ``entries`` in one statement; if one cannot be written, every other still is (never the batch lost),
+    and that one with what its text cannot hold replaced (a NUL for PostgreSQL, a lone surrogate for either).
 
-    Bodies are parsed strictly before they are kept, so this is the last guard, not the rule.
+    Bodies are parsed strictly before they are kept, so this is the last guard, not the rule. Each try has a
+    savepoint of its own: after an error PostgreSQL takes no statement until the transaction rolls back to one.
     """
-    db.execute("SAVEPOINT journal_batch")
+    if _tried(db, "journal_batch", entries, errors):
+        return
+    for entry in entries:
+        if not _tried(db, "journal_entry", [entry], errors):
+            _tried(db, "journal_entry", [JournalEntry(*(_printable(value) for value in entry))], errors)
+
+
+def _tried(
+    db: Connection, savepoint: str, entries: list[JournalEntry], errors: tuple[type[BaseException], ...]
+) -> bool:
+    """Write ``entries`` under a savepoint; on one of ``errors`` undo it and answer False."""
+    db.execute(f"SAVEPOINT {savepoint}")
     try:
         db.executemany(_JOURNAL_INSERT, entries)
-    except (sqlite3.Error, ValueError):  # ValueError: text SQLite cannot take (UnicodeEncodeError)
-        db.execute("ROLLBACK TO journal_batch")
-        for entry in entries:
-            with contextlib.suppress(sqlite3.Error, ValueError):
-                db.execute(_JOURNAL_INSERT, entry)
-    db.execute("RELEASE journal_batch")
+    except errors:
+        db.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+        db.execute(f"RELEASE SAVEPOINT {savepoint}")
+        return False
+    db.execute(f"RELEASE SAVEPOINT {savepoint}")
+    return True
+
+
+def _printable(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
 
 
 def _journal_where(match: Mapping[str, Any], since_id: int = 0) -> tuple[str, tuple[Any, ...]]:
@@ -660,5 +653,5 @@ def _journal_where(match: Mapping[str, Any], since_id: int = 0) -> tuple[str, tu
     unknown = set(match) - set(_JOURNAL_COLUMNS)
     if unknown:
         raise ValueError(f"not journal columns: {', '.join(sorted(unknown))}")
-    conditions = ["id > ?", *(f"{column} = ?" for column in match)]
+    conditions = ["id > ?", *(f'"{column}" = ?' for column in match)]
     return " AND ".join(conditions), (since_id, *match.values())

@@ -84,12 +84,12 @@ def create(call: Call, family: TaskFamily, body: Mapping[str, Any]) -> Response:
     blob: Blob | None = columns.pop(BLOB_COLUMN, None)
     with mock.store.transaction() as db:
         # The account's slots are shared by every family, as Kling's concurrency rules count tasks.
-        if not Store.has_free_slot(db, account, now, settings.max_in_flight):
+        if not mock.store.has_free_slot(db, account, now, settings.max_in_flight):
             raise ErrorAnswer(1303)
         external_id = columns.get("external_task_id")
         if external_id and Store.external_id_taken(db, account, external_id):
             raise ErrorAnswer(1201, f"external_task_id '{external_id[:64]}' is already used by a task of this account")
-        seq = Store.next_seq(db)
+        seq = mock.store.next_seq(db)
         task_id = task_id_of(seq)
         Store.insert_task(
             db,
@@ -215,6 +215,9 @@ def _replay_create(call: Call, family: TaskFamily, chosen: RecordedTask, body: A
     columns.pop(BLOB_COLUMN, None)
     columns.pop("sound", None)
     with store.transaction() as db:
+        # The account's lock, as a simulated create takes it: two servers replaying one recorded create at once
+        # wait in line (PostgreSQL), and the second sees the first's task.
+        store.lock_account(db, account)
         if Store.recorded_id_taken(db, chosen.task_id):
             return None
         external_id = columns.get("external_task_id")
@@ -223,7 +226,7 @@ def _replay_create(call: Call, family: TaskFamily, chosen: RecordedTask, body: A
         timeline = chosen.timeline(now)
         final = next(reversed(chosen.states.values()), {})
         videos = (final.get("task_result") or {}).get("videos") or [{}]
-        seq = Store.next_seq(db)
+        seq = store.next_seq(db)
         Store.insert_task(
             db,
             {

@@ -310,7 +310,14 @@ NODE_TOOLS = set(json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
 #: Commands shown but not checked here, and why.
 NOT_CHECKED = {
     "pip": "installing is serving/test_wheel.py's job (it builds the wheel and installs it in a new venv)",
+    "createdb": "PostgreSQL's own tool: serving/test_team.py makes its databases on a server it starts",
 }
+
+
+def _nginx(argv: list[str]) -> str | None:
+    """The team setup's nginx: its configuration is the file serving/test_team.py runs."""
+    config = argv[argv.index("-c") + 1] if "-c" in argv else ""
+    return None if Path(config).name == "team-nginx.conf" and (ROOT / "docs" / "team-nginx.conf").is_file() else config
 
 
 def _parses(parser_of: str, argv: list[str]) -> str | None:
@@ -374,6 +381,7 @@ CHECKS = {
     "gunicorn": _gunicorn,
     "npx": _npx,
     "export": _export,
+    "nginx": _nginx,
     "curl": lambda argv: None,  # run against the served mock below
 }
 

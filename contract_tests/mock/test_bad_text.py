@@ -79,15 +79,17 @@ def test_an_admin_body_holding_one_is_1200_and_changes_nothing(
     assert [mock.http.get(listing).json() for listing in listings] == seen
 
 
-def test_a_journal_entry_that_cannot_be_written_loses_only_itself() -> None:
+def test_a_journal_entry_that_cannot_be_written_as_sent_is_kept_with_what_it_cannot_hold_replaced() -> None:
     store = Store(":memory:", clock_start_ms=0)
-    entry = JournalEntry(0, "GET", "/v1/x", "", "kling", None, 200, 0, "r", None, "a", None, None, None, 1.0)
+    entry = JournalEntry(0, "GET", "/v1/x", "", "kling", None, 200, 0, "r", None, "a", None, None, None, 1.0, "s")
     bad = entry._replace(path="/v1/\ud800", request_id="bad")
     store.journal_append(entry._replace(request_id="first"), keep=100)
     store.journal_append(bad, keep=100)
     store.journal_append(entry._replace(request_id="last"), keep=100)
     store.flush_journal()
-    assert [row["request_id"] for row in store.journal(10)] == ["first", "last"]
+    kept = store.journal(10)
+    assert [row["request_id"] for row in kept] == ["first", "bad", "last"], "no entry lost, none moved"
+    assert [row["path"] for row in kept] == ["/v1/x", "/v1/?", "/v1/x"], "only the bad one changed"
     # What the batch met: the bad entry alone is refused by SQLite's driver.
     with pytest.raises((sqlite3.Error, ValueError)), store.transaction() as db:
         db.execute("INSERT INTO journal (path) VALUES (?)", ("/v1/\ud800",))

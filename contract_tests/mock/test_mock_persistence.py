@@ -13,6 +13,7 @@ from contract_tests.bodies import text_body
 from contract_tests.helpers import data
 from contract_tests.servers import GunicornMock
 from kling_lipsync.testing import CallbackReceiver, KlingMock
+from mock_server.database import SCHEMA_VERSION, DatabaseRefused
 
 TASKS = "/v1/videos/lip-sync"
 
@@ -100,10 +101,20 @@ def test_sessions_and_registrations_outlive_a_restart_and_a_reset_forgets_them(t
 
 
 def _as_an_earlier_layout(path: str, version: int) -> None:
-    """Turn a file of this layout (8) into one the mock wrote before: 7 has no text-to-speech audio; 6 no
-    replayed tasks either; 5 neither, and has ``tasks.kind``, its running tasks counted by a scan."""
+    """Turn a file of this layout (9) into one the mock wrote before: 8 knows only the last run and not which
+    server answered; 7 has no text-to-speech audio either; 6 no replayed tasks either; 5 neither, and has
+    ``tasks.kind``, its running tasks counted by a scan."""
     db = sqlite3.connect(path)
     try:
+        db.executescript(
+            """
+            ALTER TABLE journal DROP COLUMN server; DROP TABLE runs;
+            CREATE TABLE mock_run (id INTEGER PRIMARY KEY CHECK (id = 1), run_id TEXT NOT NULL);
+            PRAGMA user_version = 8;
+            """
+        )
+        if version == 8:
+            return
         db.executescript(
             """
             DROP TABLE audios; DROP TABLE blobs; DROP TABLE results;
@@ -137,7 +148,7 @@ def _as_an_earlier_layout(path: str, version: int) -> None:
         db.close()
 
 
-@pytest.mark.parametrize("version", [5, 6, 7])
+@pytest.mark.parametrize("version", [5, 6, 7, 8])
 def test_a_file_of_an_upgradable_layout_opens_upgraded_with_its_tasks_and_their_slots(tmp_path, version) -> None:
     db = str(tmp_path / f"v{version}.sqlite3")
     settings = {"db": db, "max_in_flight": 2}
@@ -154,8 +165,10 @@ def test_a_file_of_an_upgradable_layout_opens_upgraded_with_its_tasks_and_their_
         second.advance(second.settings.queue_seconds + second.settings.processing_seconds)
         assert client.post(TASKS, json=text_body()).json()["code"] == 0, "finished, they free their slots"
     with sqlite3.connect(db) as check:
-        assert check.execute("PRAGMA user_version").fetchone()[0] == 8
+        assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert {"family", "recorded_id", "recording"} <= {row[1] for row in check.execute("PRAGMA table_info(tasks)")}
+        assert "server" in {row[1] for row in check.execute("PRAGMA table_info(journal)")}
+        assert check.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'mock_run'").fetchone()[0] == 0
         assert check.execute("SELECT COUNT(*) FROM audios").fetchone()[0] == 0, "the new table, empty"
 
 
@@ -166,6 +179,15 @@ def test_a_file_of_an_older_layout_is_refused_naming_the_fix(tmp_path) -> None:
     with sqlite3.connect(db) as old:
         old.execute("PRAGMA user_version = 4")
     with pytest.raises(
-        sqlite3.DatabaseError, match=re.escape("another layout (version 4, now 8): start the mock on a new file")
+        DatabaseRefused, match=re.escape("another layout (version 4, now 9): start the mock on a new database")
     ):
+        KlingMock({"db": db})
+
+
+def test_a_file_of_a_newer_layout_is_refused_naming_the_fix(tmp_path) -> None:
+    db = str(tmp_path / "v10.sqlite3")
+    KlingMock({"db": db}).close()
+    with sqlite3.connect(db) as newer:
+        newer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(DatabaseRefused, match=re.escape(f"newer layout (version {SCHEMA_VERSION + 1}; this mock")):
         KlingMock({"db": db})

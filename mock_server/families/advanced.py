@@ -13,7 +13,6 @@ import base64
 import binascii
 import json
 import math
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,6 +21,7 @@ from kling_spec.audio import audio_format, audio_length_ms, decoded_size
 from kling_spec.families import Family
 from kling_spec.timing import Window, broken_audio_rule, broken_timing_rule, timing_rules
 
+from ..database import Row
 from ..errors import ErrorAnswer
 from ..media import result_video_id, video_id_for_url
 from ..redact import kept_json, without_audio_bytes
@@ -267,7 +267,7 @@ class AdvancedLipSyncFamily:
         }
 
     @staticmethod
-    def _source_sound(session: sqlite3.Row, account: str, store: Store) -> str:
+    def _source_sound(session: Row, account: str, store: Store) -> str:
         """The session video's own sound (``results.sound_of``): one of the mock's results as ``_video`` took
         it (by URL, any that exists; by id, the account's own), a registration's, or none."""
         if session["video_url"]:
