@@ -287,7 +287,7 @@ def postgres_version() -> str:
     binaries = postgres_binaries()
     if binaries is None:
         return "(not installed)"
-    return subprocess.run([str(binaries / "postgres"), "--version"], capture_output=True, text=True).stdout.split()[-1]
+    return subprocess.run([str(binaries / "postgres"), "--version"], capture_output=True, text=True).stdout.split()[2]
 
 
 def nginx_version() -> str:

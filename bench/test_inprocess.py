@@ -233,3 +233,91 @@ def test_what_a_ten_second_result_costs_to_make(request: pytest.FixtureRequest) 
         f"a 10 s result with 3 s of audio: {statistics.median(cpu):.0f} ms of CPU (median of {rounds}, "
         f"min {min(cpu):.0f}), {len(made) // 1024} KiB; the budget is 200 ms"
     )
+
+
+# -- where a request's time goes, SQLite beside PostgreSQL -----------------------------------------------------
+
+
+class _Statements:
+    """Counts the statements the PostgreSQL store sends (each a round trip) and the time spent waiting for them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.seconds = 0.0
+
+    @contextmanager
+    def counted(self) -> Iterator[None]:
+        import psycopg
+
+        execute, executemany = psycopg.Connection.execute, psycopg.Cursor.executemany
+
+        def timed(method: Callable[..., Any]) -> Callable[..., Any]:
+            def run(*args: Any, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return method(*args, **kwargs)
+                finally:
+                    self.seconds += time.perf_counter() - started
+                    self.count += 1
+
+            return run
+
+        psycopg.Connection.execute = timed(execute)  # type: ignore[method-assign]
+        psycopg.Cursor.executemany = timed(executemany)  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            psycopg.Connection.execute = execute  # type: ignore[method-assign]
+            psycopg.Cursor.executemany = executemany  # type: ignore[method-assign]
+
+
+def _per_request(mock: KlingMock, statements: _Statements, rounds: int) -> dict[str, tuple[float, float, float]]:
+    """operation -> (median ms per request in process; mean statements and ms waiting for PostgreSQL per request)."""
+    measured: dict[str, tuple[float, float, float]] = {}
+    with mock.httpx_client("sk-bench") as http:
+        task_ids = [http.post("/v1/videos/lip-sync", json=BODY.to_dict()).json()["data"]["task_id"] for _ in range(30)]
+        fresh = (f"Bearer sk-bench-{n}" for n in itertools.count())  # creates from a new account each, as wrk's
+        operations: dict[str, Callable[[], object]] = {
+            "create": lambda: http.post(
+                "/v1/videos/lip-sync", json=BODY.to_dict(), headers={"Authorization": next(fresh)}
+            ),
+            "query": lambda: http.get(f"/v1/videos/lip-sync/{task_ids[-1]}"),
+            "list": lambda: http.get("/v1/videos/lip-sync?pageSize=30"),
+        }
+        for name, step in operations.items():
+            step()  # the first of its kind compiles and caches
+            statements.count, statements.seconds = 0, 0.0
+            times = _timings(step, rounds)
+            measured[name] = (
+                statistics.median(times) * 1000,
+                statements.count / rounds,
+                statements.seconds * 1000 / rounds,
+            )
+    return measured
+
+
+def test_where_a_request_s_time_goes_on_each_store(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Create, query and list in process on a SQLite file and on PostgreSQL (loopback): the time per request and,
+    on PostgreSQL, the statements it sends and the time it waits for their answers (journal batches included)."""
+    from contract_tests.postgres import PostgresServer, postgres_binaries
+
+    binaries = postgres_binaries()
+    if binaries is None:
+        pytest.skip("no PostgreSQL server (make team-servers)")
+    rounds = 20 if request.config.getoption("benchmark_disable") else 2000
+    settings = {"max_in_flight": 30, "clock": "real"}
+    statements = _Statements()
+    with KlingMock({**settings, "db": str(tmp_path / "mock.sqlite3")}) as mock:
+        on_sqlite = _per_request(mock, statements, rounds)
+    server = PostgresServer(binaries)
+    try:
+        with statements.counted(), KlingMock({**settings, "db": server.url("bench_inprocess")}) as mock:
+            on_postgresql = _per_request(mock, statements, rounds)
+    finally:
+        server.close()
+    for name in on_sqlite:
+        pg_ms, pg_statements, pg_waiting = on_postgresql[name]
+        report(
+            f"{name} in process (median of {rounds}): SQLite {on_sqlite[name][0]:.3f} ms; PostgreSQL {pg_ms:.3f} ms, "
+            f"of which {pg_waiting:.3f} ms waiting for {pg_statements:.1f} statements (means)"
+        )

@@ -1,5 +1,5 @@
-"""A real PostgreSQL server for the tests, from Debian's packages (``make postgresql`` installs them when missing),
-and nginx in front of several mock servers, as a team would run them (README, "A team's mock").
+"""A real PostgreSQL server for the tests, from Debian's packages (``make team-servers`` installs them when
+missing), and nginx in front of several mock servers, as a team would run them (docs/team.md).
 
 Each server lives in a temporary folder of its own: its data, its socket, its log; it listens on loopback on a
 free port. ``initdb`` refuses to run as root, so as root the server runs as the ``postgres`` user Debian's

@@ -233,7 +233,9 @@ def main(argv: Sequence[str] | None = None, *, prog: str | None = None) -> int:
             print(str(refused).replace("mock_server:", f"{parser.prog}:", 1), file=sys.stderr)
             return 2
         except DatabaseRefused as unusable:  # not SQLite, unreachable, or the mock's data in another layout
-            print(f"{parser.prog}: --db {shown_url(settings.db)}: {unusable}", file=sys.stderr)
+            shown = shown_url(settings.db)
+            said = str(unusable).removeprefix(f"{shown}: ").removeprefix(f"{shown} ")  # the URL once, not twice
+            print(f"{parser.prog}: --db {shown}: {said}", file=sys.stderr)
             return 2
         export_settings(prepared.settings, os.environ)
         host, port = claim.getsockname()[:2]

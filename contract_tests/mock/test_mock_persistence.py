@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import re
 import sqlite3
+import sys
 
 import httpx
 import pytest
@@ -191,3 +192,11 @@ def test_a_file_of_a_newer_layout_is_refused_naming_the_fix(tmp_path) -> None:
         newer.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(DatabaseRefused, match=re.escape(f"newer layout (version {SCHEMA_VERSION + 1}; this mock")):
         KlingMock({"db": db})
+
+
+def test_a_postgresql_url_without_psycopg_is_refused_naming_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wheel without its ``postgresql`` extra: psycopg cannot be imported."""
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # None in sys.modules: importing it raises ImportError
+    monkeypatch.delitem(sys.modules, "mock_server.postgres", raising=False)
+    with pytest.raises(DatabaseRefused, match=re.escape("needs psycopg: pip install 'kling-lipsync[postgresql]'")):
+        KlingMock({"db": "postgresql://mock@127.0.0.1:1/kling_mock"})

@@ -212,3 +212,14 @@ def test_a_database_path_that_cannot_work_is_one_line(db: str, says: str, tmp_pa
     assert len(lines) == 1, refused.stderr
     assert says in lines[0]
     assert lines[0].startswith("python -m mock_server: --db ")
+
+
+def test_a_postgresql_database_it_cannot_reach_is_one_line_without_its_password(tmp_path: Path) -> None:
+    url = f"postgresql://mock:secret@127.0.0.1:{free_port()}/kling_mock"  # nothing listens there
+    refused = run_mock("--db", url, "--port", str(free_port()), cwd=tmp_path)
+    assert refused.returncode == 2
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith("python -m mock_server: --db postgresql://mock:***@127.0.0.1:"), line
+    assert "secret" not in line
+    assert line.count("postgresql://") == 1, "the URL once"
+    assert "Connection refused" in line

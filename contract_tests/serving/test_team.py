@@ -26,6 +26,8 @@ from contract_tests.helpers import assert_one_consistent_mock, data
 from contract_tests.postgres import Nginx, PostgresServer
 from contract_tests.servers import ROOT, ProductionMock, fresh
 from kling_lipsync.testing import CallbackReceiver
+from mock_server.database import SCHEMA_VERSION
+from mock_server.store import Store
 
 pytestmark = [pytest.mark.heavy, pytest.mark.slow]
 
@@ -289,3 +291,33 @@ def test_the_store_contract_tests_pass_on_postgresql(postgres_server: PostgresSe
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     created = postgres_server.psql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE 'store_%'")
     assert int(created) > 50, "the in-process mocks ran on PostgreSQL"
+
+
+@pytest.mark.parametrize(
+    ("version", "says"),
+    [
+        (SCHEMA_VERSION + 1, f"newer layout (version {SCHEMA_VERSION + 1}; this mock knows up to {SCHEMA_VERSION}): "
+         "upgrade kling-lipsync"),
+        (SCHEMA_VERSION - 1, f"another layout (version {SCHEMA_VERSION - 1}, now {SCHEMA_VERSION}): start the mock "
+         "on a new database"),
+    ],
+)  # fmt: skip
+def test_a_database_of_another_layout_is_refused_in_one_line(
+    postgres_server: PostgresServer, version: int, says: str
+) -> None:
+    url = postgres_server.url(f"layout_{version}")
+    Store(url, clock_start_ms=0).close()  # laid out, as a server leaves it
+    assert postgres_server.psql(f"layout_{version}", "SELECT version FROM mock_schema") == f"{SCHEMA_VERSION}\n"
+    postgres_server.psql(f"layout_{version}", f"UPDATE mock_schema SET version = {version}")
+    refused = subprocess.run(
+        [sys.executable, "-m", "mock_server", "--db", url, "--port", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith(f"python -m mock_server: --db {url}: "), line
+    assert says in line
+    assert postgres_server.psql(f"layout_{version}", "SELECT version FROM mock_schema") == f"{version}\n", "untouched"
