@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from contract_tests.bodies import text_body
-from contract_tests.servers import fresh
+from contract_tests.servers import ROOT, fresh
 from contract_tests.spec_walk import link_request_body
 from kling_lipsync import cli
 from kling_lipsync.client import LipSync
@@ -124,6 +124,22 @@ def assert_one_consistent_mock(server: Reachable) -> None:
     listed = fresh("GET", f"{server.url}{SERVED_TASKS}?pageSize=30", headers={"Authorization": created[0][0]})
     assert len(data(listed)) == TASKS_PER_ACCOUNT
     _assert_text_to_video_across_workers(server)
+
+
+def assert_the_remote_suite_passes(base_url: str, token: str, *, timeout: float = 600) -> None:
+    """``contract_tests/remote`` against a served mock, spending allowed: every test passes, every answer strict."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "contract_tests/remote",
+         "--base-url", base_url, "--token", token],
+        cwd=ROOT,
+        env={**os.environ, "ALLOW_SPEND": "1", "HYPOTHESIS_PROFILE": "mutant"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "11 passed" in result.stdout
+    assert "none: every answer matched the spec strictly" in result.stdout
 
 
 def _assert_text_to_video_across_workers(server: Reachable, speakers: int = 3) -> None:

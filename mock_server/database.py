@@ -30,11 +30,12 @@ __all__ = [
 ]
 
 #: The layout of the mock's tables, the same in both stores; a database of an older layout is upgraded at
-#: start, one of a newer layout refused (2: task families; 3: advanced lip-sync's sessions, registered media,
-#: external task ids; 4: run-time scenarios, poll counts; 5: the headers of each callback attempt;
-#: 6: ``tasks.kind`` named ``family``, the running tasks counted; 7: replayed tasks, ``tasks.recorded_id`` and
-#: ``tasks.recording``; 8: text-to-speech ``audios``, results with their length and sound; 9: ``journal.server``,
-#: which server answered, and ``runs``, every run that opened the database).
+#: start (a new layout brings its steps for both: ``sqlite.py``'s ``_upgrade_before``/``_upgrade_after`` and
+#: ``postgres.py``'s ``MIGRATIONS``), one of a newer layout refused. 2: task families; 3: advanced lip-sync's
+#: sessions, registered media, external task ids; 4: run-time scenarios, poll counts; 5: the headers of each
+#: callback attempt; 6: ``tasks.kind`` named ``family``, the running tasks counted; 7: replayed tasks,
+#: ``tasks.recorded_id`` and ``tasks.recording``; 8: text-to-speech ``audios``, results with their length and
+#: sound; 9: ``journal.server``, which server answered, and ``runs``, every run that opened the database.
 SCHEMA_VERSION = 9
 
 
@@ -80,6 +81,9 @@ class Database(Protocol):
     errors: tuple[type[BaseException], ...]
     #: Appended to the callback claim's SELECT: how claims by several processes stay apart.
     claim_lock: str
+    #: Servers of one team use it at once, each started on its own (PostgreSQL): a server that starts while
+    #: another is alive joins its run rather than starting a new one (``Store.begin_run``).
+    team: bool
 
     def transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
         """Statements that commit together; ``write`` takes what a write needs at once."""
@@ -97,8 +101,8 @@ class Database(Protocol):
         """Hand out no sequence number of ``table`` up to ``up_to``."""
         ...
 
-    def lock_account(self, db: Connection, account: str) -> None:
-        """Keep this write transaction apart from every other one of ``account`` until it ends."""
+    def lock(self, db: Connection, name: str) -> None:
+        """Keep this write transaction apart from every other one that takes ``name``, until it ends."""
         ...
 
     def close(self) -> None: ...

@@ -179,6 +179,7 @@ class PostgresDatabase:
 
     shared = True
     claim_lock = " FOR UPDATE OF d SKIP LOCKED"
+    team = True
     errors: tuple[type[BaseException], ...] = (psycopg.Error, psycopg_pool.PoolTimeout, ValueError)
 
     def __init__(self, url: str, *, pool_size: int = 16) -> None:
@@ -309,8 +310,8 @@ class PostgresDatabase:
         sequence = _sequence(table)
         db.execute(f"SELECT setval('{sequence}', GREATEST(?, (SELECT last_value FROM {sequence})))", (up_to,))
 
-    def lock_account(self, db: Connection, account: str) -> None:
-        db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (account,))
+    def lock(self, db: Connection, name: str) -> None:
+        db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (name,))
 
     def close(self) -> None:
         with self._pool_lock:

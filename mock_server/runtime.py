@@ -136,6 +136,7 @@ class MockRuntime:
     def _flush(self) -> None:
         self.store.flush_journal()
         self.request_log.flush()
+        self.store.keep_run_alive()
 
     def chaos_draw(self, seed: int) -> float:
         """The next number of the seeded chaos sequence (restarted when the seed changes)."""

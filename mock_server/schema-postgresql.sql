@@ -175,7 +175,8 @@ CREATE TABLE IF NOT EXISTS mock_state (
 
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
-    started_at BIGINT NOT NULL
+    started_at BIGINT NOT NULL,
+    seen_at BIGINT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS replay_uses (

@@ -182,11 +182,13 @@ CREATE TABLE IF NOT EXISTS mock_state (
 );
 
 -- Every run of a server that opened this database: a run it has not seen drops the run-time changes of the
--- runs before (the settings given at start win, README "What a restart keeps"); a worker of a run it has seen
--- (a worker restarted, or another host's server of the same team started earlier) keeps them.
+-- runs before (the settings given at start win, docs/mock.md "What a restart keeps"); a worker of a run it has
+-- seen (a worker restarted) keeps them, and on a team's database so does a server that starts while another
+-- run is alive (seen in the last 10 s; 0 once its server exited: store.py, begin_run).
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
-    started_at INTEGER NOT NULL -- wall time, Unix ms
+    started_at INTEGER NOT NULL, -- wall time, Unix ms
+    seen_at INTEGER NOT NULL -- wall time, Unix ms
 );
 
 -- How often each recorded answer of a replay was given (mock --replay), shared by every worker: identical

@@ -14,7 +14,8 @@ So every way of serving agrees on this:
   several workers are never served split, whatever the command.
 - ``Store.begin_run(run_id)``: the first process of a new run drops the run-time settings changes an
   earlier run left in the database, so the settings given at start win; workers of the same run share the
-  id and keep each other's changes.
+  id and keep each other's changes, and on a team's database a server joins a run still alive
+  (``PreparedRun.cleanup`` ends the run when the server exits).
 
 A launcher (granian's or gunicorn's) prints ``startup_line`` through ``announce_when_listening``: only once a
 connection to the address it names succeeds, so a script may connect the moment it reads the line.
@@ -22,6 +23,7 @@ connection to the address it names succeeds, so a script may connect the moment 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -37,7 +39,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .database import is_postgresql, shown_url
+from .database import DatabaseRefused, is_postgresql, shown_url
 from .front import Front
 from .settings import ENV_PREFIX, ENV_RUN_ID, ENV_SETTINGS, ENV_THREADS, ENV_WORKERS, Settings
 from .store import Store
@@ -157,10 +159,27 @@ class PreparedRun:
         return shown_url(self.settings.db)
 
     def cleanup(self) -> None:
-        """Remove the database made for this run, if any (the WAL files with it)."""
+        """The server exited: its run has ended (a team's server started from now on does not join it), and the
+        database made for this run, if any, is removed (the WAL files with it)."""
         if self.shared_folder is not None:
             shutil.rmtree(self.shared_folder, ignore_errors=True)
             self.shared_folder = None
+        elif self.settings.db != MEMORY:
+            _end_run(self.settings, self.run_id)
+
+
+def _end_run(settings: Settings, run_id: str) -> None:
+    """Mark run ``run_id`` ended in its database; if the database is gone too, the run counts as gone once its
+    workers have not said they are alive for a while (``Store.begin_run``)."""
+    try:
+        store = Store(settings.db, clock_start_ms=settings.virtual_clock_start_ms)
+    except DatabaseRefused:
+        return
+    try:
+        with contextlib.suppress(*store.errors):
+            store.end_run(run_id)
+    finally:
+        store.close()
 
 
 def prepare_run(

@@ -151,15 +151,15 @@ class _Reading:
         self._database = database
 
     def __enter__(self) -> sqlite3.Connection:
-        self._database.lock.acquire()
+        self._database.guard.acquire()
         try:
             return self._database.connection()
         except BaseException:
-            self._database.lock.release()
+            self._database.guard.release()
             raise
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self._database.lock.release()
+        self._database.guard.release()
 
 
 class SQLiteDatabase:
@@ -168,11 +168,13 @@ class SQLiteDatabase:
     errors: tuple[type[BaseException], ...] = (sqlite3.Error, ValueError)  # ValueError: text it cannot take
     # One writer at a time (BEGIN IMMEDIATE): a claim is never another process's claim too.
     claim_lock = ""
+    # One host's server: a new run starts anew, even while an earlier one on the file is still alive.
+    team = False
 
     def __init__(self, path: str) -> None:
         self.url = path
         self.shared = path != ":memory:"
-        self.lock = threading.RLock()
+        self.guard = threading.RLock()  # one thread at a time on the connection
         self._connection: sqlite3.Connection | None = None
         self._pid = 0
         try:
@@ -191,7 +193,7 @@ class SQLiteDatabase:
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
         """``write`` takes the write lock at once (BEGIN IMMEDIATE), so what it reads no one changes meanwhile."""
-        with self.lock:
+        with self.guard:
             db = self.connection()
             if write:
                 begin_write(db)
@@ -217,11 +219,11 @@ class SQLiteDatabase:
         else:
             db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (up_to, table))
 
-    def lock_account(self, db: Connection, account: str) -> None:
+    def lock(self, db: Connection, name: str) -> None:
         """Nothing to take: the write lock (BEGIN IMMEDIATE) already keeps every write apart."""
 
     def close(self) -> None:
-        with self.lock:
+        with self.guard:
             if self._connection is not None and self._pid == os.getpid():
                 self._connection.close()
             self._connection = None

@@ -67,6 +67,10 @@ _STATUS_AT: Mapping[str, str] = {
 }
 _JOURNAL_BATCH = 2000
 _JOURNAL_FLUSH_SECONDS = 0.25
+#: How often each process of a team's server says its run is alive (``keep_run_alive``), and how long after
+#: the last time a run counts as gone (its server killed): a server started later no longer joins it.
+_RUN_BEAT_SECONDS = 2.0
+_RUN_ALIVE_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ class Store:
         self._journal_pending: list[JournalEntry] = []
         self._journal_keep = 10_000
         self._journal_flush_at = time.monotonic() + _JOURNAL_FLUSH_SECONDS
+        self._run_id: str | None = None
+        self._run_beat_at = 0.0
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO mock_state (id, clock_ms, config_changes, generation) VALUES (1, ?, '{}', 0) "
@@ -144,23 +150,44 @@ class Store:
             return state
 
     def begin_run(self, run_id: str) -> bool:
-        """Mark this database as opened by run ``run_id``; a run it has not seen drops the run-time changes.
+        """Mark this database as opened by run ``run_id``; a new run drops the run-time changes of the runs before.
 
         Every worker of one server run passes the same id, so a worker that starts (or restarts) later does
-        not undo what ``PUT /__mock__/config`` changed meanwhile, even after another server sharing the
-        database started. Returns whether this was a new run.
+        not undo what ``PUT /__mock__/config`` changed meanwhile. On a team's database (``Database.team``) a
+        server that starts while another server's run is alive joins it: a replica restarted, or added, keeps
+        the scenarios and settings the team changed; only a start after every server stopped starts anew.
+        Returns whether the changes were dropped.
         """
+        now = _wall_ms()
         with self.transaction() as db:
-            new = db.execute(
-                "INSERT INTO runs (run_id, started_at) VALUES (?, ?) ON CONFLICT (run_id) DO NOTHING",
-                (run_id, int(time.time() * 1000)),
-            ).rowcount
-            if not new:
+            self._database.lock(db, "runs")  # two servers starting at once: one, then the other
+            self._run_id = run_id
+            if db.execute("UPDATE runs SET seen_at = ? WHERE run_id = ?", (now, run_id)).rowcount:
+                return False
+            alive = self._database.team and (
+                db.execute("SELECT 1 FROM runs WHERE seen_at > ? LIMIT 1", (now - _RUN_ALIVE_MS,)).fetchone()
+                is not None
+            )
+            db.execute("INSERT INTO runs (run_id, started_at, seen_at) VALUES (?, ?, ?)", (run_id, now, now))
+            if alive:
                 return False
             db.execute("DELETE FROM scenarios")
             self._state_known = None  # read the state again after this change
             db.execute("UPDATE mock_state SET config_changes = '{}', generation = generation + 1 WHERE id = 1")
             return True
+
+    def keep_run_alive(self) -> None:
+        """Say, every few seconds, that this process's run is alive (the housekeeping thread calls it often)."""
+        if self._run_id is None or not self._database.team or time.monotonic() < self._run_beat_at:
+            return
+        self._run_beat_at = time.monotonic() + _RUN_BEAT_SECONDS
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET seen_at = ? WHERE run_id = ?", (_wall_ms(), self._run_id))
+
+    def end_run(self, run_id: str) -> None:
+        """Run ``run_id`` has stopped (its server exited): a server started from now on does not join it."""
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET seen_at = 0 WHERE run_id = ?", (run_id,))
 
     def advance_clock(self, milliseconds: int) -> int:
         with self.transaction() as db:
@@ -216,7 +243,7 @@ class Store:
 
     def has_free_slot(self, db: Connection, account: str, now_ms: int, limit: int) -> bool:
         """Whether fewer than ``limit`` of the account's tasks are unfinished at ``now_ms`` (in a write transaction,
-        which from here on keeps every other create of the account waiting: ``Database.lock_account``).
+        which from here on keeps every other create of the account waiting: ``lock_account``).
 
         Not a COUNT over the account's tasks, which grows with them: triggers keep a count of its rows in
         ``running`` (schema.sql). That count is never below the truth (a finished task stays until dropped),
@@ -230,8 +257,8 @@ class Store:
         return Store._running(db, account) < limit
 
     def lock_account(self, db: Connection, account: str) -> None:
-        """Keep this write transaction apart from every other one of ``account`` (``Database.lock_account``)."""
-        self._database.lock_account(db, account)
+        """Keep this write transaction apart from every other one of ``account`` (``Database.lock``)."""
+        self._database.lock(db, f"account {account}")
 
     @staticmethod
     def _running(db: Connection, account: str) -> int:
@@ -655,3 +682,7 @@ def _journal_where(match: Mapping[str, Any], since_id: int = 0) -> tuple[str, tu
         raise ValueError(f"not journal columns: {', '.join(sorted(unknown))}")
     conditions = ["id > ?", *(f'"{column}" = ?' for column in match)]
     return " AND ".join(conditions), (since_id, *match.values())
+
+
+def _wall_ms() -> int:
+    return time.time_ns() // 1_000_000

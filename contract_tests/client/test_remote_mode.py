@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from contract_tests.servers import ROOT, GunicornMock
+from contract_tests.helpers import assert_the_remote_suite_passes
+from contract_tests.servers import GunicornMock
 
 pytestmark = [pytest.mark.slow, pytest.mark.heavy]
 
@@ -23,28 +20,6 @@ def test_remote_suite_passes_against_the_mock_under_gunicorn(tmp_path) -> None:
         workers=2,
     )
     try:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "contract_tests/remote",
-                "--base-url",
-                f"{server.url}/kling",
-                "--token",
-                "sk-remote-mode",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "ALLOW_SPEND": "1", "HYPOTHESIS_PROFILE": "mutant"},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        assert_the_remote_suite_passes(f"{server.url}/kling", "sk-remote-mode", timeout=300)
     finally:
         server.stop()
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "11 passed" in result.stdout
-    assert "none: every answer matched the spec strictly" in result.stdout

@@ -200,3 +200,13 @@ def test_a_postgresql_url_without_psycopg_is_refused_naming_the_extra(monkeypatc
     monkeypatch.delitem(sys.modules, "mock_server.postgres", raising=False)
     with pytest.raises(DatabaseRefused, match=re.escape("needs psycopg: pip install 'kling-lipsync[postgresql]'")):
         KlingMock({"db": "postgresql://mock@127.0.0.1:1/kling_mock"})
+
+
+def test_every_layout_since_the_stores_began_is_upgraded_by_both() -> None:
+    """A new layout (SCHEMA_VERSION + 1) must bring its steps for both stores, or old databases would be refused."""
+    pytest.importorskip("psycopg")
+    from mock_server.postgres import MIGRATIONS
+    from mock_server.sqlite import UPGRADABLE
+
+    assert set(range(5, SCHEMA_VERSION)) <= UPGRADABLE
+    assert set(range(9, SCHEMA_VERSION)) <= set(MIGRATIONS), "PostgreSQL's first layout is 9"

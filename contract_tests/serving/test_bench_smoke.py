@@ -43,6 +43,8 @@ def test_http_benchmark_against_prism_and_the_ceiling_runs() -> None:
         return
     for operation in ("create", "query", "list"):
         assert f"| {operation} | ours |" in done.stdout
+        assert f"| {operation} | ours-pg |" in done.stdout, "PostgreSQL beside SQLite (make team-servers)"
+        assert f"| {operation} | ours-pg-2 |" in done.stdout
         assert f"| {operation} | prism |" in done.stdout
         assert f"| {operation} | ceiling |" in done.stdout
 
@@ -65,7 +67,8 @@ def test_the_soak_meets_no_5xx_and_loses_nothing() -> None:
 def test_in_process_benchmarks_run() -> None:
     done = run("-m", "pytest", "-p", "no:cacheprovider", "-q", "bench/test_inprocess.py", "--benchmark-disable")
     assert done.returncode == 0, done.stdout[-2000:]
-    assert "9 passed" in done.stdout
+    assert "10 passed" in done.stdout
+    assert "create in process (median of 20): SQLite" in done.stdout, "the stores side by side (make team-servers)"
     assert "in-process measurements" in done.stdout
     assert "a 10 s result with 3 s of audio: " in done.stdout, "the media cost is measured"
 

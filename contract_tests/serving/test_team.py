@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from contract_tests.bodies import text_body
-from contract_tests.helpers import assert_one_consistent_mock, data
+from contract_tests.helpers import assert_one_consistent_mock, assert_the_remote_suite_passes, data
 from contract_tests.postgres import Nginx, PostgresServer
 from contract_tests.servers import ROOT, ProductionMock, fresh
 from kling_lipsync.testing import CallbackReceiver
@@ -83,29 +83,7 @@ def test_through_nginx_the_two_servers_are_one_mock_and_the_journal_names_who_an
 
 @pytest.mark.parametrize("team", [{**FAST, "KLING_MOCK_MAX_IN_FLIGHT": "100"}], indirect=True)
 def test_the_remote_contract_suite_passes_through_nginx(team: Team) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "contract_tests/remote",
-            "--base-url",
-            f"{team.front.url}/kling",
-            "--token",
-            "sk-team-remote",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "ALLOW_SPEND": "1", "HYPOTHESIS_PROFILE": "mutant"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "11 passed" in result.stdout
-    assert "none: every answer matched the spec strictly" in result.stdout
+    assert_the_remote_suite_passes(f"{team.front.url}/kling", "sk-team-remote")
 
 
 @pytest.mark.parametrize("team", [{"KLING_MOCK_CLOCK": "virtual", "KLING_MOCK_MAX_IN_FLIGHT": "3"}], indirect=True)
@@ -130,6 +108,30 @@ def test_slots_clock_and_scenarios_are_the_same_on_both_servers(team: Team) -> N
     clocks = [fresh("GET", server.url + "/__mock__/clock").json()["now_ms"] for server in (one, other)]
     assert clocks[0] == clocks[1], "one virtual clock"
     assert fresh("POST", other.url + TASKS, json_body=text_body(), headers=auth).json()["code"] == 0, "slots freed"
+
+
+def _team_made(server: ProductionMock) -> tuple[set[str], float]:
+    """The scenarios defined at run time, and the queue time in force, as ``server`` sees them."""
+    scenarios = fresh("GET", server.url + "/__mock__/scenarios").json()["scenarios"]
+    config = fresh("GET", server.url + "/__mock__/config").json()["config"]
+    return {s["name"] for s in scenarios if not s["builtin"]}, config["queue_seconds"]
+
+
+@pytest.mark.parametrize("team", [{"KLING_MOCK_CLOCK": "virtual"}], indirect=True)
+def test_a_server_restarted_joins_the_team_and_a_team_started_anew_starts_anew(team: Team) -> None:
+    """A replica restarted while another serves keeps what the team changed at run time; a start after every
+    server stopped drops it, as a restart of a single server does (the settings given at start win)."""
+    one, other = team.servers
+    scenario = {"timeline": {"outcome": "failed", "failure_message": "team"}}
+    assert fresh("PUT", one.url + "/__mock__/scenarios/team-made", json_body=scenario).status == 200
+    assert fresh("PUT", one.url + "/__mock__/config", json_body={"queue_seconds": 7}).status == 200
+    other.stop()
+    team.servers[1] = replica = team.server()
+    assert _team_made(replica) == ({"team-made"}, 7), "the replica joined the team's run"
+    one.stop()
+    replica.stop()
+    team.servers.append(anew := team.server())
+    assert _team_made(anew) == (set(), 1.0), "every server had stopped: a new run, the settings given at start"
 
 
 @pytest.mark.parametrize("team", [{**FAST, "KLING_MOCK_MAX_IN_FLIGHT": "100"}], indirect=True)

@@ -2,8 +2,8 @@
 
 From there, with no `make` and no repository: the production command serves one consistent mock over two
 workers, its API reference and its dashboard, the CLI works against it, and a downstream project's pytest
-file uses the ``kling_mock`` / ``kling_client`` fixtures. Slow (a venv and an install), so it is one test that
-runs while the rest of the suite does.
+file uses the ``kling_mock`` / ``kling_client`` fixtures; with the ``postgresql`` extra, it serves on
+PostgreSQL. Slow (a venv and an install), so it is one test that runs while the rest of the suite does.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.helpers import assert_one_consistent_mock
+from contract_tests.postgres import PostgresServer
 from contract_tests.servers import ROOT, ProductionMock, ServedMock, fresh
 from mock_server.recording.recorder import STARTUP_LINE as RECORDER
 
@@ -93,7 +94,9 @@ def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 @pytest.mark.heavy
-def test_the_wheel_alone_serves_the_mock_runs_the_cli_and_the_fixtures(tmp_path: Path) -> None:
+def test_the_wheel_alone_serves_the_mock_runs_the_cli_and_the_fixtures(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
     dist, elsewhere = tmp_path / "dist", tmp_path / "project"
     elsewhere.mkdir()
     run(sys.executable, "-m", "build", "--outdir", dist, ROOT, cwd=tmp_path)
@@ -161,3 +164,22 @@ def test_the_wheel_alone_serves_the_mock_runs_the_cli_and_the_fixtures(tmp_path:
     (elsewhere / "test_downstream.py").write_text(textwrap.dedent(DOWNSTREAM_TEST))
     tested = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_downstream.py", cwd=elsewhere)
     assert "4 passed" in tested.stdout
+
+    # A team's mock from the wheel: without the postgresql extra, one line that names it; with it, served.
+    url = postgres_server.url("from_the_wheel")
+    refused = subprocess.run([bin_dir / "kling-lipsync", "mock", "--db", url, "--port", "0"], cwd=elsewhere,
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        f"kling-lipsync mock: --db {url}: a PostgreSQL --db needs psycopg: pip install 'kling-lipsync[postgresql]'"
+    ]
+    run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--disable-pip-version-check",
+        f"{wheel}[postgresql]", cwd=elsewhere)  # fmt: skip
+    team = ProductionMock(
+        workers=2, cwd=elsewhere, launcher=[str(bin_dir / "kling-lipsync"), "mock"], args=["--db", url]
+    )
+    try:
+        assert_one_consistent_mock(team)
+    finally:
+        team.stop()
+    assert int(postgres_server.psql("from_the_wheel", "SELECT count(*) FROM tasks")) > 0, "its tasks in PostgreSQL"
