@@ -29,8 +29,11 @@ def _new_database() -> str:
 class PostgresStore(Store):
     """``Store`` on a new PostgreSQL database where a test asked for ``:memory:``; other paths as given."""
 
-    def __init__(self, path: str, *, clock_start_ms: int) -> None:
-        super().__init__(_new_database() if path == ":memory:" else path, clock_start_ms=clock_start_ms)
+    def __init__(self, path: str, *, clock_start_ms: int, prepared: bool = False) -> None:
+        fresh = path == ":memory:"
+        super().__init__(
+            _new_database() if fresh else path, clock_start_ms=clock_start_ms, prepared=prepared and not fresh
+        )
 
 
 mock_server.runtime.Store = PostgresStore  # type: ignore[misc]

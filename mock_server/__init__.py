@@ -7,6 +7,7 @@ a request, in order, is in ``pipeline.py``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,10 +15,13 @@ from flask import Flask
 
 from . import pipeline
 from .runtime import MockRuntime
-from .serving import serving_context, share_store
+from .serving import MEMORY, serving_context, share_store
 from .settings import Settings
 
-__all__ = ["Settings", "create_app"]
+__all__ = ["UNREACHABLE_AT_START", "Settings", "create_app"]
+
+#: What a worker started while its database is away says (and then answers 5000 until it is back).
+UNREACHABLE_AT_START = "the database is unreachable as this worker starts: it answers 5000 until the database is back"
 
 
 class _MockFlask(Flask):
@@ -45,8 +49,16 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None, *, spec: Ma
     context = serving_context()
     resolved = share_store(resolved, context)
     app = _MockFlask(__name__)
-    mock = MockRuntime(resolved, spec)
-    mock.store.begin_run(context.run_id)
+    # A launcher opened the store and began the run before any worker (serving.prepare_run): a worker then
+    # needs the database only to say it joined, and starts even while it is away (a worker replaced then).
+    prepared = context.server == "launcher" and resolved.db != MEMORY
+    mock = MockRuntime(resolved, spec, prepared=prepared)
+    try:
+        mock.store.begin_run(context.run_id)
+    except mock.store.errors:
+        if not prepared:
+            raise
+        print(f"mock_server: {UNREACHABLE_AT_START}", file=sys.stderr, flush=True)
     app.extensions["kling_mock"] = mock
     app.config["MOCK_SETTINGS"] = resolved
     app.config["MAX_CONTENT_LENGTH"] = mock.families.max_request_bytes

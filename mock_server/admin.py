@@ -281,7 +281,7 @@ def force_task_state(task_id: str) -> Response:
     now = call.now_ms
     seq = seq_of(task_id)
     with mock.store.transaction() as db:
-        row = Store.any_task(db, seq) if seq is not None else None
+        row = mock.store.any_task(db, seq) if seq is not None else None
         if row is None:
             raise ErrorAnswer(1203, f"task {task_id[:64]} not found")
         # The task's scenario as it is now (built in, from the file, or defined at run time).
@@ -302,7 +302,7 @@ def force_task_state(task_id: str) -> Response:
         Store.rewrite_timeline(db, row["seq"], timeline)
         if row["callback_url"]:
             Store.replan_deliveries(db, row["seq"], timeline.announced(), new_message_id)
-        row = Store.any_task(db, row["seq"])
+        row = mock.store.any_task(db, row["seq"])
     assert row is not None
     # As clock/advance: on the virtual clock nothing runs in the background, so what is due goes now.
     attempts = mock.dispatcher.deliver_due() if mock.clock.virtual else 0

@@ -138,10 +138,15 @@ class CallbackDispatcher:
         while True:
             settings = self._settings()
             lease_ms = int((settings.callback_timeout_seconds + 5) * 1000)
-            due = self._store.claim_due_deliveries(self._clock.now_ms(), _wall_ms(), lease_ms)
+            claimed_at = _wall_ms()
+            due = self._store.claim_due_deliveries(self._clock.now_ms(), claimed_at, lease_ms)
             if not due:
                 return made
             for row in due:
+                # The claim covers one send: renewed before each, so a batch sent slowly (receivers near their
+                # timeout) never outlives its lease; a delivery another process took meanwhile is left to it.
+                if not self._store.renew_claim(row["id"], claimed_at + lease_ms, _wall_ms() + lease_ms):
+                    continue
                 self._attempt(row, settings)
                 made += 1
 

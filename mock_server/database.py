@@ -81,6 +81,8 @@ class Database(Protocol):
     errors: tuple[type[BaseException], ...]
     #: Appended to the callback claim's SELECT: how claims by several processes stay apart.
     claim_lock: str
+    #: Appended to a SELECT of rows a write transaction is about to change: another writer waits for it.
+    row_lock: str
     #: Servers of one team use it at once, each started on its own (PostgreSQL): a server that starts while
     #: another is alive joins its run rather than starting a new one (``Store.begin_run``).
     team: bool
@@ -105,6 +107,10 @@ class Database(Protocol):
         """Keep this write transaction apart from every other one that takes ``name``, until it ends."""
         ...
 
+    def exclusive(self, db: Connection, tables: Sequence[str]) -> None:
+        """Keep every other writer of ``tables`` waiting until this write transaction ends (reads go on)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -114,14 +120,19 @@ def is_postgresql(url: str) -> bool:
 
 
 def shown_url(url: str) -> str:
-    """``url`` with its password replaced by ``***``, for messages and ``GET /__mock__/config``."""
+    """``url`` with its password (``user:password@``, or ``?password=``) replaced by ``***``, for messages and
+    ``GET /__mock__/config``."""
     if not is_postgresql(url):
         return url
     scheme, _, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not at or ":" not in credentials:
-        return url
-    return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}"
+    where, question, query = rest.partition("?")
+    credentials, at, host = where.rpartition("@")
+    if at and ":" in credentials:
+        where = f"{credentials.split(':', 1)[0]}:***@{host}"
+    if question:
+        pairs = query.split("&")
+        query = "&".join("password=***" if pair.lower().startswith("password=") else pair for pair in pairs)
+    return f"{scheme}://{where}{question}{query}"
 
 
 def layout_refusal(where: str, version: int) -> str:
@@ -137,14 +148,16 @@ def layout_refusal(where: str, version: int) -> str:
     )
 
 
-def open_database(url: str) -> Database:
+def open_database(url: str, *, prepared: bool = False) -> Database:
     """The database ``url`` names: a PostgreSQL URL, a SQLite file, or ``:memory:``; laid out and up to date.
 
-    Raises ``DatabaseRefused`` when it cannot be used."""
+    ``prepared``: this server's launcher laid it out already, so a PostgreSQL database is not reached until
+    it is used (a worker that starts while the database is away starts all the same). Raises
+    ``DatabaseRefused`` when it cannot be used."""
     if is_postgresql(url):
         from .postgres import PostgresDatabase  # psycopg is an extra: only a PostgreSQL URL needs it
 
-        return PostgresDatabase(url)
+        return PostgresDatabase(url, lay_out=not prepared)
     from .sqlite import SQLiteDatabase
 
     return SQLiteDatabase(url)

@@ -182,6 +182,7 @@ class Pipeline:
             call = _new_call(self.mock, values)
         except Exception as exc:  # the shared state unreadable (its database restarting): 5000, in the envelope
             call = Call(new_request_id(), time.perf_counter(), 0, self.mock.base_settings, self.mock)
+            _drain(req)  # the connection stays usable for the next request
             return render_exception(call, req, exc)(environ, start_response)
         family, operation, role = route
         try:

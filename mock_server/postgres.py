@@ -119,6 +119,21 @@ def _translate(sql: str) -> str:
     return done
 
 
+def _text(parameters: Any) -> Any:
+    """``parameters`` as PostgreSQL's text can hold them: a NUL (text the spec allows, which SQLite keeps) as
+    U+FFFD, stored and matched alike (docs/team.md)."""
+    values = parameters.values() if isinstance(parameters, Mapping) else parameters
+    if not any(type(value) is str and "\x00" in value for value in values):
+        return parameters
+    if isinstance(parameters, Mapping):
+        return {name: _nul_free(value) for name, value in parameters.items()}
+    return [_nul_free(value) for value in parameters]
+
+
+def _nul_free(value: Any) -> Any:
+    return value.replace("\x00", "\ufffd") if type(value) is str else value
+
+
 class _Connection:
     """A pooled psycopg connection that takes ``store.py``'s SQL."""
 
@@ -128,11 +143,11 @@ class _Connection:
         self._connection = connection
 
     def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()) -> psycopg.Cursor[Row]:
-        return self._connection.execute(_translate(sql), parameters)
+        return self._connection.execute(_translate(sql), _text(parameters))
 
     def executemany(self, sql: str, parameters: Any) -> psycopg.Cursor[Row]:
         cursor = self._connection.cursor()
-        cursor.executemany(_translate(sql), parameters)
+        cursor.executemany(_translate(sql), [_text(row) for row in parameters])
         return cursor
 
 
@@ -140,38 +155,60 @@ class _Reading(_Connection):
     """``PostgresDatabase.read()``: autocommit reads on a pooled connection; the first that finds it dead (the
     database restarted since it was last used) is sent again on another (``PostgresDatabase._connection``)."""
 
-    __slots__ = ("_database", "_proven")
+    __slots__ = ("_database", "_proven", "_returned")
 
     def __init__(self, database: PostgresDatabase) -> None:
         super().__init__(database.pool().getconn())
         self._database = database
         self._proven = False
+        #: The connection went back to the pool and no other came (the pool timed out): nothing to release.
+        self._returned = False
 
     def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()) -> psycopg.Cursor[Row]:
         if self._proven:
-            return self._connection.execute(_translate(sql), parameters)
+            return self._connection.execute(_translate(sql), _text(parameters))
         for _ in range(self._database.pool_size):
             try:
-                cursor = self._connection.execute(_translate(sql), parameters)
+                cursor = self._connection.execute(_translate(sql), _text(parameters))
             except psycopg.OperationalError:
                 if not self._connection.broken:
                     raise
+                self._returned = True
                 self._database.pool().putconn(self._connection)  # broken: the pool discards it
                 self._database.drop_stale_connections()
                 self._connection = self._database.pool().getconn()
+                self._returned = False
                 continue
             self._proven = True
             return cursor
-        return self._connection.execute(_translate(sql), parameters)
+        return self._connection.execute(_translate(sql), _text(parameters))
 
     def release(self) -> None:
+        if self._returned:
+            return
         if self._connection.broken:
             self._database.drop_stale_connections()
         self._database.pool().putconn(self._connection)
 
 
+#: What bounds a session of the mock's, so that nothing waits for long on a server or a network gone silent:
+#: a lock held by a server frozen mid-transaction is released when PostgreSQL ends its session; a create waiting
+#: for an account's lock, or any statement, fails (5000) rather than hang.
+_SESSION = b"SET idle_in_transaction_session_timeout = '10s'; SET lock_timeout = '10s'; SET statement_timeout = '30s'"
+#: TCP keepalives and a send timeout: a connection to a host that vanished (no RST) is found dead in about 20 s
+#: rather than at the kernel's retransmission limit (minutes).
+_TCP = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20000,
+}
+
+
 def _configure(connection: psycopg.Connection[Any]) -> None:
     connection.adapters.register_dumper(bool, _BoolDumper)
+    connection.execute(_SESSION)
 
 
 class PostgresDatabase:
@@ -179,10 +216,13 @@ class PostgresDatabase:
 
     shared = True
     claim_lock = " FOR UPDATE OF d SKIP LOCKED"
+    row_lock = " FOR UPDATE"
     team = True
     errors: tuple[type[BaseException], ...] = (psycopg.Error, psycopg_pool.PoolTimeout, ValueError)
 
-    def __init__(self, url: str, *, pool_size: int = 16) -> None:
+    def __init__(self, url: str, *, lay_out: bool = True, pool_size: int = 16) -> None:
+        """``lay_out``: check the layout now (and make or upgrade it); False for a worker of a server whose
+        launcher did, so that a worker started while the database is away still starts (and answers 5000)."""
         self.url = shown_url(url)
         self._conninfo = url
         self.pool_size = pool_size
@@ -190,35 +230,39 @@ class PostgresDatabase:
         self._pid = 0
         self._pool_lock = threading.Lock()
         self._checking = threading.Lock()
-        self._lay_out()
+        if lay_out:
+            self._lay_out()
 
     def _lay_out(self) -> None:
-        """Create the tables, or upgrade them, or refuse them: once, under a lock every server takes to do it."""
+        """Create the tables, or upgrade them, or refuse them: once, under a lock every server takes to do it.
+
+        A database already at this layout is left alone: the script's ``CREATE ... IF NOT EXISTS`` would still
+        lock the tables for a moment, and every server's start would stall (or deadlock) the others' writes."""
         try:
-            with (
-                psycopg.connect(self._conninfo, autocommit=True, connect_timeout=int(_WAIT_SECONDS)) as db,
-                db.transaction(),
-            ):
-                db.execute("SELECT pg_advisory_xact_lock(%s)", (_LAYOUT_LOCK,))
-                version: int | None = None
-                if db.execute("SELECT to_regclass('mock_schema')").fetchone() != (None,):
-                    found = db.execute("SELECT version FROM mock_schema WHERE id = 1").fetchone()
-                    version = int(found[0]) if found else None
-                if version is not None and version != SCHEMA_VERSION and version not in MIGRATIONS:
-                    raise DatabaseRefused(layout_refusal(self.url, version))
-                while version is not None and version < SCHEMA_VERSION:
-                    for statement in MIGRATIONS[version]:
-                        db.execute(statement.encode())
-                    version += 1
-                db.execute(_SCHEMA.encode())  # bytes: a script, run as it is (no placeholders)
-                db.execute(
-                    "INSERT INTO mock_schema (id, version) VALUES (1, %s) "
-                    "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
-                    (SCHEMA_VERSION,),
-                )
+            with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=int(_WAIT_SECONDS)) as db:
+                if _version(db) == SCHEMA_VERSION:
+                    return
+                with db.transaction():
+                    self._lay_out_locked(db)
         except psycopg.Error as unusable:
             first_line = str(unusable).strip().splitlines()[0] if str(unusable).strip() else type(unusable).__name__
             raise DatabaseRefused(f"{self.url}: {first_line}") from None
+
+    def _lay_out_locked(self, db: psycopg.Connection[Any]) -> None:
+        db.execute("SELECT pg_advisory_xact_lock(%s)", (_LAYOUT_LOCK,))
+        version = _version(db)
+        if version is not None and version != SCHEMA_VERSION and version not in MIGRATIONS:
+            raise DatabaseRefused(layout_refusal(self.url, version))
+        while version is not None and version < SCHEMA_VERSION:
+            for statement in MIGRATIONS[version]:
+                db.execute(statement.encode())
+            version += 1
+        db.execute(_SCHEMA.encode())  # bytes: a script, run as it is (no placeholders)
+        db.execute(
+            "INSERT INTO mock_schema (id, version) VALUES (1, %s) "
+            "ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+            (SCHEMA_VERSION,),
+        )
 
     def pool(self) -> psycopg_pool.ConnectionPool[psycopg.Connection[Row]]:
         pool = self._pool
@@ -232,7 +276,11 @@ class PostgresDatabase:
                     min_size=1,
                     max_size=self.pool_size,
                     timeout=_WAIT_SECONDS,
-                    kwargs={"autocommit": True, "row_factory": _rows, "connect_timeout": int(_WAIT_SECONDS)},
+                    # The pool's own retries back off (1 s, 2 s, 4 s ...): after a long outage the next one could
+                    # be a minute away. Given up after this long, the next request that waits starts a new one at
+                    # once: the servers serve again within seconds of the database's return, however long it was away.
+                    reconnect_timeout=_WAIT_SECONDS,
+                    kwargs={"autocommit": True, "row_factory": _rows, "connect_timeout": int(_WAIT_SECONDS), **_TCP},
                     configure=_configure,
                     name=f"kling-mock-{os.getpid()}",
                     open=True,
@@ -307,17 +355,34 @@ class PostgresDatabase:
         return value
 
     def skip_seqs(self, db: Connection, table: str, up_to: int) -> None:
+        if up_to < 1:
+            return
         sequence = _sequence(table)
-        db.execute(f"SELECT setval('{sequence}', GREATEST(?, (SELECT last_value FROM {sequence})))", (up_to,))
+        # Moved only forward: set back, it would hand out again what another server's nextval just took.
+        db.execute(
+            f"SELECT setval('{sequence}', ?) FROM {sequence} WHERE last_value < ? OR NOT is_called", (up_to, up_to)
+        )
 
     def lock(self, db: Connection, name: str) -> None:
         db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (name,))
+
+    def exclusive(self, db: Connection, tables: Sequence[str]) -> None:
+        # EXCLUSIVE: every write waits (and the ones under way are waited for), reads go on.
+        db.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
 
     def close(self) -> None:
         with self._pool_lock:
             if self._pool is not None and self._pid == os.getpid():
                 self._pool.close()
             self._pool = None
+
+
+def _version(db: psycopg.Connection[Any]) -> int | None:
+    """The layout recorded in the database, None if it has none yet."""
+    if db.execute("SELECT to_regclass('mock_schema')").fetchone() == (None,):
+        return None
+    found = db.execute("SELECT version FROM mock_schema WHERE id = 1").fetchone()
+    return int(found[0]) if found else None
 
 
 def _sequence(table: str) -> str:

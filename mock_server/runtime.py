@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import random
 import socket
@@ -23,10 +25,12 @@ from .recording.replay import Recording
 from .requestlog import RequestLog
 from .scenarios import SCENARIOS, Scenario, load_scenario_file, scenario_from_json
 from .settings import Settings
-from .store import Store
+from .store import RUN_BEAT_SECONDS, Store
 from .tasks import seq_of
 
 __all__ = ["MockRuntime", "RequestView", "mock_runtime"]
+
+log = logging.getLogger("mock_server")
 
 _STATE_TTL_SECONDS = 0.05
 
@@ -43,9 +47,10 @@ class RequestView:
 class MockRuntime:
     """The store, clock, compiled rules, callback dispatcher and chaos source of one app."""
 
-    def __init__(self, settings: Settings, spec: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, settings: Settings, spec: Mapping[str, Any] | None = None, *, prepared: bool = False) -> None:
+        """``prepared``: a worker of a server whose launcher opened the store first (``Store``)."""
         self.base_settings = settings
-        self.store = Store(settings.db, clock_start_ms=settings.virtual_clock_start_ms)
+        self.store = Store(settings.db, clock_start_ms=settings.virtual_clock_start_ms, prepared=prepared)
         #: Who answered, in the journal: servers sharing a database tell themselves apart by it.
         self.server_name = settings.server_name or socket.gethostname()
         self.clock: Clock = VirtualClock(self.store.clock_ms) if settings.clock == "virtual" else SystemClock()
@@ -53,13 +58,15 @@ class MockRuntime:
         #: ``--replay DIR``: the recording this mock answers from first (``replay.py``).
         self.replay: Recording | None = Recording(Path(settings.replay)) if settings.replay else None
         if self.replay is not None:
-            # A recording of the mock holds ids it could give again: a simulated task or identify-face session
-            # never takes one of them.
-            self.store.skip_seqs("tasks", max((s for s in map(seq_of, self.replay.tasks) if s is not None), default=0))
-            sessions = (s for s in map(session_seq_of, self.replay.session_ids) if s is not None)
-            self.store.skip_seqs("sessions", max(sessions, default=0))
-            audios = (s for s in map(AUDIO_IDS.seq_of, self.replay.audio_ids) if s is not None)
-            self.store.skip_seqs("audios", max(audios, default=0))
+            try:
+                _skip_recorded_ids(self.store, self.replay)
+            except self.store.errors:
+                if not prepared:
+                    raise
+                # A worker started while the database is away: its siblings did this when the server started.
+                log.warning(
+                    "the database is unreachable: this worker starts all the same (its siblings skipped the ids)"
+                )
         self.dispatcher = CallbackDispatcher(self.store, self.clock, self.settings, self.families)
         self.request_log = RequestLog()
         #: Built in, then ``--scenarios FILE``: neither can be replaced at run time.
@@ -71,6 +78,7 @@ class MockRuntime:
         self._state_fresh_until = 0.0
         self._generation = 0
         self.housekeeping_pid = 0
+        self._closing = threading.Event()
         self._chaos_lock = threading.Lock()
         self._chaos: tuple[int, random.Random] = (settings.chaos_seed, random.Random(settings.chaos_seed))
 
@@ -132,11 +140,18 @@ class MockRuntime:
         self.housekeeping_pid = os.getpid()
         interval = self.base_settings.dispatch_interval_seconds
         self.dispatcher.start(interval, deliver=not self.clock.virtual, also=self._flush)
+        if self.store.team:
+            threading.Thread(target=self._keep_run_alive, name="kling-mock-alive", daemon=True).start()
 
     def _flush(self) -> None:
         self.store.flush_journal()
         self.request_log.flush()
-        self.store.keep_run_alive()
+
+    def _keep_run_alive(self) -> None:
+        """A thread of its own: slow callbacks or a failing journal never keep it from saying the run is alive."""
+        while not self._closing.wait(RUN_BEAT_SECONDS):
+            with contextlib.suppress(*self.store.errors):  # the database is away: said again at the next beat
+                self.store.keep_run_alive()
 
     def chaos_draw(self, seed: int) -> float:
         """The next number of the seeded chaos sequence (restarted when the seed changes)."""
@@ -155,10 +170,19 @@ class MockRuntime:
             self._chaos = (seed, random.Random(seed))
 
     def close(self) -> None:
+        self._closing.set()
         self.dispatcher.stop()
         self.request_log.flush()
         self.store.flush_journal()
         self.store.close()
+
+
+def _skip_recorded_ids(store: Store, replay: Recording) -> None:
+    """A recording of the mock holds ids it could give again: a simulated task, identify-face session or audio
+    never takes one of them."""
+    store.skip_seqs("tasks", max((s for s in map(seq_of, replay.tasks) if s is not None), default=0))
+    store.skip_seqs("sessions", max((s for s in map(session_seq_of, replay.session_ids) if s is not None), default=0))
+    store.skip_seqs("audios", max((s for s in map(AUDIO_IDS.seq_of, replay.audio_ids) if s is not None), default=0))
 
 
 def mock_runtime(app: Flask | None = None) -> MockRuntime:

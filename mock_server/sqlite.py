@@ -11,7 +11,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -168,6 +168,7 @@ class SQLiteDatabase:
     errors: tuple[type[BaseException], ...] = (sqlite3.Error, ValueError)  # ValueError: text it cannot take
     # One writer at a time (BEGIN IMMEDIATE): a claim is never another process's claim too.
     claim_lock = ""
+    row_lock = ""
     # One host's server: a new run starts anew, even while an earlier one on the file is still alive.
     team = False
 
@@ -221,6 +222,9 @@ class SQLiteDatabase:
 
     def lock(self, db: Connection, name: str) -> None:
         """Nothing to take: the write lock (BEGIN IMMEDIATE) already keeps every write apart."""
+
+    def exclusive(self, db: Connection, tables: Sequence[str]) -> None:
+        """Nothing to take: the write lock (BEGIN IMMEDIATE) already keeps every other writer out."""
 
     def close(self) -> None:
         with self.guard:

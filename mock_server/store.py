@@ -69,7 +69,12 @@ _JOURNAL_BATCH = 2000
 _JOURNAL_FLUSH_SECONDS = 0.25
 #: How often each process of a team's server says its run is alive (``keep_run_alive``), and how long after
 #: the last time a run counts as gone (its server killed): a server started later no longer joins it.
-_RUN_BEAT_SECONDS = 2.0
+RUN_BEAT_SECONDS = 2.0
+#: What a reset forgets, in an order the foreign keys allow.
+_FORGOTTEN_AT_RESET = (
+    "deliveries", "delivery_attempts", "tasks", "running_count", "running", "sessions", "audios", "blobs", "results",
+    "media", "scenarios", "journal", "replay_uses",
+)  # fmt: skip
 _RUN_ALIVE_MS = 10_000
 
 
@@ -85,9 +90,12 @@ class MockState:
 class Store:
     """The mock's database. Methods are short transactions; ``transaction()`` groups several."""
 
-    def __init__(self, path: str, *, clock_start_ms: int) -> None:
-        """``path``: a SQLite file, ``:memory:``, or a ``postgresql://`` URL (``DatabaseRefused`` if unusable)."""
-        self._database: Database = open_database(path)
+    def __init__(self, path: str, *, clock_start_ms: int, prepared: bool = False) -> None:
+        """``path``: a SQLite file, ``:memory:``, or a ``postgresql://`` URL (``DatabaseRefused`` if unusable).
+
+        ``prepared``: the launcher of this server opened it first (``serving.prepare_run``), so it is laid out
+        and holds the shared state: a worker's store then writes nothing when it opens."""
+        self._database: Database = open_database(path, prepared=prepared)
         self.path = self._database.url
         self._clock_start_ms = clock_start_ms
         self._pid = os.getpid()
@@ -103,7 +111,8 @@ class Store:
         self._journal_keep = 10_000
         self._journal_flush_at = time.monotonic() + _JOURNAL_FLUSH_SECONDS
         self._run_id: str | None = None
-        self._run_beat_at = 0.0
+        if prepared:
+            return
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO mock_state (id, clock_ms, config_changes, generation) VALUES (1, ?, '{}', 0) "
@@ -159,9 +168,9 @@ class Store:
         Returns whether the changes were dropped.
         """
         now = _wall_ms()
+        self._run_id = run_id  # kept alive from now on (``keep_run_alive``), even if this fails
         with self.transaction() as db:
             self._database.lock(db, "runs")  # two servers starting at once: one, then the other
-            self._run_id = run_id
             if db.execute("UPDATE runs SET seen_at = ? WHERE run_id = ?", (now, run_id)).rowcount:
                 return False
             alive = self._database.team and (
@@ -176,11 +185,15 @@ class Store:
             db.execute("UPDATE mock_state SET config_changes = '{}', generation = generation + 1 WHERE id = 1")
             return True
 
+    @property
+    def team(self) -> bool:
+        """Whether servers of a team share this database (``Database.team``): they keep their runs alive."""
+        return self._database.team
+
     def keep_run_alive(self) -> None:
-        """Say, every few seconds, that this process's run is alive (the housekeeping thread calls it often)."""
-        if self._run_id is None or not self._database.team or time.monotonic() < self._run_beat_at:
+        """Say that this process's run is alive (every ``RUN_BEAT_SECONDS``, ``MockRuntime.start_housekeeping``)."""
+        if self._run_id is None:
             return
-        self._run_beat_at = time.monotonic() + _RUN_BEAT_SECONDS
         with self.transaction() as db:
             db.execute("UPDATE runs SET seen_at = ? WHERE run_id = ?", (_wall_ms(), self._run_id))
 
@@ -219,19 +232,11 @@ class Store:
             with self._journal_lock:
                 self._journal_pending = []
             with self.transaction() as db:
-                db.execute("DELETE FROM deliveries")
-                db.execute("DELETE FROM delivery_attempts")
-                db.execute("DELETE FROM tasks")
-                db.execute("DELETE FROM running_count")
-                db.execute("DELETE FROM running")
-                db.execute("DELETE FROM sessions")
-                db.execute("DELETE FROM audios")
-                db.execute("DELETE FROM blobs")
-                db.execute("DELETE FROM results")
-                db.execute("DELETE FROM media")
-                db.execute("DELETE FROM scenarios")
-                db.execute("DELETE FROM journal")
-                db.execute("DELETE FROM replay_uses")
+                # Whole, or not at all for every other writer: a create committed between two of the deletes
+                # would keep its task and lose its place among the running (``Database.exclusive``).
+                self._database.exclusive(db, (*_FORGOTTEN_AT_RESET, "mock_state"))
+                for table in _FORGOTTEN_AT_RESET:
+                    db.execute(f"DELETE FROM {table}")
                 self._state_known = None  # read the state again after this change
                 db.execute(
                     "UPDATE mock_state SET clock_ms = ?, config_changes = '{}', generation = generation + 1 "
@@ -259,6 +264,11 @@ class Store:
     def lock_account(self, db: Connection, account: str) -> None:
         """Keep this write transaction apart from every other one of ``account`` (``Database.lock``)."""
         self._database.lock(db, f"account {account}")
+
+    def lock_recorded(self, db: Connection, recorded_id: str) -> None:
+        """Keep this write transaction apart from every other that replays ``recorded_id``, whatever its account
+        (taken after the account's: always in that order)."""
+        self._database.lock(db, f"recorded {recorded_id}")
 
     @staticmethod
     def _running(db: Connection, account: str) -> int:
@@ -382,11 +392,11 @@ class Store:
             total: int = db.execute(f"SELECT COUNT(*) FROM tasks WHERE {where}", values).fetchone()[0]
         return rows, total
 
-    @staticmethod
-    def any_task(db: Connection, seq: int) -> TaskRow | None:
-        """Task ``seq`` of whichever account and family, with ``scenario`` and ``callback_url``."""
+    def any_task(self, db: Connection, seq: int) -> TaskRow | None:
+        """Task ``seq`` of whichever account and family, with ``scenario`` and ``callback_url``; in a write
+        transaction, which from here on keeps every other change of the task waiting (``Database.row_lock``)."""
         row: TaskRow | None = db.execute(
-            f"SELECT {_SHOWN}, scenario, callback_url FROM tasks WHERE seq = ?", (seq,)
+            f"SELECT {_SHOWN}, scenario, callback_url FROM tasks WHERE seq = ?{self._database.row_lock}", (seq,)
         ).fetchone()
         return row
 
@@ -448,7 +458,8 @@ class Store:
     def defined_scenarios(self) -> dict[str, Any]:
         """Every scenario defined at run time: name -> its JSON definition."""
         with self._database.read() as db:
-            rows = db.execute("SELECT name, definition FROM scenarios ORDER BY name").fetchall()
+            rows = db.execute("SELECT name, definition FROM scenarios").fetchall()
+        rows.sort(key=lambda row: row["name"])  # by code point: PostgreSQL's ORDER BY would follow its locale
         return {row["name"]: json.loads(row["definition"]) for row in rows}
 
     def count_poll(self, seq: int) -> int:
@@ -529,7 +540,8 @@ class Store:
 
     def registered_media(self) -> list[Row]:
         with self._database.read() as db:
-            return db.execute("SELECT * FROM media ORDER BY kind, key").fetchall()
+            rows = db.execute("SELECT * FROM media").fetchall()
+        return sorted(rows, key=lambda row: (row["kind"], row["key"]))  # by code point, as defined_scenarios
 
     # -- callbacks ----------------------------------------------------------------------------------
 
@@ -548,6 +560,16 @@ class Store:
                 [(wall_ms + lease_ms, row["id"]) for row in rows],
             )
             return rows
+
+    def renew_claim(self, delivery_id: int, claimed_until: int, until: int) -> bool:
+        """Extend this process's claim of a delivery (it holds it while ``claimed_until`` is what it set) to
+        ``until``; False if its claim lapsed and the delivery is no longer its own to send."""
+        with self.transaction() as db:
+            renewed: int = db.execute(
+                "UPDATE deliveries SET claimed_until = ? WHERE id = ? AND claimed_until = ? AND state = 'pending'",
+                (until, delivery_id, claimed_until),
+            ).rowcount
+            return renewed == 1
 
     def finish_attempt(
         self,
@@ -606,6 +628,9 @@ class Store:
                 return
             try:
                 with self.transaction() as db:
+                    # Batches of every process in line: ids are handed out at the insert, and a reader that saw
+                    # id N must never see a smaller one appear later (``since``: "only what is new").
+                    self._database.lock(db, "journal")
                     _insert_journal(db, pending, self.errors)
                     last = db.execute("SELECT MAX(id) FROM journal").fetchone()[0] or 0
                     if last > keep:

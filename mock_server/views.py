@@ -215,9 +215,10 @@ def _replay_create(call: Call, family: TaskFamily, chosen: RecordedTask, body: A
     columns.pop(BLOB_COLUMN, None)
     columns.pop("sound", None)
     with store.transaction() as db:
-        # The account's lock, as a simulated create takes it: two servers replaying one recorded create at once
-        # wait in line (PostgreSQL), and the second sees the first's task.
+        # The account's lock, as a simulated create takes it, then the recorded task's: two servers replaying one
+        # recorded create at once wait in line (PostgreSQL), and the second sees the first's task.
         store.lock_account(db, account)
+        store.lock_recorded(db, chosen.task_id)
         if Store.recorded_id_taken(db, chosen.task_id):
             return None
         external_id = columns.get("external_task_id")

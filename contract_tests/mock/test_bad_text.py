@@ -93,3 +93,23 @@ def test_a_journal_entry_that_cannot_be_written_as_sent_is_kept_with_what_it_can
     # What the batch met: the bad entry alone is refused by SQLite's driver.
     with pytest.raises((sqlite3.Error, ValueError)), store.transaction() as db:
         db.execute("INSERT INTO journal (path) VALUES (?)", ("/v1/\ud800",))
+
+
+def test_a_nul_in_a_body_is_text_a_task_keeps_on_either_store(mock: KlingMock) -> None:
+    """``\\u0000`` is text the spec allows: SQLite keeps it, PostgreSQL's text cannot (kept there as U+FFFD)."""
+    body = text_body()
+    body["input"]["text"] = "aMARKb"  # type: ignore[index]
+    created = mock.http.post(TASKS, content=json.dumps(body).replace("MARK", "\\u0000").encode(), headers=AUTH)
+    assert (created.status_code, created.json()["code"]) == (200, 0)
+    assert data(mock.http.get(f"{TASKS}/{data(created)['task_id']}", headers=AUTH))["task_id"]
+    journal = mock.http.get("/__mock__/requests", params={"method": "POST"}).json()["requests"]
+    assert [entry["status"] for entry in journal] == [200], "journaled, as any create"
+
+
+def test_a_nul_in_a_url_is_looked_up_as_any_text_that_matches_nothing(mock: KlingMock) -> None:
+    """A task id or a journal filter holding %00 finds nothing, as an unknown one does, on either store."""
+    unknown = mock.http.get(f"{TASKS}/no-such-task", headers=AUTH)
+    with_nul = mock.http.get(f"{TASKS}/no%00such", headers=AUTH)
+    assert (with_nul.status_code, with_nul.json()["code"]) == (unknown.status_code, unknown.json()["code"])
+    assert mock.http.get("/__mock__/requests", params={"path": "/v1/\x00"}).json()["requests"] == []
+    assert mock.http.get("/__mock__/tasks", params={"account": "a\x00"}).status_code == 200

@@ -230,3 +230,20 @@ def test_a_create_whose_callback_would_reset_the_served_mock_is_1201_and_nothing
         assert "callback_url must not point at the mock" in refused.json()["message"]
     listed = data(httpx.get(f"{served_mock.url}/kling{TASKS}", headers=auth))
     assert [task["task_id"] for task in listed] == [kept], "no task for the refused creates, and none reset"
+
+
+def test_a_claim_that_lapsed_is_no_longer_its_claimers_to_send(mock: KlingMock, receiver) -> None:
+    """A process that took a batch of callbacks renews its claim before each send; once the claim lapsed and
+    another process took the delivery, the first no longer sends it (two senders, one callback twice)."""
+    with mock.httpx_client("sk-lease") as client:
+        create_with_callback(client, receiver.url)
+    store = mock.app.extensions["kling_mock"].store
+    later = store.clock_ms() + 3_600_000  # every announcement of the task due
+    first = store.claim_due_deliveries(later, wall_ms=1_000, lease_ms=100)
+    assert first, "the task's later announcements are due"
+    assert store.claim_due_deliveries(later, wall_ms=1_050, lease_ms=100) == [], "claimed: no one else takes them"
+    assert store.renew_claim(first[0]["id"], 1_100, 1_180), "still the first's: renewed before its send"
+    second = store.claim_due_deliveries(later, wall_ms=2_000, lease_ms=100)  # every claim lapsed
+    assert [row["id"] for row in second] == [row["id"] for row in first]
+    assert not store.renew_claim(first[1]["id"], 1_100, 2_050), "taken by the second: the first skips it"
+    assert store.renew_claim(second[1]["id"], 2_100, 2_150)

@@ -14,7 +14,8 @@ from contract_tests.bodies import text_body
 from contract_tests.helpers import data
 from contract_tests.servers import GunicornMock
 from kling_lipsync.testing import CallbackReceiver, KlingMock
-from mock_server.database import SCHEMA_VERSION, DatabaseRefused
+from mock_server.database import SCHEMA_VERSION, DatabaseRefused, shown_url
+from mock_server.settings import Settings
 
 TASKS = "/v1/videos/lip-sync"
 
@@ -210,3 +211,17 @@ def test_every_layout_since_the_stores_began_is_upgraded_by_both() -> None:
 
     assert set(range(5, SCHEMA_VERSION)) <= UPGRADABLE
     assert set(range(9, SCHEMA_VERSION)) <= set(MIGRATIONS), "PostgreSQL's first layout is 9"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://mock:s3cret@db:5432/kling", "postgresql://mock:***@db:5432/kling"),
+        ("postgresql://mock@db/kling?password=s3cret&sslmode=require", "postgresql://mock@db/kling?password=***&sslmode=require"),
+        ("postgres://db/kling", "postgres://db/kling"),
+        ("mock.sqlite3", "mock.sqlite3"),
+    ],
+)  # fmt: skip
+def test_a_database_url_is_shown_without_its_password(url: str, shown: str) -> None:
+    assert shown_url(url) == shown
+    assert Settings(db=url).public()["db"] == shown, "as GET /__mock__/config shows it"

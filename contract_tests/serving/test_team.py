@@ -1,8 +1,9 @@
 """A team's mock: two servers (granian, two workers each) sharing one PostgreSQL database, nginx in front
 (docs/team.md). They behave as one mock: no id twice, a task made through one is found through the other,
 1303 counts an account's tasks across both, each callback goes out once, one clock and one set of scenarios,
-the journal names who answered; a server killed under load loses nothing acknowledged; the database
-restarted under load costs 5000 answers meanwhile and nothing after.
+the journal names who answered and reads in order; a replica restarted joins the team's run; a server killed
+under load loses nothing acknowledged; the database restarted under load costs 5000 answers meanwhile and
+nothing after, and a worker replaced meanwhile starts without it.
 
 The store's own contract tests (contract_tests/mock) run on PostgreSQL too (``on_postgresql.py``).
 """
@@ -10,24 +11,29 @@ The store's own contract tests (contract_tests/mock) run on PostgreSQL too (``on
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from contract_tests.bodies import text_body
 from contract_tests.helpers import assert_one_consistent_mock, assert_the_remote_suite_passes, data
 from contract_tests.postgres import Nginx, PostgresServer
-from contract_tests.servers import ROOT, ProductionMock, fresh
+from contract_tests.servers import ROOT, ProductionMock, fresh, workers_of
 from kling_lipsync.testing import CallbackReceiver
+from mock_server import UNREACHABLE_AT_START
 from mock_server.database import SCHEMA_VERSION
-from mock_server.store import Store
+from mock_server.store import JournalEntry, Store
 
 pytestmark = [pytest.mark.heavy, pytest.mark.slow]
 
@@ -323,3 +329,52 @@ def test_a_database_of_another_layout_is_refused_in_one_line(
     assert line.startswith(f"python -m mock_server: --db {url}: "), line
     assert says in line
     assert postgres_server.psql(f"layout_{version}", "SELECT version FROM mock_schema") == f"{version}\n", "untouched"
+
+
+def test_journal_batches_wait_in_line_so_a_reader_of_what_is_new_misses_none(postgres_server: PostgresServer) -> None:
+    """Ids are handed out at the insert: a batch committed before an earlier one would show a reader (``since``)
+    an id past entries still to come. So every batch takes the journal's lock, and waits for the one holding it."""
+    url = postgres_server.url("journal_line")
+    store = Store(url, clock_start_ms=0)
+    entry = JournalEntry(0, "GET", "/x", "", None, None, 200, 0, "r1", None, None, None, None, None, 1.0, "here")
+    store.journal_append(entry, keep=100)
+    flushing = threading.Thread(target=store.flush_journal)
+    with psycopg.connect(url, autocommit=True) as other, other.transaction():  # another server's batch, unfinished
+        other.execute("SELECT pg_advisory_xact_lock(hashtextextended('journal', 0))")
+        flushing.start()
+        flushing.join(timeout=1)
+        assert flushing.is_alive(), "the batch waits for the one before it"
+    flushing.join(timeout=60)
+    assert [row["request_id"] for row in store.journal(10)] == ["r1"], "and is written once that one ended"
+    store.close()
+
+
+@pytest.mark.parametrize("kind", ["granian", "gunicorn"])
+def test_a_worker_replaced_while_the_database_is_away_starts_and_serves_once_it_is_back(
+    postgres_server: PostgresServer, kind: str
+) -> None:
+    env = {"KLING_MOCK_DB": postgres_server.url(f"worker_{kind}"), "KLING_MOCK_MAX_IN_FLIGHT": "100"}
+    server = ProductionMock(env, workers=2, server=kind)
+    try:
+        for _ in range(4):  # both workers up (gunicorn's start after the server listens)
+            assert fresh("POST", server.url + TASKS, json_body=text_body(), headers=_auth("up")).status == 200
+        first = workers_of(server.process.pid)
+        assert len(first) == 2, server.log
+        postgres_server.stop()
+        os.kill(min(first), signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while UNREACHABLE_AT_START not in "".join(server.log):  # the replacement started, without its database
+            assert server.process.poll() is None, "".join(server.log)[-3000:]
+            assert time.monotonic() < deadline, "".join(server.log)[-3000:]
+            time.sleep(0.05)
+        refused = fresh("POST", server.url + TASKS, json_body=text_body(), headers=_auth("away"))
+        assert (refused.status, refused.json()["code"]) == (500, 5000)
+        postgres_server.start()
+        answers = [fresh("POST", server.url + TASKS, json_body=text_body(), headers=_auth("back")) for _ in range(10)]
+        assert [(a.status, a.json()["code"]) for a in answers] == [(200, 0)] * 10, "both workers serve again"
+        assert server.process.poll() is None
+        assert len(workers_of(server.process.pid)) == 2
+    finally:
+        with contextlib.suppress(RuntimeError):
+            postgres_server.start()
+        server.stop()
