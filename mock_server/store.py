@@ -70,12 +70,12 @@ _JOURNAL_FLUSH_SECONDS = 0.25
 #: How often each process of a team's server says its run is alive (``keep_run_alive``), and how long after
 #: the last time a run counts as gone (its server killed): a server started later no longer joins it.
 RUN_BEAT_SECONDS = 2.0
+_RUN_ALIVE_MS = 10_000
 #: What a reset forgets, in an order the foreign keys allow.
 _FORGOTTEN_AT_RESET = (
     "deliveries", "delivery_attempts", "tasks", "running_count", "running", "sessions", "audios", "blobs", "results",
     "media", "scenarios", "journal", "replay_uses",
 )  # fmt: skip
-_RUN_ALIVE_MS = 10_000
 
 
 @dataclass(frozen=True)
