@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -349,6 +349,15 @@ def test_journal_batches_wait_in_line_so_a_reader_of_what_is_new_misses_none(pos
     store.close()
 
 
+def _wait_for(condition: Callable[[], bool], server: ProductionMock) -> None:
+    """Until ``condition`` holds, the server alive meanwhile (the limit only ends a run that is stuck)."""
+    deadline = time.monotonic() + 120
+    while not condition():
+        assert server.process.poll() is None, "".join(server.log)[-3000:]
+        assert time.monotonic() < deadline, "".join(server.log)[-3000:]
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("kind", ["granian", "gunicorn"])
 def test_a_worker_replaced_while_the_database_is_away_starts_and_serves_once_it_is_back(
     postgres_server: PostgresServer, kind: str
@@ -356,17 +365,13 @@ def test_a_worker_replaced_while_the_database_is_away_starts_and_serves_once_it_
     env = {"KLING_MOCK_DB": postgres_server.url(f"worker_{kind}"), "KLING_MOCK_MAX_IN_FLIGHT": "100"}
     server = ProductionMock(env, workers=2, server=kind)
     try:
-        for _ in range(4):  # both workers up (gunicorn's start after the server listens)
-            assert fresh("POST", server.url + TASKS, json_body=text_body(), headers=_auth("up")).status == 200
+        assert fresh("POST", server.url + TASKS, json_body=text_body(), headers=_auth("up")).status == 200
+        _wait_for(lambda: len(workers_of(server.process.pid)) == 2, server)  # gunicorn spawns them one by one
         first = workers_of(server.process.pid)
-        assert len(first) == 2, server.log
         postgres_server.stop()
         os.kill(min(first), signal.SIGKILL)
-        deadline = time.monotonic() + 120
-        while UNREACHABLE_AT_START not in "".join(server.log):  # the replacement started, without its database
-            assert server.process.poll() is None, "".join(server.log)[-3000:]
-            assert time.monotonic() < deadline, "".join(server.log)[-3000:]
-            time.sleep(0.05)
+        # The replacement started, without its database.
+        _wait_for(lambda: UNREACHABLE_AT_START in "".join(server.log), server)
         refused = fresh("POST", server.url + TASKS, json_body=text_body(), headers=_auth("away"))
         assert (refused.status, refused.json()["code"]) == (500, 5000)
         postgres_server.start()
