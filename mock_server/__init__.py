@@ -53,6 +53,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None, *, spec: Ma
     # needs the database only to say it joined, and starts even while it is away (a worker replaced then).
     prepared = context.server == "launcher" and resolved.db != MEMORY
     mock = MockRuntime(resolved, spec, prepared=prepared)
+    mock.owns_run = context.server == "in-process"
     try:
         mock.store.begin_run(context.run_id)
     except mock.store.errors:

@@ -104,11 +104,13 @@ class Database(Protocol):
         ...
 
     def lock(self, db: Connection, name: str) -> None:
-        """Keep this write transaction apart from every other one that takes ``name``, until it ends."""
+        """Keep this write transaction apart from every other one that takes ``name``, and from a reset
+        (``exclusive``), until it ends. Taken first in its transaction, before it writes anything."""
         ...
 
-    def exclusive(self, db: Connection, tables: Sequence[str]) -> None:
-        """Keep every other writer of ``tables`` waiting until this write transaction ends (reads go on)."""
+    def exclusive(self, db: Connection) -> None:
+        """Keep every write transaction that takes a ``lock`` (creates, journal batches, runs) waiting until this
+        one ends, and wait for those under way; reads go on."""
         ...
 
     def close(self) -> None: ...

@@ -47,6 +47,8 @@ _SCHEMA = Path(__file__).with_name("schema-postgresql.sql").read_text(encoding="
 MIGRATIONS: Mapping[int, Sequence[str]] = {}
 #: Any number, the same for every server: the lock under which one of them lays the tables out.
 _LAYOUT_LOCK = 0x4B4C494E47  # "KLING"
+#: A reset holds it alone; every named lock (``lock``) holds it shared.
+_RESET_LOCK = 0x4B52455345  # "KRESE"
 #: How long a request waits for a connection from the pool, and a new connection to open, before it is answered
 #: 5000: a database that is down turns into errors in seconds, never into requests hanging.
 _WAIT_SECONDS = 5.0
@@ -364,11 +366,14 @@ class PostgresDatabase:
         )
 
     def lock(self, db: Connection, name: str) -> None:
-        db.execute("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (name,))
+        # One statement, one round trip: the reset's lock shared, then the name's. A reset holds the first alone
+        # and takes no table lock, so no order of table writes can deadlock with it.
+        db.execute(
+            "SELECT pg_advisory_xact_lock_shared(?), pg_advisory_xact_lock(hashtextextended(?, 0))", (_RESET_LOCK, name)
+        )
 
-    def exclusive(self, db: Connection, tables: Sequence[str]) -> None:
-        # EXCLUSIVE: every write waits (and the ones under way are waited for), reads go on.
-        db.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
+    def exclusive(self, db: Connection) -> None:
+        db.execute("SELECT pg_advisory_xact_lock(?)", (_RESET_LOCK,))
 
     def close(self) -> None:
         with self._pool_lock:

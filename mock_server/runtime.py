@@ -78,6 +78,8 @@ class MockRuntime:
         self._state_fresh_until = 0.0
         self._generation = 0
         self.housekeeping_pid = 0
+        #: Whether this process is the whole of its run (in process, ``KlingMock``): closing it ends the run.
+        self.owns_run = False
         self._closing = threading.Event()
         self._chaos_lock = threading.Lock()
         self._chaos: tuple[int, random.Random] = (settings.chaos_seed, random.Random(settings.chaos_seed))
@@ -174,6 +176,10 @@ class MockRuntime:
         self.dispatcher.stop()
         self.request_log.flush()
         self.store.flush_journal()
+        if self.owns_run and self.store.team:
+            # A mock in a process of its own: its run ends with it (a launched server's ends with its launcher).
+            with contextlib.suppress(*self.store.errors):
+                self.store.end_run()
         self.store.close()
 
 

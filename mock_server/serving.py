@@ -164,7 +164,7 @@ class PreparedRun:
         if self.shared_folder is not None:
             shutil.rmtree(self.shared_folder, ignore_errors=True)
             self.shared_folder = None
-        elif self.settings.db != MEMORY:
+        elif is_postgresql(self.settings.db):  # runs are joined on a team's database only
             _end_run(self.settings, self.run_id)
 
 
@@ -172,7 +172,7 @@ def _end_run(settings: Settings, run_id: str) -> None:
     """Mark run ``run_id`` ended in its database; if the database is gone too, the run counts as gone once its
     workers have not said they are alive for a while (``Store.begin_run``)."""
     try:
-        store = Store(settings.db, clock_start_ms=settings.virtual_clock_start_ms)
+        store = Store(settings.db, clock_start_ms=settings.virtual_clock_start_ms, prepared=True)
     except DatabaseRefused:
         return
     try:

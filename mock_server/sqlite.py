@@ -11,7 +11,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -223,7 +223,7 @@ class SQLiteDatabase:
     def lock(self, db: Connection, name: str) -> None:
         """Nothing to take: the write lock (BEGIN IMMEDIATE) already keeps every write apart."""
 
-    def exclusive(self, db: Connection, tables: Sequence[str]) -> None:
+    def exclusive(self, db: Connection) -> None:
         """Nothing to take: the write lock (BEGIN IMMEDIATE) already keeps every other writer out."""
 
     def close(self) -> None:

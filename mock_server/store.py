@@ -197,10 +197,14 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE runs SET seen_at = ? WHERE run_id = ?", (_wall_ms(), self._run_id))
 
-    def end_run(self, run_id: str) -> None:
-        """Run ``run_id`` has stopped (its server exited): a server started from now on does not join it."""
+    def end_run(self, run_id: str | None = None) -> None:
+        """Run ``run_id`` (this store's, by default) has stopped (its server exited): a server started from now
+        on does not join it."""
+        ended = run_id or self._run_id
+        if ended is None:
+            return
         with self.transaction() as db:
-            db.execute("UPDATE runs SET seen_at = 0 WHERE run_id = ?", (run_id,))
+            db.execute("UPDATE runs SET seen_at = 0 WHERE run_id = ?", (ended,))
 
     def advance_clock(self, milliseconds: int) -> int:
         with self.transaction() as db:
@@ -232,9 +236,9 @@ class Store:
             with self._journal_lock:
                 self._journal_pending = []
             with self.transaction() as db:
-                # Whole, or not at all for every other writer: a create committed between two of the deletes
-                # would keep its task and lose its place among the running (``Database.exclusive``).
-                self._database.exclusive(db, (*_FORGOTTEN_AT_RESET, "mock_state"))
+                # Whole, or not at all for creates: one committed between two of the deletes would keep its task
+                # and lose its place among the running (``Database.exclusive``).
+                self._database.exclusive(db)
                 for table in _FORGOTTEN_AT_RESET:
                     db.execute(f"DELETE FROM {table}")
                 self._state_known = None  # read the state again after this change

@@ -30,7 +30,7 @@ from contract_tests.bodies import text_body
 from contract_tests.helpers import assert_one_consistent_mock, assert_the_remote_suite_passes, data
 from contract_tests.postgres import Nginx, PostgresServer
 from contract_tests.servers import ROOT, ProductionMock, fresh, workers_of
-from kling_lipsync.testing import CallbackReceiver
+from kling_lipsync.testing import CallbackReceiver, KlingMock
 from mock_server import UNREACHABLE_AT_START
 from mock_server.database import SCHEMA_VERSION
 from mock_server.store import JournalEntry, Store
@@ -383,3 +383,16 @@ def test_a_worker_replaced_while_the_database_is_away_starts_and_serves_once_it_
         with contextlib.suppress(RuntimeError):
             postgres_server.start()
         server.stop()
+
+
+def test_a_mock_in_process_ends_its_run_when_closed(postgres_server: PostgresServer) -> None:
+    """``KlingMock`` on a team's database is a server of its own: closed, the next one starts anew (the settings
+    given at start win), rather than join a run no one serves any more."""
+    url = postgres_server.url("in_process_runs")
+    with KlingMock({"db": url, "clock": "real"}) as first:
+        first.http.get("/__mock__/health")  # started: its run is alive
+        assert first.http.put("/__mock__/config", json={"queue_seconds": 7}).status_code == 200
+        with KlingMock({"db": url, "clock": "real"}) as beside:
+            assert beside.http.get("/__mock__/config").json()["config"]["queue_seconds"] == 7, "joined the live run"
+    with KlingMock({"db": url, "clock": "real"}) as after:
+        assert after.http.get("/__mock__/config").json()["config"]["queue_seconds"] == 1.0, "a new run"
